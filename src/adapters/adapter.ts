@@ -1,0 +1,105 @@
+/**
+ * The seam between one Herald node and the rest of the cluster, in three roles:
+ *
+ * - data plane: `broadcast` carries an envelope to every node (this one included);
+ * - membership: subscription counts, presence members, the user index and cache values, whose answers
+ *   are cluster-wide (first/last transitions decide member and occupancy events);
+ * - control: `terminate` and watchlist changes travel as envelopes too; `close` leaves cleanly.
+ *
+ * Nothing here knows about sockets: delivery to this node's sockets goes through `NodeDelivery`.
+ */
+
+/** What crosses nodes. `frame` is the JSON text of one server→client message, encoded once. */
+export type Envelope =
+  | {
+      kind: 'channel';
+      appId: string;
+      channel: string;
+      frame: string;
+      /** Socket id that must not receive it (socket_id exclusion, client-event sender). */
+      except?: string;
+      /** What published it, for metrics. */
+      source?: 'api' | 'client' | 'internal';
+      /** Reserved for per-channel serials (history and recovery). */
+      serial?: number;
+    }
+  | { kind: 'user'; appId: string; userId: string; frame: string; except?: string }
+  | { kind: 'terminate'; appId: string; userId: string }
+  | { kind: 'watchlist'; appId: string; userId: string; online: boolean };
+
+/** Implemented by the node's hub: the adapter hands it envelopes to deliver to local sockets. */
+export interface NodeDelivery {
+  deliver(envelope: Envelope): void;
+  /**
+   * Called when the adapter learns a member disappeared without a clean leave (a dead node): the node
+   * announces member_removed to its local subscribers and fires webhooks. Optional for the local adapter.
+   */
+  memberGone?(appId: string, channel: string, userId: string): void;
+  /** Called when a channel's cluster-wide subscription count reached 0 through a dead node's cleanup. */
+  channelGone?(appId: string, channel: string): void;
+}
+
+export interface PresenceMember {
+  userId: string;
+  userInfo: unknown;
+}
+
+export interface MemberChange {
+  /** True when this socket is the user's first (on add) or last (on remove) in the channel, cluster-wide. */
+  changed: boolean;
+  /** Distinct users in the channel after the change. */
+  userCount: number;
+}
+
+export interface CachedEvent {
+  event: string;
+  data: string;
+  /** Seconds left before it expires. */
+  ttl: number;
+}
+
+export interface ChannelStats {
+  subscriptionCount: number;
+  /** Distinct presence users (presence channels only). */
+  userCount?: number;
+}
+
+export interface Adapter {
+  readonly nodeId: string;
+  /** Connects (if remote) and starts handing envelopes from other nodes to `delivery`. */
+  start(delivery: NodeDelivery): Promise<void>;
+  /** Leaves the cluster: removes this node's memberships so others see clean leaves. */
+  close(): Promise<void>;
+  /** True when the adapter can reach its shared state (always for the local adapter). */
+  ready(): boolean;
+
+  // data plane
+  /** Delivers to every node, this one included. Local delivery happens synchronously. */
+  broadcast(envelope: Envelope): void;
+
+  // membership: subscriptions (cluster-wide counts)
+  /** Adds a socket to a channel; returns the cluster-wide subscription count after it. */
+  subscribe(appId: string, channel: string, socketId: string): Promise<number>;
+  /** Removes a socket from a channel; returns the cluster-wide subscription count after it. */
+  unsubscribe(appId: string, channel: string, socketId: string): Promise<number>;
+  channels(appId: string): Promise<Map<string, ChannelStats>>;
+  channel(appId: string, channel: string): Promise<ChannelStats>;
+
+  // membership: presence
+  addMember(appId: string, channel: string, socketId: string, member: PresenceMember): Promise<MemberChange>;
+  removeMember(appId: string, channel: string, socketId: string, userId: string): Promise<MemberChange>;
+  /** Distinct members (userId → userInfo) of a presence channel. */
+  members(appId: string, channel: string): Promise<Map<string, unknown>>;
+
+  // membership: users (sign-in index)
+  /** Records a signed-in socket; true when it is the user's first socket cluster-wide. */
+  addUserSocket(appId: string, userId: string, socketId: string): Promise<boolean>;
+  /** Forgets a signed-in socket; true when it was the user's last socket cluster-wide. */
+  removeUserSocket(appId: string, userId: string, socketId: string): Promise<boolean>;
+  /** The subset of `userIds` that have at least one signed-in socket. */
+  onlineUsers(appId: string, userIds: readonly string[]): Promise<string[]>;
+
+  // cache channels
+  setCache(appId: string, channel: string, event: string, data: string, ttlSeconds: number): Promise<void>;
+  getCache(appId: string, channel: string): Promise<CachedEvent | null>;
+}

@@ -1,0 +1,135 @@
+/**
+ * pusher:subscribe and pusher:unsubscribe for every channel kind, and leaving everything on close
+ * (CH-04..CH-17, CH-21). Membership answers come from the adapter, so first/last transitions are
+ * cluster-wide; fan-out goes through `adapter.broadcast`.
+ */
+import type { Connection } from '../connections/connection.js';
+import type { NodeContext } from '../node-context.js';
+import { channelKind, channelNameProblem, requiresAuth } from '../protocol/channel-names.js';
+import { HeraldError } from '../protocol/errors.js';
+import {
+  encodeCacheMiss,
+  encodeChannelEvent,
+  encodeMemberAdded,
+  encodeMemberRemoved,
+  encodePresenceSucceeded,
+  encodeSubscriptionSucceeded,
+} from '../protocol/messages.js';
+import { authorize } from './authorize.js';
+import { checkMemberLimits, presenceMember } from './presence.js';
+
+export async function subscribe(
+  ctx: NodeContext,
+  conn: Connection,
+  channel: string,
+  auth: string | undefined,
+  channelData: string | undefined,
+): Promise<void> {
+  const problem = channelNameProblem(channel, conn.app.limits.maxChannelNameLength);
+  if (problem) throw new HeraldError('invalidChannel', problem, channel);
+  if (conn.subscriptions.has(channel)) {
+    throw new HeraldError('alreadySubscribed', `Existing subscription to channel ${channel}`, channel);
+  }
+  const kind = channelKind(channel);
+  authorize(conn, channel, kind, auth, channelData);
+
+  const appId = conn.app.id;
+  const member = kind.type === 'presence' ? presenceMember(conn, channel, channelData) : undefined;
+  if (member) {
+    checkMemberLimits(conn.app, channel, member);
+    // Only a full channel needs the member list, to let a user already in it open another connection.
+    const max = conn.app.limits.maxPresenceMembers;
+    const { userCount = 0 } = await ctx.adapter.channel(appId, channel);
+    if (userCount >= max && !(await ctx.adapter.members(appId, channel)).has(member.userId)) {
+      throw new HeraldError('presenceLimit', `Presence channel ${channel} is full (${max} members)`, channel);
+    }
+  }
+  if (conn.closed) return;
+  // Claim the slot before awaiting so a concurrent close can clean it up.
+  conn.subscriptions.set(channel, { userId: member?.userId });
+
+  const count = await ctx.adapter.subscribe(appId, channel, conn.socketId);
+  let memberAdded = false;
+  let snapshot: Map<string, unknown> | undefined;
+  if (member) {
+    memberAdded = (await ctx.adapter.addMember(appId, channel, conn.socketId, member)).changed;
+    snapshot = await ctx.adapter.members(appId, channel);
+  }
+  const cached = kind.cache ? await ctx.adapter.getCache(appId, channel) : null;
+  if (conn.closed || !conn.subscriptions.has(channel)) {
+    // The connection closed while we awaited and its cleanup may have run before our writes landed:
+    // undo them (both calls are idempotent) so no membership outlives the socket.
+    await ctx.adapter.unsubscribe(appId, channel, conn.socketId);
+    if (member && (await ctx.adapter.removeMember(appId, channel, conn.socketId, member.userId)).changed) {
+      announceMemberRemoved(ctx, appId, channel, member.userId);
+    }
+    return;
+  }
+
+  // From here on everything is synchronous: no event can slip between success and the index.
+  if (snapshot) {
+    const ids = [...snapshot.keys()];
+    const hash: Record<string, unknown> = {};
+    for (const [id, info] of snapshot) hash[id] = info ?? null;
+    conn.sendText(encodePresenceSucceeded(channel, { ids, hash, count: ids.length }));
+  } else {
+    conn.sendText(encodeSubscriptionSucceeded(channel));
+  }
+  ctx.hub.addSubscriber(conn, channel);
+  if (requiresAuth(kind)) conn.authorized = true;
+
+  if (kind.cache) {
+    if (cached) {
+      conn.sendText(encodeChannelEvent(cached.event, channel, cached.data));
+    } else {
+      conn.sendText(encodeCacheMiss(channel));
+      ctx.events.emit({ type: 'cache_miss', appId, channel });
+    }
+  }
+  if (member && memberAdded) {
+    ctx.adapter.broadcast({
+      kind: 'channel',
+      appId,
+      channel,
+      frame: encodeMemberAdded(channel, member.userId, member.userInfo),
+      except: conn.socketId,
+    });
+    ctx.events.emit({ type: 'member_added', appId, channel, userId: member.userId });
+  }
+  ctx.events.emit({ type: 'subscribed', appId, socketId: conn.socketId, channel });
+  if (count === 1) ctx.events.emit({ type: 'channel_occupied', appId, channel });
+  ctx.subscriptionCounts.changed(conn.app, channel, count);
+}
+
+/** Leaves one channel; a no-op for channels the connection is not in (CH-16). */
+export async function unsubscribe(ctx: NodeContext, conn: Connection, channel: string): Promise<void> {
+  const sub = conn.subscriptions.get(channel);
+  if (!sub) return;
+  conn.subscriptions.delete(channel);
+  ctx.hub.removeSubscriber(conn, channel);
+  const appId = conn.app.id;
+  const count = await ctx.adapter.unsubscribe(appId, channel, conn.socketId);
+  if (sub.userId !== undefined) {
+    const change = await ctx.adapter.removeMember(appId, channel, conn.socketId, sub.userId);
+    if (change.changed) announceMemberRemoved(ctx, appId, channel, sub.userId);
+  }
+  ctx.events.emit({ type: 'unsubscribed', appId, socketId: conn.socketId, channel });
+  if (count === 0) ctx.events.emit({ type: 'channel_vacated', appId, channel });
+  ctx.subscriptionCounts.changed(conn.app, channel, count);
+}
+
+export function announceMemberRemoved(
+  ctx: NodeContext,
+  appId: string,
+  channel: string,
+  userId: string,
+): void {
+  ctx.adapter.broadcast({ kind: 'channel', appId, channel, frame: encodeMemberRemoved(channel, userId) });
+  ctx.events.emit({ type: 'member_removed', appId, channel, userId });
+}
+
+/** Disconnect = unsubscribe from everything (CH-17). */
+export async function leaveAll(ctx: NodeContext, conn: Connection): Promise<void> {
+  const channels = [...conn.subscriptions.keys()];
+  await Promise.all(channels.map((c) => unsubscribe(ctx, conn, c)));
+}

@@ -1,0 +1,33 @@
+/** What `herald start` prints: where to connect, with ready-to-paste client and SDK snippets. */
+import type { HeraldConfig } from '../config/config.js';
+import { usesDevCredentials } from '../config/load.js';
+
+export function banner(config: HeraldConfig, port: number): string {
+  const app = config.apps[0]!;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const tls = config.ssl !== undefined;
+  const lines = [
+    `Herald is listening on ${tls ? 'https' : 'http'}://${config.host}:${port} (WebSocket /app/{key}, HTTP API /apps/{id})`,
+    `${config.apps.length} app(s); first app: id=${app.id} key=${app.key}`,
+    '',
+    'Connect a browser or Node client (pusher-js):',
+    `  const pusher = new Pusher('${app.key}', {`,
+    `    cluster: 'mt1', wsHost: '${host}', ${tls ? 'wssPort' : 'wsPort'}: ${port}, forceTLS: ${tls},`,
+    `    enabledTransports: ['ws', 'wss'],`,
+    '  });',
+    '',
+    'Publish from your server (pusher SDK for Node):',
+    `  const pusher = new Pusher({ appId: '${app.id}', key: '${app.key}', secret: '<secret>',`,
+    `    host: '${host}', port: '${port}', useTLS: ${tls} });`,
+    `  await pusher.trigger('my-channel', 'my-event', { hello: 'world' });`,
+  ];
+  if (usesDevCredentials(config)) {
+    lines.push(
+      '',
+      'WARNING: the app uses the public development credentials (app-id / app-key / app-secret).',
+      'Anyone can sign requests with them: set HERALD_APP_ID, HERALD_APP_KEY and HERALD_APP_SECRET or a config file',
+      'before exposing this server.',
+    );
+  }
+  return lines.join('\n');
+}

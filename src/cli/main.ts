@@ -1,0 +1,104 @@
+/** `herald` command line: start a node, print help or version. Exit code 2 for configuration errors. */
+import { readFileSync } from 'node:fs';
+import type { HeraldConfig } from '../config/config.js';
+import { loadConfig } from '../config/load.js';
+import { ConfigError } from '../config/schema-dsl.js';
+import { createHerald } from '../herald.js';
+import { parseArgs } from './args.js';
+import { banner } from './banner.js';
+
+export const EXIT_CONFIG = 2;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+const HELP = `Usage: herald <command> [options]
+
+Commands:
+  start                 Start a Herald node (the default command)
+  webhooks dead-letters List webhook batches that exhausted their retries
+  webhooks replay       Re-queue dead-lettered webhook batches
+
+Options for start:
+  --host <addr>         Address to listen on (HERALD_HOST, default 127.0.0.1)
+  --port <n>            Port for WebSocket and HTTP API (HERALD_PORT, default 6001)
+  --config <file>       JSON configuration file (HERALD_CONFIG)
+  --path-prefix <p>     Prefix before /app and /apps (HERALD_PATH_PREFIX)
+  --workers <n>         Worker processes sharing the port (HERALD_WORKERS, default 1)
+  --redis-url <url>     Share state through Redis (HERALD_REDIS_URL)
+  --metrics-port <n>    Prometheus metrics port (HERALD_METRICS_PORT, default 9601)
+  --log-level <level>   fatal|error|warn|info|debug|trace|silent (HERALD_LOG_LEVEL)
+  -h, --help            Show this help
+  -v, --version         Show the version
+
+Precedence: flags, then environment variables, then the config file, then defaults.
+Every setting is listed in docs/configuration.md.`;
+
+export function configFromArgs(
+  flags: Record<string, string>,
+  env: Record<string, string | undefined> = process.env,
+): HeraldConfig {
+  const file = flags['config'] || env['HERALD_CONFIG'] || undefined;
+  return loadConfig({ ...(file ? { file } : {}), env, flags });
+}
+
+async function start(flags: Record<string, string>): Promise<number> {
+  let config: HeraldConfig;
+  try {
+    config = configFromArgs(flags);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      return EXIT_CONFIG;
+    }
+    throw err;
+  }
+  const herald = createHerald(config);
+  const { port } = await herald.listen();
+  console.log(banner(config, port));
+
+  let signals = 0;
+  const stop = (signal: string) => {
+    signals++;
+    if (signals > 1) {
+      console.error(`${signal} again: exiting now`);
+      process.exit(1);
+    }
+    console.error(`${signal}: draining connections over ${config.shutdownTimeout}s (send again to exit now)`);
+    herald.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  return new Promise<number>(() => {
+    // Runs until a signal ends the process.
+  });
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const args = parseArgs(argv);
+  if (args.switches.has('version') || args.switches.has('v')) {
+    console.log(version());
+    return 0;
+  }
+  if (args.switches.has('help') || args.switches.has('h') || args.command === 'help') {
+    console.log(HELP);
+    return 0;
+  }
+  switch (args.command ?? 'start') {
+    case 'start':
+      return start(args.flags);
+    default:
+      console.error(`Unknown command: ${args.command}\n\n${HELP}`);
+      return EXIT_CONFIG;
+  }
+}

@@ -1,0 +1,75 @@
+/** The validated configuration, as the rest of Herald sees it. Mirrors src/config/schema.ts. */
+import type { AppLimits } from '../protocol/limits.js';
+
+export type WebhookEventName =
+  | 'channel_occupied'
+  | 'channel_vacated'
+  | 'member_added'
+  | 'member_removed'
+  | 'client_event'
+  | 'cache_miss'
+  | 'subscription_count';
+
+export interface WebhookTarget {
+  url: string;
+  events: WebhookEventName[];
+  filter?: { channelPrefix?: string; channelSuffix?: string };
+  headers?: Record<string, string>;
+}
+
+export interface AppConfig {
+  id: string;
+  key: string;
+  secret: string;
+  enabled: boolean;
+  clientEvents: boolean;
+  userAuthentication: boolean;
+  watchlistEvents: boolean;
+  subscriptionCount: boolean;
+  authorizedConnections: boolean;
+  authorizedConnectionsTimeout: number;
+  requireTls: boolean;
+  limits: AppLimits;
+  webhooks: WebhookTarget[];
+}
+
+export interface HeraldConfig {
+  host: string;
+  port: number;
+  pathPrefix: string;
+  activityTimeout: number;
+  pongTimeout: number;
+  strictProtocol: boolean;
+  maxFrameBytes: number;
+  maxHttpBodyBytes: number;
+  maxSocketBufferBytes: number;
+  maxConnections: number;
+  perMessageDeflate: boolean;
+  cacheTtl: number;
+  shutdownTimeout: number;
+  workers: number;
+  adapter: { driver: 'local' | 'redis'; redisUrl?: string; prefix: string; nodeTimeout: number };
+  webhooks: {
+    batchSize: number;
+    batchWindowMs: number;
+    delayMs: number;
+    timeoutMs: number;
+    retryWindowMs: number;
+  };
+  metrics: { enabled: boolean; host: string; port: number };
+  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'; debugPayloads: boolean };
+  ssl?: { cert: string; key: string; passphrase?: string; ca?: string };
+  rateLimits: { connectionsPerIpPerSecond: number };
+  apps: AppConfig[];
+}
+
+/** What a user may pass: any subset, deeply. */
+export type HeraldConfigInput = {
+  [K in keyof HeraldConfig]?: HeraldConfig[K] extends (infer T)[]
+    ? Partial<T>[]
+    : HeraldConfig[K] extends object | undefined
+      ? Partial<NonNullable<HeraldConfig[K]>>
+      : HeraldConfig[K];
+};
+
+export const DEV_APP = Object.freeze({ id: 'app-id', key: 'app-key', secret: 'app-secret' });

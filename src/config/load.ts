@@ -1,0 +1,154 @@
+/**
+ * Builds the configuration from defaults, a JSON/YAML file, environment variables and flags, in that
+ * order of precedence (flags win), then validates it all against one schema.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { type AppConfig, DEV_APP, type HeraldConfig, type HeraldConfigInput } from './config.js';
+import { appEnv, appField, configSchema } from './schema.js';
+import { ConfigError, coerceScalar, type Field, validateField, walkFields } from './schema-dsl.js';
+
+export interface ConfigSources {
+  /** Path of a JSON file, or YAML when it ends in .yaml/.yml. */
+  file?: string;
+  env?: Record<string, string | undefined>;
+  /** Flags by name without dashes, e.g. { port: '6002' }. */
+  flags?: Record<string, string>;
+  /** Programmatic overrides (tests, embedding), applied after the file and before env. */
+  overrides?: HeraldConfigInput;
+}
+
+function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let cur = obj;
+  for (const part of parts.slice(0, -1)) {
+    const next = cur[part];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) cur[part] = {};
+    cur = cur[part] as Record<string, unknown>;
+  }
+  cur[parts[parts.length - 1]!] = value;
+}
+
+function readFile(path: string, problems: string[]): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    problems.push(`config file ${path}: cannot be read (${(err as Error).message})`);
+    return {};
+  }
+  try {
+    const parsed: unknown = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      problems.push(`config file ${path}: expected an object at the top level`);
+      return {};
+    }
+    return parsed as Record<string, unknown>;
+  } catch (err) {
+    problems.push(`config file ${path}: ${(err as Error).message}`);
+    return {};
+  }
+}
+
+function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    if (
+      typeof v === 'object' &&
+      v !== null &&
+      !Array.isArray(v) &&
+      typeof b === 'object' &&
+      b !== null &&
+      !Array.isArray(b)
+    ) {
+      out[k] = deepMerge(b as Record<string, unknown>, v as Record<string, unknown>);
+    } else if (v !== undefined) {
+      out[k] = v;
+    }
+  }
+  return out;
+}
+
+function checkApps(apps: AppConfig[], problems: string[]): void {
+  const ids = new Set<string>();
+  const keys = new Set<string>();
+  apps.forEach((app, i) => {
+    if (ids.has(app.id)) problems.push(`apps[${i}].id: duplicate app id ${JSON.stringify(app.id)}`);
+    if (keys.has(app.key)) problems.push(`apps[${i}].key: duplicate app key ${JSON.stringify(app.key)}`);
+    ids.add(app.id);
+    keys.add(app.key);
+  });
+}
+
+/** Loads and validates; throws ConfigError naming every problem. */
+export function loadConfig(sources: ConfigSources = {}): HeraldConfig {
+  const problems: string[] = [];
+  const env = sources.env ?? {};
+  const flags = sources.flags ?? {};
+  let raw: Record<string, unknown> = sources.file ? readFile(sources.file, problems) : {};
+  if (sources.overrides) raw = deepMerge(raw, sources.overrides as Record<string, unknown>);
+
+  const byFlag = new Map<string, [string, Field]>();
+  walkFields(configSchema, '', (path, field) => {
+    if (field.env && env[field.env] !== undefined && env[field.env] !== '') {
+      const v = coerceScalar(field, env[field.env]!, field.env, problems);
+      if (v !== undefined) setPath(raw, path, v);
+    }
+    if (field.flag) byFlag.set(field.flag, [path, field]);
+  });
+
+  if (env['HERALD_APPS']) {
+    const v = coerceScalar(configSchema.fields['apps']!, env['HERALD_APPS'], 'HERALD_APPS', problems);
+    if (v !== undefined) raw['apps'] = v;
+  }
+  const singleApp: Record<string, unknown> = {};
+  for (const [name, key] of Object.entries(appEnv)) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    const field = appField.fields[key]!;
+    const v = coerceScalar(field, value, name, problems);
+    if (v !== undefined) singleApp[key] = v;
+  }
+  if (Object.keys(singleApp).length > 0) {
+    const apps = Array.isArray(raw['apps']) ? (raw['apps'] as Record<string, unknown>[]) : [];
+    const first = apps[0] ?? (singleApp['id'] || singleApp['key'] ? {} : { ...DEV_APP, clientEvents: true });
+    raw['apps'] = [{ ...first, ...singleApp }, ...apps.slice(1)];
+  }
+
+  for (const [name, value] of Object.entries(flags)) {
+    if (name === 'config') continue;
+    const entry = byFlag.get(name);
+    if (!entry) {
+      problems.push(`--${name}: unknown flag`);
+      continue;
+    }
+    const v = coerceScalar(entry[1], value, `--${name}`, problems);
+    if (v !== undefined) setPath(raw, entry[0], v);
+  }
+
+  if (raw['apps'] === undefined) raw['apps'] = [{ ...DEV_APP, clientEvents: true }];
+
+  const config = validateField(configSchema, raw, '', problems) as HeraldConfig;
+  if (
+    config.adapter?.redisUrl &&
+    !env['HERALD_ADAPTER'] &&
+    !(raw['adapter'] as { driver?: string })?.driver
+  ) {
+    config.adapter.driver = 'redis';
+  }
+  if (config.adapter?.driver === 'redis' && !config.adapter.redisUrl) {
+    problems.push('adapter.redisUrl: is required when adapter.driver is redis (or set HERALD_REDIS_URL)');
+  }
+  if (Array.isArray(config.apps)) {
+    if (config.apps.length === 0) problems.push('apps: at least one app is required');
+    checkApps(config.apps, problems);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** True when the config still uses the public development credentials. */
+export function usesDevCredentials(config: HeraldConfig): boolean {
+  return config.apps.some((a) => a.secret === DEV_APP.secret);
+}

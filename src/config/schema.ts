@@ -1,0 +1,451 @@
+/** Herald's configuration schema: the single source for validation, env vars, flags and docs. */
+import { DEFAULT_LIMITS } from '../protocol/limits.js';
+import type { Field, ObjectField } from './schema-dsl.js';
+
+const WEBHOOK_EVENTS = [
+  'channel_occupied',
+  'channel_vacated',
+  'member_added',
+  'member_removed',
+  'client_event',
+  'cache_miss',
+  'subscription_count',
+] as const;
+
+const limitsField: ObjectField = {
+  kind: 'object',
+  doc: "Per-app limits; defaults follow Pusher's (spec §8) except presence members.",
+  fields: {
+    maxConnections: {
+      kind: 'int',
+      min: 0,
+      default: DEFAULT_LIMITS.maxConnections,
+      doc: 'Concurrent connections for the app, 0 for unlimited; new connections past it close with 4004.',
+    },
+    maxEventPayloadBytes: {
+      kind: 'int',
+      min: 1,
+      default: DEFAULT_LIMITS.maxEventPayloadBytes,
+      doc: 'Max UTF-8 bytes of event data: HTTP API answers 413, client events get pusher:error.',
+    },
+    maxChannelNameLength: {
+      kind: 'int',
+      min: 164,
+      max: 1000,
+      default: DEFAULT_LIMITS.maxChannelNameLength,
+      doc: 'Max channel name length.',
+    },
+    maxEventNameLength: {
+      kind: 'int',
+      min: 1,
+      default: DEFAULT_LIMITS.maxEventNameLength,
+      doc: 'Max event name length.',
+    },
+    maxChannelsPerEvent: {
+      kind: 'int',
+      min: 1,
+      default: DEFAULT_LIMITS.maxChannelsPerEvent,
+      doc: 'Max channels in one trigger.',
+    },
+    maxBatchSize: {
+      kind: 'int',
+      min: 1,
+      default: DEFAULT_LIMITS.maxBatchSize,
+      doc: 'Max events in one batch trigger.',
+    },
+    maxPresenceMembers: {
+      kind: 'int',
+      min: 1,
+      default: DEFAULT_LIMITS.maxPresenceMembers,
+      doc: 'Max distinct users in one presence channel (Pusher: 100).',
+    },
+    maxPresenceUserIdLength: {
+      kind: 'int',
+      min: 1,
+      default: DEFAULT_LIMITS.maxPresenceUserIdLength,
+      doc: 'Max presence user_id length.',
+    },
+    maxPresenceUserInfoBytes: {
+      kind: 'int',
+      min: 1,
+      default: DEFAULT_LIMITS.maxPresenceUserInfoBytes,
+      doc: 'Max serialized user_info bytes.',
+    },
+    maxClientEventsPerSecond: {
+      kind: 'int',
+      min: 1,
+      default: DEFAULT_LIMITS.maxClientEventsPerSecond,
+      doc: 'Client events per second per connection; excess is dropped with error 4301.',
+    },
+    maxWatchlistSize: {
+      kind: 'int',
+      min: 1,
+      default: DEFAULT_LIMITS.maxWatchlistSize,
+      doc: 'Watchlist ids kept at sign-in; more adds error 4302.',
+    },
+    maxApiRequestsPerSecond: {
+      kind: 'int',
+      min: 0,
+      default: DEFAULT_LIMITS.maxApiRequestsPerSecond,
+      doc: 'HTTP API requests per second for the app, 0 for unlimited; excess answers 429.',
+    },
+  },
+};
+
+const webhookField: ObjectField = {
+  kind: 'object',
+  doc: 'A webhook target.',
+  fields: {
+    url: { kind: 'string', nonEmpty: true, doc: 'URL that receives POSTed webhook batches.' },
+    events: {
+      kind: 'array',
+      items: { kind: 'enum', values: WEBHOOK_EVENTS, doc: 'Webhook event name.' },
+      default: [...WEBHOOK_EVENTS],
+      doc: `Event kinds sent to this target: ${WEBHOOK_EVENTS.join(', ')}.`,
+    },
+    filter: {
+      kind: 'object',
+      optional: true,
+      doc: 'Only send events whose channel matches.',
+      fields: {
+        channelPrefix: { kind: 'string', optional: true, doc: 'Channel name must start with this.' },
+        channelSuffix: { kind: 'string', optional: true, doc: 'Channel name must end with this.' },
+      },
+    },
+    headers: {
+      kind: 'object',
+      stringMap: true,
+      fields: {},
+      doc: 'Extra HTTP headers sent with each request.',
+    },
+  },
+};
+
+export const appField: ObjectField = {
+  kind: 'object',
+  doc: 'An application: credentials, feature switches, limits and webhooks.',
+  fields: {
+    id: { kind: 'string', nonEmpty: true, doc: 'App id, used in HTTP API paths (/apps/{id}/...).' },
+    key: { kind: 'string', nonEmpty: true, doc: 'App key, used by clients (/app/{key}) and in signatures.' },
+    secret: { kind: 'string', nonEmpty: true, doc: 'App secret for HMAC signatures. Keep it private.' },
+    enabled: {
+      kind: 'bool',
+      default: true,
+      doc: 'Disabled apps refuse connections (4003) and API calls (403).',
+    },
+    clientEvents: {
+      kind: 'bool',
+      default: false,
+      doc: 'Allow client events (client-*) on private and presence channels.',
+    },
+    userAuthentication: { kind: 'bool', default: true, doc: 'Allow pusher:signin (user authentication).' },
+    watchlistEvents: {
+      kind: 'bool',
+      default: true,
+      doc: 'Send watchlist online/offline events to signed-in users.',
+    },
+    subscriptionCount: {
+      kind: 'bool',
+      default: false,
+      doc: 'Broadcast pusher_internal:subscription_count on non-presence channels.',
+    },
+    authorizedConnections: {
+      kind: 'bool',
+      default: false,
+      doc: 'Close connections that neither sign in nor join a private/presence channel in time (4009).',
+    },
+    authorizedConnectionsTimeout: {
+      kind: 'int',
+      min: 1,
+      default: 30,
+      doc: 'Seconds a connection has to authorize when authorizedConnections is on.',
+    },
+    requireTls: { kind: 'bool', default: false, doc: 'Refuse plain ws:// connections with 4000.' },
+    limits: limitsField,
+    webhooks: { kind: 'array', items: webhookField, default: [], doc: 'Webhook targets.' },
+  },
+};
+
+export const configSchema: ObjectField = {
+  kind: 'object',
+  doc: 'Herald configuration.',
+  fields: {
+    host: {
+      kind: 'string',
+      default: '127.0.0.1',
+      env: 'HERALD_HOST',
+      flag: 'host',
+      doc: 'Address to listen on.',
+    },
+    port: {
+      kind: 'int',
+      min: 0,
+      max: 65535,
+      default: 6001,
+      env: 'HERALD_PORT',
+      flag: 'port',
+      doc: 'Port for WebSocket and HTTP API (0 picks a free port).',
+    },
+    pathPrefix: {
+      kind: 'string',
+      default: '',
+      env: 'HERALD_PATH_PREFIX',
+      flag: 'path-prefix',
+      doc: 'Prefix before /app/{key} and /apps/{id} (pusher-js wsPath, PHP SDK path); stripped before signing.',
+    },
+    activityTimeout: {
+      kind: 'int',
+      min: 1,
+      max: 3600,
+      default: 120,
+      env: 'HERALD_ACTIVITY_TIMEOUT',
+      doc: 'Seconds of silence before the server pings a client (sent in the handshake).',
+    },
+    pongTimeout: {
+      kind: 'int',
+      min: 1,
+      max: 600,
+      default: 30,
+      env: 'HERALD_PONG_TIMEOUT',
+      doc: 'Seconds to wait for any frame after a ping before closing with 4201.',
+    },
+    strictProtocol: {
+      kind: 'bool',
+      default: false,
+      env: 'HERALD_STRICT_PROTOCOL',
+      doc: 'Refuse connections without a protocol query parameter (4008) instead of assuming 7.',
+    },
+    maxFrameBytes: {
+      kind: 'int',
+      min: 1024,
+      default: 32 * 1024,
+      env: 'HERALD_MAX_FRAME_BYTES',
+      doc: 'Largest inbound WebSocket message handled; larger ones get a non-closing pusher:error.',
+    },
+    maxHttpBodyBytes: {
+      kind: 'int',
+      min: 1024,
+      default: 256 * 1024,
+      env: 'HERALD_MAX_HTTP_BODY_BYTES',
+      doc: 'Largest HTTP API request body (413 past it).',
+    },
+    maxSocketBufferBytes: {
+      kind: 'int',
+      min: 16 * 1024,
+      default: 4 * 1024 * 1024,
+      env: 'HERALD_MAX_SOCKET_BUFFER_BYTES',
+      doc: 'Outgoing bytes buffered for one slow client before it is closed with 4100.',
+    },
+    maxConnections: {
+      kind: 'int',
+      min: 0,
+      default: 0,
+      env: 'HERALD_MAX_CONNECTIONS',
+      doc: 'Connections this node accepts across all apps, 0 for unlimited (4100 past it).',
+    },
+    perMessageDeflate: {
+      kind: 'bool',
+      default: false,
+      env: 'HERALD_PER_MESSAGE_DEFLATE',
+      doc: 'Offer permessage-deflate compression (costs CPU per recipient).',
+    },
+    cacheTtl: {
+      kind: 'int',
+      min: 1,
+      default: 1800,
+      env: 'HERALD_CACHE_TTL',
+      doc: 'Seconds a cache channel remembers its last event.',
+    },
+    shutdownTimeout: {
+      kind: 'int',
+      min: 0,
+      default: 10,
+      env: 'HERALD_SHUTDOWN_TIMEOUT',
+      doc: 'Seconds over which connections are closed with 4200 during a graceful shutdown.',
+    },
+    workers: {
+      kind: 'int',
+      min: 1,
+      max: 64,
+      default: 1,
+      env: 'HERALD_WORKERS',
+      flag: 'workers',
+      doc: 'Worker processes sharing the port (coordinated through the adapter).',
+    },
+    adapter: {
+      kind: 'object',
+      doc: 'How nodes share state: local (one process) or redis (many nodes).',
+      fields: {
+        driver: {
+          kind: 'enum',
+          values: ['local', 'redis'],
+          default: 'local',
+          env: 'HERALD_ADAPTER',
+          doc: 'local keeps everything in memory; redis shares it across nodes.',
+        },
+        redisUrl: {
+          kind: 'string',
+          optional: true,
+          env: 'HERALD_REDIS_URL',
+          flag: 'redis-url',
+          doc: 'Redis URL (redis://host:port/db); setting it selects the redis driver.',
+        },
+        prefix: {
+          kind: 'string',
+          default: 'herald',
+          env: 'HERALD_REDIS_PREFIX',
+          doc: 'Prefix of every Redis key.',
+        },
+        nodeTimeout: {
+          kind: 'int',
+          min: 2,
+          default: 10,
+          env: 'HERALD_NODE_TIMEOUT',
+          doc: 'Seconds without a heartbeat after which a node is presumed dead and its members removed.',
+        },
+      },
+    },
+    webhooks: {
+      kind: 'object',
+      doc: 'Webhook delivery settings shared by all apps.',
+      fields: {
+        batchSize: {
+          kind: 'int',
+          min: 1,
+          max: 1000,
+          default: 20,
+          doc: 'Events per webhook request at most.',
+        },
+        batchWindowMs: {
+          kind: 'int',
+          min: 0,
+          default: 250,
+          doc: 'Milliseconds events wait to share a request.',
+        },
+        delayMs: {
+          kind: 'int',
+          min: 0,
+          default: 3000,
+          env: 'HERALD_WEBHOOK_DELAY_MS',
+          doc: 'Delay of channel_vacated and member_removed, cancelled by a quick rejoin.',
+        },
+        timeoutMs: { kind: 'int', min: 100, default: 4000, doc: 'Receiver response deadline.' },
+        retryWindowMs: {
+          kind: 'int',
+          min: 0,
+          default: 300_000,
+          doc: 'How long a failing batch is retried before it goes to the dead-letter list.',
+        },
+      },
+    },
+    metrics: {
+      kind: 'object',
+      doc: 'Prometheus metrics endpoint.',
+      fields: {
+        enabled: {
+          kind: 'bool',
+          default: true,
+          env: 'HERALD_METRICS',
+          doc: 'Serve /metrics on its own port.',
+        },
+        host: {
+          kind: 'string',
+          default: '127.0.0.1',
+          env: 'HERALD_METRICS_HOST',
+          doc: 'Metrics listen address.',
+        },
+        port: {
+          kind: 'int',
+          min: 0,
+          max: 65535,
+          default: 9601,
+          env: 'HERALD_METRICS_PORT',
+          flag: 'metrics-port',
+          doc: 'Metrics port (0 picks a free port).',
+        },
+      },
+    },
+    log: {
+      kind: 'object',
+      doc: 'Logging.',
+      fields: {
+        level: {
+          kind: 'enum',
+          values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+          default: 'info',
+          env: 'HERALD_LOG_LEVEL',
+          flag: 'log-level',
+          doc: 'Minimum level logged.',
+        },
+        debugPayloads: {
+          kind: 'bool',
+          default: false,
+          env: 'HERALD_LOG_PAYLOADS',
+          doc: 'Log message payloads at debug level (never on in production).',
+        },
+      },
+    },
+    ssl: {
+      kind: 'object',
+      optional: true,
+      doc: 'Serve wss:// and https:// on the same port.',
+      fields: {
+        cert: {
+          kind: 'string',
+          nonEmpty: true,
+          env: 'HERALD_SSL_CERT',
+          doc: 'Path to the PEM certificate chain.',
+        },
+        key: { kind: 'string', nonEmpty: true, env: 'HERALD_SSL_KEY', doc: 'Path to the PEM private key.' },
+        passphrase: {
+          kind: 'string',
+          optional: true,
+          env: 'HERALD_SSL_PASSPHRASE',
+          doc: 'Private key passphrase.',
+        },
+        ca: { kind: 'string', optional: true, env: 'HERALD_SSL_CA', doc: 'Path to extra CA certificates.' },
+      },
+    },
+    rateLimits: {
+      kind: 'object',
+      doc: 'Edge limits per client IP.',
+      fields: {
+        connectionsPerIpPerSecond: {
+          kind: 'int',
+          min: 0,
+          default: 0,
+          env: 'HERALD_CONNECTIONS_PER_IP_PER_SECOND',
+          doc: 'New WebSocket connections per second from one IP, 0 for unlimited (HTTP 429 before upgrade).',
+        },
+      },
+    },
+    apps: {
+      kind: 'array',
+      items: appField,
+      optional: true,
+      doc: 'Applications. Without any, one development app (app-id / app-key / app-secret) is created.',
+    },
+  },
+};
+
+export const WEBHOOK_EVENT_NAMES = WEBHOOK_EVENTS;
+
+/** Single-app environment variables (HERALD_APP_*), applied over the first app. */
+export const appEnv: Record<string, string> = {
+  HERALD_APP_ID: 'id',
+  HERALD_APP_KEY: 'key',
+  HERALD_APP_SECRET: 'secret',
+  HERALD_APP_CLIENT_EVENTS: 'clientEvents',
+  HERALD_APP_ENABLED: 'enabled',
+  HERALD_APP_USER_AUTHENTICATION: 'userAuthentication',
+  HERALD_APP_SUBSCRIPTION_COUNT: 'subscriptionCount',
+};
+
+export function fieldAt(path: string): Field | undefined {
+  let f: Field | undefined = configSchema;
+  for (const part of path.split('.')) {
+    if (!f || f.kind !== 'object') return undefined;
+    f = f.fields[part];
+  }
+  return f;
+}

@@ -1,0 +1,55 @@
+/**
+ * One client connection's state. Behaviour lives in the handlers (src/channels, src/users); this
+ * class only owns what belongs to the connection: its subscriptions, its signed-in user, its clocks.
+ */
+import type { AppConfig } from '../config/config.js';
+import type { ClientSocket } from '../transport/client-socket.js';
+import { type PreparedFrame, prepareFrame } from '../transport/ws-frame.js';
+
+export interface SignedInUser {
+  readonly id: string;
+  readonly info: unknown;
+  readonly watchlist: readonly string[];
+}
+
+/** Per-channel state of a subscription; presence subscriptions remember their member id. */
+export interface Subscription {
+  readonly userId: string | undefined;
+}
+
+export class Connection {
+  readonly subscriptions = new Map<string, Subscription>();
+  user: SignedInUser | null = null;
+  /** Milliseconds timestamp of the last inbound frame of any kind. */
+  lastSeen: number;
+  /** When a liveness ping was sent and is still unanswered, else 0. */
+  pingSentAt = 0;
+  /** Signed in or joined a private/presence channel (authorized connections, UA-11). */
+  authorized = false;
+  closed = false;
+  /** Client-event rate window: start time and count. */
+  rateWindowStart = 0;
+  rateCount = 0;
+  /** Inbound messages waiting while an asynchronous handler runs, so order is kept per connection. */
+  inbox: string[] | null = null;
+  busy = false;
+
+  constructor(
+    readonly socketId: string,
+    readonly app: AppConfig,
+    readonly socket: ClientSocket,
+    readonly openedAt: number,
+    readonly ip: string,
+  ) {
+    this.lastSeen = openedAt;
+  }
+
+  send(frame: PreparedFrame): void {
+    this.socket.send(frame);
+  }
+
+  /** Sends a frame built for this connection alone. */
+  sendText(text: string): void {
+    this.socket.send(prepareFrame(text));
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Routes one inbound text frame to its handler. Messages of one connection are handled in order:
+ * while an asynchronous handler (subscribe, sign-in) runs, later frames wait in the connection's inbox.
+ */
+import { clientEvent } from '../channels/client-events.js';
+import { subscribe, unsubscribe } from '../channels/subscribe.js';
+import type { NodeContext } from '../node-context.js';
+import { HeraldError } from '../protocol/errors.js';
+import { PONG_FRAME, parseClientMessage } from '../protocol/messages.js';
+import { prepareFrame } from '../transport/ws-frame.js';
+import { signin } from '../users/signin.js';
+import type { Connection } from './connection.js';
+import { sendError, toHeraldError } from './wire-errors.js';
+
+const PONG = prepareFrame(PONG_FRAME);
+/** Frames a connection may queue behind a slow handler before further ones are refused. */
+const MAX_INBOX = 256;
+
+function handle(ctx: NodeContext, conn: Connection, text: string): Promise<void> | undefined {
+  if (Buffer.byteLength(text) > ctx.config.maxFrameBytes) {
+    throw new HeraldError(
+      'frameTooLarge',
+      `Message too large: the limit is ${ctx.config.maxFrameBytes} bytes`,
+    );
+  }
+  const msg = parseClientMessage(text);
+  switch (msg.type) {
+    case 'ping':
+      conn.send(PONG);
+      return undefined;
+    case 'pong':
+      return undefined;
+    case 'subscribe':
+      return subscribe(ctx, conn, msg.channel, msg.auth, msg.channelData);
+    case 'unsubscribe':
+      return unsubscribe(ctx, conn, msg.channel);
+    case 'signin':
+      return signin(ctx, conn, msg.auth, msg.userData);
+    case 'client-event':
+      clientEvent(ctx, conn, msg.event, msg.channel, msg.data);
+      return undefined;
+  }
+}
+
+function fail(ctx: NodeContext, conn: Connection, err: unknown): void {
+  const e = toHeraldError(err);
+  if (e.kind === 'internal') ctx.logger.error({ err, socketId: conn.socketId }, 'message handler failed');
+  if (ctx.events.wants('error')) {
+    ctx.events.emit({
+      type: 'error',
+      appId: conn.app.id,
+      socketId: conn.socketId,
+      code: e.code,
+      message: e.message,
+    });
+  }
+  if (!conn.closed) sendError(conn, e);
+}
+
+function run(ctx: NodeContext, conn: Connection, text: string): void {
+  let pending: Promise<void> | undefined;
+  try {
+    pending = handle(ctx, conn, text);
+  } catch (err) {
+    fail(ctx, conn, err);
+    return;
+  }
+  if (!pending) return;
+  conn.busy = true;
+  pending.then(
+    () => resume(ctx, conn),
+    (err: unknown) => {
+      fail(ctx, conn, err);
+      resume(ctx, conn);
+    },
+  );
+}
+
+function resume(ctx: NodeContext, conn: Connection): void {
+  conn.busy = false;
+  while (!conn.busy && conn.inbox && conn.inbox.length > 0 && !conn.closed) {
+    run(ctx, conn, conn.inbox.shift()!);
+  }
+  if (conn.inbox && conn.inbox.length === 0) conn.inbox = null;
+}
+
+export function onMessage(ctx: NodeContext, conn: Connection, text: string): void {
+  if (conn.busy) {
+    conn.inbox ??= [];
+    if (conn.inbox.length >= MAX_INBOX) {
+      fail(ctx, conn, new HeraldError('invalidMessage', 'Too many messages in flight: slow down'));
+      return;
+    }
+    conn.inbox.push(text);
+    return;
+  }
+  run(ctx, conn, text);
+}

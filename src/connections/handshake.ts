@@ -1,0 +1,56 @@
+/** Decides whether an upgrade becomes a connection (WS-01..WS-10). Pure apart from the app lookup. */
+import type { AppStore } from '../apps/app-store.js';
+import type { AppConfig, HeraldConfig } from '../config/config.js';
+import { type ErrorKindName, HeraldError } from '../protocol/errors.js';
+
+export type Handshake = { ok: true; app: AppConfig; protocol: number } | { ok: false; error: HeraldError };
+
+const refuse = (kind: ErrorKindName, detail?: string): Handshake => ({
+  ok: false,
+  error: new HeraldError(kind, detail),
+});
+
+/** The app key of a WebSocket path (`{prefix}/app/{key}`), or null when the path is not one. */
+export function appKeyFromPath(pathname: string, prefix: string): string | null {
+  if (prefix && !pathname.startsWith(prefix)) return null;
+  const rest = pathname.slice(prefix.length);
+  const m = /^\/app\/([^/]+)\/?$/.exec(rest);
+  return m ? decodeURIComponent(m[1]!) : null;
+}
+
+export async function checkHandshake(
+  config: HeraldConfig,
+  apps: AppStore,
+  url: URL,
+  secure: boolean,
+  counts: { node: number; app: (appId: string) => number },
+): Promise<Handshake> {
+  const key = appKeyFromPath(url.pathname, config.pathPrefix);
+  if (key === null) return refuse('pathNotFound', `Path not found: ${url.pathname}`);
+
+  const protocolParam = url.searchParams.get('protocol');
+  let protocol = 7;
+  if (protocolParam === null || protocolParam === '') {
+    if (config.strictProtocol) return refuse('noProtocol');
+  } else {
+    if (!/^\d+$/.test(protocolParam))
+      return refuse('invalidVersion', `Invalid version string format: ${protocolParam}`);
+    protocol = Number(protocolParam);
+    if (protocol < 4 || protocol > 7)
+      return refuse('unsupportedProtocol', `Unsupported protocol version ${protocol}`);
+  }
+
+  const app = await apps.byKey(key);
+  if (!app) {
+    return refuse(
+      'unknownApp',
+      `App key ${key} does not exist. Check the key and the host your client connects to.`,
+    );
+  }
+  if (!app.enabled) return refuse('appDisabled');
+  if (app.requireTls && !secure) return refuse('tlsRequired');
+  if (config.maxConnections > 0 && counts.node >= config.maxConnections) return refuse('overCapacity');
+  if (app.limits.maxConnections > 0 && counts.app(app.id) >= app.limits.maxConnections)
+    return refuse('overQuota');
+  return { ok: true, app, protocol };
+}

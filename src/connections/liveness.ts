@@ -1,0 +1,58 @@
+/**
+ * Server liveness (WS-14) and authorized-connection deadlines (UA-11) with one shared sweep instead of
+ * a timer per connection. A connection silent for longer than the activity timeout gets a WebSocket
+ * ping frame; if nothing at all arrives within the pong timeout it is closed with 4201.
+ */
+import type { HeraldConfig } from '../config/config.js';
+import type { Connection } from './connection.js';
+import { closeWith } from './wire-errors.js';
+
+export class LivenessSweep {
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly config: HeraldConfig,
+    private readonly connections: () => Iterable<Connection>,
+    private readonly now: () => number,
+  ) {}
+
+  start(): void {
+    // Sweep often enough to be accurate to a fraction of the shortest timeout.
+    const shortest = Math.min(this.config.activityTimeout, this.config.pongTimeout);
+    const interval = Math.max(250, Math.min(5000, (shortest * 1000) / 4));
+    this.timer = setInterval(() => this.sweep(), interval);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  sweep(): void {
+    const now = this.now();
+    const idleMs = this.config.activityTimeout * 1000;
+    const pongMs = this.config.pongTimeout * 1000;
+    for (const conn of this.connections()) {
+      if (conn.closed) continue;
+      if (conn.pingSentAt > 0) {
+        if (conn.lastSeen > conn.pingSentAt) conn.pingSentAt = 0;
+        else if (now - conn.pingSentAt >= pongMs) {
+          closeWith(conn, 'pongTimeout');
+          continue;
+        }
+      } else if (now - conn.lastSeen >= idleMs) {
+        conn.pingSentAt = now;
+        conn.socket.ping();
+      }
+      const app = conn.app;
+      if (
+        app.authorizedConnections &&
+        !conn.authorized &&
+        now - conn.openedAt >= app.authorizedConnectionsTimeout * 1000
+      ) {
+        closeWith(conn, 'authTimeout');
+      }
+    }
+  }
+}

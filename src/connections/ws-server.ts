@@ -1,0 +1,216 @@
+/**
+ * The WebSocket side of a node: upgrade → handshake checks → connection established → messages →
+ * close. Listeners are module-level functions that find their connection through a back-reference,
+ * so a connection costs no closures.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import { leaveAll } from '../channels/subscribe.js';
+import type { NodeContext } from '../node-context.js';
+import { HeraldError } from '../protocol/errors.js';
+import { encodeConnectionEstablished, encodeError } from '../protocol/messages.js';
+import { newSocketId } from '../protocol/socket-id.js';
+import { WsClientSocket } from '../transport/ws-socket.js';
+import { signout } from '../users/signin.js';
+import { Connection } from './connection.js';
+import { onMessage } from './dispatch.js';
+import { checkHandshake } from './handshake.js';
+import type { RateLimiter } from './rate-limiter.js';
+import { closeWith, truncateReason } from './wire-errors.js';
+
+const kConn = Symbol('herald.connection');
+const kCtx = Symbol('herald.context');
+const kServer = Symbol('herald.server');
+type TaggedSocket = WebSocket & { [kConn]?: Connection; [kCtx]?: NodeContext; [kServer]?: WsServer };
+
+function onWsMessage(this: TaggedSocket, data: RawData, isBinary: boolean): void {
+  const conn = this[kConn];
+  const ctx = this[kCtx];
+  if (!conn || !ctx || conn.closed) return;
+  conn.lastSeen = ctx.now();
+  if (isBinary) {
+    conn.sendText(encodeError(null, 'Binary frames are not supported: send JSON in text frames'));
+    return;
+  }
+  const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : data.toString('utf8');
+  if (ctx.events.wants('message_in')) {
+    ctx.events.emit({ type: 'message_in', appId: conn.app.id, bytes: Buffer.byteLength(text) });
+  }
+  onMessage(ctx, conn, text);
+}
+
+function onWsActivity(this: TaggedSocket): void {
+  const conn = this[kConn];
+  const ctx = this[kCtx];
+  if (conn && ctx) conn.lastSeen = ctx.now();
+}
+
+function onWsError(this: TaggedSocket): void {
+  // ws emits 'close' after 'error'; cleanup happens there.
+}
+
+function onWsClose(this: TaggedSocket, code: number): void {
+  this[kServer]?.forget(this);
+  const conn = this[kConn];
+  const ctx = this[kCtx];
+  if (!conn || !ctx || conn.closed) return;
+  conn.closed = true;
+  ctx.hub.removeConnection(conn);
+  const cleanup = Promise.all([leaveAll(ctx, conn), signout(ctx, conn)]).catch((err: unknown) =>
+    ctx.logger.error({ err, socketId: conn.socketId }, 'cleanup after close failed'),
+  );
+  this[kServer]?.track(cleanup);
+  ctx.events.emit({
+    type: 'connection_closed',
+    appId: conn.app.id,
+    socketId: conn.socketId,
+    code,
+    durationMs: ctx.now() - conn.openedAt,
+  });
+}
+
+export class WsServer {
+  private readonly wss: WebSocketServer;
+  private accepting = true;
+  private readonly cleanups = new Set<Promise<unknown>>();
+  private readonly sockets = new Set<WebSocket>();
+
+  constructor(
+    private readonly ctx: NodeContext,
+    private readonly ipLimiter: RateLimiter,
+  ) {
+    this.wss = new WebSocketServer({
+      noServer: true,
+      // Frames above maxFrameBytes get a polite pusher:error; far larger ones are cut at the socket (1009).
+      maxPayload: Math.max(ctx.config.maxFrameBytes * 4, 1024 * 1024),
+      perMessageDeflate: ctx.config.perMessageDeflate,
+      clientTracking: false,
+    });
+  }
+
+  /** Stop accepting upgrades (draining). */
+  stopAccepting(): void {
+    this.accepting = false;
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, secure: boolean): void {
+    const ip = req.socket.remoteAddress ?? '';
+    const limit = this.ctx.config.rateLimits.connectionsPerIpPerSecond;
+    if (!this.accepting) {
+      rejectUpgrade(socket, 503, 'Server is shutting down');
+      return;
+    }
+    if (limit > 0 && !this.ipLimiter.hit(ip, limit)) {
+      rejectUpgrade(socket, 429, 'Too many connections from this address');
+      return;
+    }
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const counts = {
+      node: this.ctx.hub.connectionCount,
+      app: (appId: string) => this.ctx.hub.appConnectionCount(appId),
+    };
+    checkHandshake(this.ctx.config, this.ctx.apps, url, secure, counts).then(
+      (result) => {
+        this.wss.handleUpgrade(req, socket, head, (ws) => {
+          if (result.ok) this.open(ws as TaggedSocket, result.app, ip);
+          else refuse(ws, result.error, this.ctx, url);
+        });
+      },
+      (err: unknown) => {
+        this.ctx.logger.error({ err }, 'handshake failed');
+        rejectUpgrade(socket, 500, 'Internal error');
+      },
+    );
+  }
+
+  private open(ws: TaggedSocket, app: Connection['app'], ip: string): void {
+    const ctx = this.ctx;
+    // Re-check quotas: other upgrades may have completed while the app lookup was in flight.
+    if (app.limits.maxConnections > 0 && ctx.hub.appConnectionCount(app.id) >= app.limits.maxConnections) {
+      refuse(ws, new HeraldError('overQuota'), ctx, null);
+      return;
+    }
+    const now = ctx.now();
+    const socketId = newSocketId();
+    let conn: Connection | null = null;
+    const socket = new WsClientSocket(
+      ws,
+      (buffered) => {
+        if (!conn || conn.closed) return;
+        ctx.events.emit({ type: 'slow_consumer', appId: app.id, socketId, bufferedBytes: buffered });
+        // The client cannot read the error in time anyway; close with the back-off code.
+        ws.close(4100, truncateReason(new HeraldError('slowConsumer').message));
+        ws.terminate();
+      },
+      ctx.config.maxSocketBufferBytes,
+    );
+    conn = new Connection(socketId, app, socket, now, ip);
+    ws[kConn] = conn;
+    ws[kCtx] = ctx;
+    ws[kServer] = this;
+    this.sockets.add(ws);
+    ws.on('message', onWsMessage);
+    ws.on('ping', onWsActivity);
+    ws.on('pong', onWsActivity);
+    ws.on('error', onWsError);
+    ws.on('close', onWsClose);
+    ctx.hub.addConnection(conn);
+    conn.sendText(encodeConnectionEstablished(socketId, ctx.config.activityTimeout));
+    ctx.events.emit({ type: 'connection_opened', appId: app.id, socketId, ip });
+  }
+
+  /** Every open connection gets 4200, spread over `windowMs` so clients do not reconnect all at once. */
+  async drain(windowMs: number): Promise<void> {
+    const conns = [...this.ctx.hub.allConnections()];
+    if (conns.length === 0) return;
+    const step = windowMs / conns.length;
+    for (let i = 0; i < conns.length; i++) {
+      const conn = conns[i]!;
+      if (!conn.closed) closeWith(conn, 'reconnect');
+      if (step >= 1 && i < conns.length - 1) await new Promise((r) => setTimeout(r, step));
+    }
+  }
+
+  /** Keeps a close's membership cleanup in view so shutdown can wait for it. */
+  track(cleanup: Promise<unknown>): void {
+    this.cleanups.add(cleanup);
+    cleanup.finally(() => this.cleanups.delete(cleanup));
+  }
+
+  forget(ws: WebSocket): void {
+    this.sockets.delete(ws);
+  }
+
+  /** Waits until every socket has closed (or `timeoutMs` passed, then cuts the rest) and cleanups ran. */
+  async closeAll(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.sockets.size > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    for (const ws of this.sockets) ws.terminate();
+    while (this.sockets.size > 0 && Date.now() < deadline + 1000) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await Promise.all([...this.cleanups]);
+  }
+
+  close(): void {
+    this.wss.close();
+  }
+}
+
+function refuse(ws: WebSocket, error: HeraldError, ctx: NodeContext, url: URL | null): void {
+  const key = url?.pathname.split('/').pop() ?? '';
+  ctx.events.emit({ type: 'connection_refused', appKey: key, code: error.close ?? 0 });
+  ws.send(encodeError(error.code, error.message));
+  ws.close(error.close ?? 4009, truncateReason(error.message));
+}
+
+function rejectUpgrade(socket: Duplex, status: number, message: string): void {
+  const body = JSON.stringify({ error: message });
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 429 ? 'Too Many Requests' : status === 503 ? 'Service Unavailable' : 'Error'}\r\n` +
+      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}

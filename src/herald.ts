@@ -1,0 +1,148 @@
+/**
+ * Composition root: builds one Herald node from a validated configuration. Nothing else constructs
+ * implementations; every seam (adapter, app store, logger, clock) can be passed in.
+ */
+import { readFileSync } from 'node:fs';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Adapter } from './adapters/adapter.js';
+import { LocalAdapter } from './adapters/local-adapter.js';
+import { type AppStore, ConfigAppStore } from './apps/app-store.js';
+import { announceMemberRemoved } from './channels/subscribe.js';
+import { SubscriptionCounter } from './channels/subscription-count.js';
+import type { HeraldConfig } from './config/config.js';
+import { Hub } from './connections/hub.js';
+import { LivenessSweep } from './connections/liveness.js';
+import { MemoryRateLimiter } from './connections/rate-limiter.js';
+import { WsServer } from './connections/ws-server.js';
+import { ServerEvents } from './events/server-events.js';
+import { HttpApi } from './http-api/router.js';
+import { logServerEvents } from './logging/event-log.js';
+import { createLogger, type Logger } from './logging/logger.js';
+import type { NodeContext } from './node-context.js';
+
+export interface HeraldDeps {
+  adapter?: Adapter;
+  appStore?: AppStore;
+  logger?: Logger;
+  /** Milliseconds since the epoch; injectable for signature-timestamp tests. */
+  clock?: () => number;
+}
+
+export interface Herald {
+  readonly config: HeraldConfig;
+  readonly events: ServerEvents;
+  readonly adapter: Adapter;
+  /** Live connections on this node. */
+  readonly connectionCount: number;
+  listen(): Promise<{ port: number; host: string }>;
+  /** Graceful stop: refuse new work, 4200 to clients (spread over shutdownTimeout), flush, close adapter. */
+  close(): Promise<void>;
+}
+
+function defaultAdapter(config: HeraldConfig, now: () => number): Adapter {
+  if (config.adapter.driver === 'redis') {
+    throw new Error('The redis adapter is selected but not available in this build');
+  }
+  return new LocalAdapter(now);
+}
+
+export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Herald {
+  const now = deps.clock ?? Date.now;
+  const logger = deps.logger ?? createLogger(config.log.level);
+  const events = new ServerEvents();
+  const adapter = deps.adapter ?? defaultAdapter(config, now);
+  const apps = deps.appStore ?? new ConfigAppStore(config.apps);
+  const subscriptionCounts = new SubscriptionCounter(adapter, events, now);
+
+  let ctx: NodeContext | null = null;
+  const hub = new Hub(events, {
+    memberGone: (appId, channel, userId) => {
+      if (ctx) announceMemberRemoved(ctx, appId, channel, userId);
+    },
+    channelGone: (appId, channel) => events.emit({ type: 'channel_vacated', appId, channel }),
+  });
+  ctx = { config, adapter, apps, hub, events, logger, now, subscriptionCounts };
+
+  const stopLogging = logServerEvents(events, logger, config.log.debugPayloads);
+  let draining = false;
+  const ws = new WsServer(ctx, new MemoryRateLimiter(1000, now));
+  const api = new HttpApi(ctx, { isReady: () => !draining, apiLimiter: new MemoryRateLimiter(1000, now) });
+  const liveness = new LivenessSweep(config, () => hub.allConnections(), now);
+
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => api.handle(req, res);
+  let server: Server;
+  if (config.ssl) {
+    server = createHttpsServer(
+      {
+        cert: readFileSync(config.ssl.cert),
+        key: readFileSync(config.ssl.key),
+        ...(config.ssl.passphrase ? { passphrase: config.ssl.passphrase } : {}),
+        ...(config.ssl.ca ? { ca: readFileSync(config.ssl.ca) } : {}),
+      },
+      onRequest,
+    );
+  } else {
+    server = createHttpServer(onRequest);
+  }
+  server.keepAliveTimeout = 65_000;
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    (socket as Socket).setNoDelay?.(true);
+    ws.handleUpgrade(req, socket, head, config.ssl !== undefined);
+  });
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  });
+
+  let closing: Promise<void> | null = null;
+
+  return {
+    config,
+    events,
+    adapter,
+    get connectionCount() {
+      return hub.connectionCount;
+    },
+    async listen() {
+      await adapter.start(hub);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      liveness.start();
+      const addr = server.address();
+      const port = typeof addr === 'object' && addr ? addr.port : config.port;
+      logger.info({ host: config.host, port, tls: config.ssl !== undefined }, 'Herald listening');
+      return { port, host: config.host };
+    },
+    close() {
+      closing ??= (async () => {
+        draining = true;
+        ws.stopAccepting();
+        const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await ws.drain(config.shutdownTimeout * 1000);
+        await ws.closeAll(5000);
+        liveness.stop();
+        subscriptionCounts.close();
+        ws.close();
+        server.closeAllConnections();
+        await serverClosed;
+        await adapter.close();
+        stopLogging();
+        logger.info('Herald stopped');
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,170 @@
+/** POST /events and /batch_events (API-06..API-10). */
+import type { AppConfig } from '../config/config.js';
+import type { NodeContext } from '../node-context.js';
+import { channelKind, channelNameProblem, serverToUserId } from '../protocol/channel-names.js';
+import { HeraldError } from '../protocol/errors.js';
+import { encodeChannelEvent } from '../protocol/messages.js';
+import { isValidSocketId } from '../protocol/socket-id.js';
+import { channelAttributes, parseInfo } from './info.js';
+
+interface EventRequest {
+  name: string;
+  data: string;
+  channels: string[];
+  socketId: string | undefined;
+  info: Set<string>;
+}
+
+function validateEvent(app: AppConfig, raw: Record<string, unknown>, batch: boolean): EventRequest {
+  const limits = app.limits;
+  const name = raw['name'];
+  if (typeof name !== 'string' || name.length === 0)
+    throw new HeraldError('badRequest', 'Missing event name');
+  if (name.length > limits.maxEventNameLength) {
+    throw new HeraldError('badRequest', `Event name longer than ${limits.maxEventNameLength} characters`);
+  }
+  if (name.startsWith('pusher:') || name.startsWith('pusher_internal:')) {
+    throw new HeraldError('badRequest', `Event names starting with pusher: are reserved: ${name}`);
+  }
+  const data = raw['data'];
+  if (data === undefined) throw new HeraldError('badRequest', 'Missing data');
+  if (typeof data !== 'string')
+    throw new HeraldError('badRequest', 'data must be a string (JSON-encode objects)');
+
+  let channels: string[];
+  if (batch) {
+    const channel = raw['channel'];
+    if (typeof channel !== 'string') throw new HeraldError('badRequest', 'Each batch item needs a channel');
+    channels = [channel];
+  } else if (raw['channels'] !== undefined) {
+    const list = raw['channels'];
+    if (!Array.isArray(list) || !list.every((c) => typeof c === 'string')) {
+      throw new HeraldError('badRequest', 'channels must be an array of channel names');
+    }
+    channels = [...new Set(list as string[])];
+  } else if (typeof raw['channel'] === 'string') {
+    channels = [raw['channel']];
+  } else {
+    throw new HeraldError('badRequest', 'Missing channels');
+  }
+  if (channels.length === 0) throw new HeraldError('badRequest', 'channels must not be empty');
+  if (channels.length > limits.maxChannelsPerEvent) {
+    throw new HeraldError(
+      'badRequest',
+      `Can't trigger a message to more than ${limits.maxChannelsPerEvent} channels`,
+    );
+  }
+  for (const c of channels) {
+    const problem = channelNameProblem(c, limits.maxChannelNameLength);
+    if (problem) throw new HeraldError('badRequest', problem);
+  }
+  if (channels.length > 1 && channels.some((c) => channelKind(c).type === 'encrypted')) {
+    throw new HeraldError(
+      'badRequest',
+      'Encrypted channels cannot be triggered together with other channels',
+    );
+  }
+  const socketId = raw['socket_id'];
+  if (socketId !== undefined && socketId !== null && !isValidSocketId(socketId)) {
+    throw new HeraldError('badRequest', `Invalid socket_id: ${String(socketId)}`);
+  }
+  const size = Buffer.byteLength(data);
+  if (size > limits.maxEventPayloadBytes) {
+    throw new HeraldError(
+      'payloadTooLarge',
+      `Event data is ${size} bytes, over the limit of ${limits.maxEventPayloadBytes}`,
+    );
+  }
+  const info = parseInfo(raw['info']);
+  return { name, data, channels, socketId: (socketId as string | null | undefined) ?? undefined, info };
+}
+
+async function publish(ctx: NodeContext, app: AppConfig, ev: EventRequest): Promise<void> {
+  for (const channel of ev.channels) {
+    const frame = encodeChannelEvent(ev.name, channel, ev.data);
+    const userId = serverToUserId(channel);
+    if (userId !== null) {
+      ctx.adapter.broadcast({
+        kind: 'user',
+        appId: app.id,
+        userId,
+        frame,
+        ...(ev.socketId ? { except: ev.socketId } : {}),
+      });
+      continue;
+    }
+    if (channelKind(channel).cache) {
+      await ctx.adapter.setCache(app.id, channel, ev.name, ev.data, ctx.config.cacheTtl);
+    }
+    ctx.adapter.broadcast({
+      kind: 'channel',
+      appId: app.id,
+      channel,
+      frame,
+      source: 'api',
+      ...(ev.socketId ? { except: ev.socketId } : {}),
+    });
+  }
+}
+
+async function attributes(
+  ctx: NodeContext,
+  app: AppConfig,
+  ev: EventRequest,
+): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const channel of ev.channels) {
+    out[channel] = await channelAttributes(ctx, app.id, channel, ev.info, { strict: false });
+  }
+  return out;
+}
+
+export async function triggerEvent(
+  ctx: NodeContext,
+  app: AppConfig,
+  body: Record<string, unknown>,
+): Promise<unknown> {
+  const ev = validateEvent(app, body, false);
+  await publish(ctx, app, ev);
+  if (ev.info.size === 0) return {};
+  return { channels: await attributes(ctx, app, ev) };
+}
+
+export async function triggerBatch(
+  ctx: NodeContext,
+  app: AppConfig,
+  body: Record<string, unknown>,
+): Promise<unknown> {
+  const batch = body['batch'];
+  if (!Array.isArray(batch)) throw new HeraldError('badRequest', 'batch must be an array of events');
+  if (batch.length === 0) throw new HeraldError('badRequest', 'batch must not be empty');
+  if (batch.length > app.limits.maxBatchSize) {
+    throw new HeraldError(
+      'badRequest',
+      `Batch of ${batch.length} events is over the limit of ${app.limits.maxBatchSize}`,
+    );
+  }
+  // Validate everything before publishing anything: a bad item fails the whole batch.
+  const events = batch.map((item, i) => {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+      throw new HeraldError('badRequest', `batch[${i}] must be an object`);
+    }
+    try {
+      return validateEvent(app, item as Record<string, unknown>, true);
+    } catch (err) {
+      if (err instanceof HeraldError) throw new HeraldError(err.kind, `batch[${i}]: ${err.message}`);
+      throw err;
+    }
+  });
+  for (const ev of events) await publish(ctx, app, ev);
+  if (events.every((ev) => ev.info.size === 0)) return {};
+  const results = [];
+  for (const ev of events) {
+    results.push(
+      ev.info.size === 0
+        ? {}
+        : await channelAttributes(ctx, app.id, ev.channels[0]!, ev.info, { strict: false }),
+    );
+  }
+  return { batch: results };
+}

@@ -1,0 +1,197 @@
+/**
+ * HTTP requests of a node: health endpoints and the Pusher HTTP API. Lifecycle of an API request:
+ * route → app (404) → body size (413) → signature (401) → enabled (403) → rate (429) → JSON (400) →
+ * handler (400/413) → 200.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AppConfig } from '../config/config.js';
+import type { RateLimiter } from '../connections/rate-limiter.js';
+import type { NodeContext } from '../node-context.js';
+import { isValidUserId } from '../protocol/channel-names.js';
+import { HeraldError } from '../protocol/errors.js';
+import { parseJsonObject, readBody } from './body.js';
+import { getChannel, getUsers, listChannels } from './channels.js';
+import { triggerBatch, triggerEvent } from './events.js';
+import { sendHttpError, sendJson } from './http-error.js';
+import { verifyApiRequest } from './verify-signature.js';
+
+type Route =
+  | { name: 'events'; method: 'POST' }
+  | { name: 'batch_events'; method: 'POST' }
+  | { name: 'channels'; method: 'GET' }
+  | { name: 'channel'; method: 'GET'; channel: string }
+  | { name: 'users'; method: 'GET'; channel: string }
+  | { name: 'terminate'; method: 'POST'; userId: string };
+
+function matchRoute(rest: string[]): Route | null {
+  const [a, b, c, d] = rest;
+  if (rest.length === 1 && a === 'events') return { name: 'events', method: 'POST' };
+  if (rest.length === 1 && a === 'batch_events') return { name: 'batch_events', method: 'POST' };
+  if (rest.length === 1 && a === 'channels') return { name: 'channels', method: 'GET' };
+  if (rest.length === 2 && a === 'channels') return { name: 'channel', method: 'GET', channel: b! };
+  if (rest.length === 3 && a === 'channels' && c === 'users')
+    return { name: 'users', method: 'GET', channel: b! };
+  if (rest.length === 3 && a === 'users' && c === 'terminate_connections' && d === undefined) {
+    return { name: 'terminate', method: 'POST', userId: b! };
+  }
+  return null;
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw new HeraldError('badRequest', 'Malformed percent-encoding in path');
+  }
+}
+
+export interface HttpApiOptions {
+  /** Readiness beyond the adapter: false while draining. */
+  isReady(): boolean;
+  apiLimiter: RateLimiter;
+}
+
+export class HttpApi {
+  constructor(
+    private readonly ctx: NodeContext,
+    private readonly opts: HttpApiOptions,
+  ) {}
+
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    const started = performance.now();
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const prefix = this.ctx.config.pathPrefix;
+    let path = url.pathname;
+    if (prefix && path.startsWith(prefix)) path = path.slice(prefix.length) || '/';
+
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      if (path === '/' || path === '/health') {
+        sendJson(res, 200, { ok: true });
+        return;
+      }
+      if (path === '/ready') {
+        const ready = this.opts.isReady() && this.ctx.adapter.ready();
+        sendJson(res, ready ? 200 : 503, { ready });
+        return;
+      }
+    }
+    const parts = path.split('/').filter(Boolean);
+    if (parts[0] === 'users' && parts.length === 3 && parts[2] === 'terminate_connections') {
+      // The Python SDK posts terminate_user_connections without the /apps/{id} prefix: resolve the
+      // app from auth_key instead, and sign over the path as sent.
+      const key = url.searchParams.get('auth_key') ?? '';
+      const route: Route = { name: 'terminate', method: 'POST', userId: parts[1]! };
+      this.dispatch(req, res, url, path, () => this.ctx.apps.byKey(key), route).then(
+        (status) => this.record(null, route.name, status, started),
+        (err: unknown) => this.record(null, route.name, sendHttpError(res, err), started),
+      );
+      return;
+    }
+    if (parts[0] !== 'apps' || parts.length < 3) {
+      if (parts[0] === 'app' && parts.length === 2) {
+        sendJson(res, 426, { error: 'WebSocket upgrade required at this path' });
+        return;
+      }
+      sendJson(res, 404, { error: 'Not found' });
+      return;
+    }
+    const appId = safeDecodeOr404(parts[1]!);
+    const route = matchRoute(parts.slice(2));
+    const routeName = route?.name ?? 'unknown';
+    const lookup = () => (appId === null ? Promise.resolve(undefined) : this.ctx.apps.byId(appId));
+    this.dispatch(req, res, url, path, lookup, route).then(
+      (status) => this.record(appId, routeName, status, started),
+      (err: unknown) => {
+        if (!(err instanceof HeraldError))
+          this.ctx.logger.error({ err, route: routeName }, 'HTTP API handler failed');
+        const status = sendHttpError(res, err);
+        this.record(appId, routeName, status, started);
+      },
+    );
+  }
+
+  private record(appId: string | null, route: string, status: number, started: number): void {
+    if (this.ctx.events.wants('api_request')) {
+      this.ctx.events.emit({
+        type: 'api_request',
+        appId,
+        route,
+        status,
+        durationMs: performance.now() - started,
+      });
+    }
+  }
+
+  private async dispatch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    path: string,
+    lookupApp: () => Promise<AppConfig | undefined>,
+    route: Route | null,
+  ): Promise<number> {
+    if (!route) throw new HeraldError('notFound', `Unknown API path: ${path}`);
+    if (req.method !== route.method) {
+      res.setHeader('Allow', route.method);
+      throw new HeraldError('methodNotAllowed', `${req.method} is not allowed here; use ${route.method}`);
+    }
+    const ctx = this.ctx;
+    const app = await lookupApp();
+    if (!app) {
+      req.resume();
+      throw new HeraldError('notFound', `Unknown app in ${path}`);
+    }
+    const body = await readBody(req, ctx.config.maxHttpBodyBytes);
+    const decodedPath = safeDecode(path);
+    verifyApiRequest(
+      app,
+      req.method,
+      path === decodedPath ? [path] : [path, decodedPath],
+      url.searchParams,
+      body,
+      ctx.now(),
+    );
+    if (!app.enabled) throw new HeraldError('forbidden', 'Application disabled');
+    const perSecond = app.limits.maxApiRequestsPerSecond;
+    if (perSecond > 0 && !this.opts.apiLimiter.hit(app.id, perSecond)) {
+      res.setHeader('Retry-After', '1');
+      throw new HeraldError('rateLimited', `Over ${perSecond} API requests per second`);
+    }
+
+    let result: unknown;
+    switch (route.name) {
+      case 'events':
+        result = await triggerEvent(ctx, app, parseJsonObject(body));
+        break;
+      case 'batch_events':
+        result = await triggerBatch(ctx, app, parseJsonObject(body));
+        break;
+      case 'channels':
+        result = await listChannels(ctx, app, url.searchParams);
+        break;
+      case 'channel':
+        result = await getChannel(ctx, app, safeDecode(route.channel), url.searchParams);
+        break;
+      case 'users':
+        result = await getUsers(ctx, app, safeDecode(route.channel));
+        break;
+      case 'terminate': {
+        const userId = safeDecode(route.userId);
+        if (!isValidUserId(userId)) throw new HeraldError('badRequest', `Invalid user id: ${userId}`);
+        ctx.adapter.broadcast({ kind: 'terminate', appId: app.id, userId });
+        result = {};
+        break;
+      }
+    }
+    sendJson(res, 200, result);
+    return 200;
+  }
+}
+
+function safeDecodeOr404(s: string): string | null {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return null;
+  }
+}

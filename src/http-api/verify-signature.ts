@@ -1,0 +1,51 @@
+/** HTTP API authentication (API-02..API-04). */
+import type { AppConfig } from '../config/config.js';
+import { HeraldError } from '../protocol/errors.js';
+import { apiStringToSign, hmacSha256Hex, md5Hex, safeEqual } from '../protocol/signatures.js';
+
+export const TIMESTAMP_WINDOW_SECONDS = 600;
+
+export function verifyApiRequest(
+  app: AppConfig,
+  method: string,
+  paths: readonly string[],
+  query: URLSearchParams,
+  body: Buffer,
+  nowMs: number,
+): void {
+  const key = query.get('auth_key');
+  const timestamp = query.get('auth_timestamp');
+  const version = query.get('auth_version');
+  const signature = query.get('auth_signature');
+  if (!key || !timestamp || !signature) {
+    throw new HeraldError('authFailed', 'Missing auth_key, auth_timestamp or auth_signature');
+  }
+  if (key !== app.key) throw new HeraldError('authFailed', `Invalid auth_key for app ${app.id}`);
+  if (version !== null && version !== '1.0') throw new HeraldError('authFailed', 'auth_version must be 1.0');
+  const ts = Number(timestamp);
+  const now = Math.floor(nowMs / 1000);
+  if (!Number.isFinite(ts) || Math.abs(now - ts) >= TIMESTAMP_WINDOW_SECONDS) {
+    throw new HeraldError(
+      'authFailed',
+      `Timestamp expired: Given timestamp (${timestamp}) not within ${TIMESTAMP_WINDOW_SECONDS}s of server time (${now})`,
+    );
+  }
+  const bodyMd5 = query.get('body_md5');
+  if (bodyMd5 !== null) {
+    if (bodyMd5 !== md5Hex(body))
+      throw new HeraldError('authFailed', 'body_md5 does not match the request body');
+  } else if (body.length > 0) {
+    throw new HeraldError('authFailed', 'body_md5 is required for requests with a body');
+  }
+  // Sign over the path as sent and, when it differs, as decoded: clients disagree on escaping.
+  let expected = '';
+  for (const path of paths) {
+    const toSign = apiStringToSign(method, path, query);
+    expected = hmacSha256Hex(app.secret, toSign);
+    if (safeEqual(signature, expected)) return;
+  }
+  throw new HeraldError(
+    'authFailed',
+    `Invalid signature: you should have sent HmacSHA256Hex(${JSON.stringify(apiStringToSign(method, paths[0] ?? '', query))}, your_secret_key), but you sent "${signature}"`,
+  );
+}

@@ -1,0 +1,50 @@
+/**
+ * Turns server events into log lines. Connection open/close at debug level (app, socket id, close code,
+ * duration); handler errors at warn. Payloads only with `log.debugPayloads`, never secrets or signatures.
+ */
+import type { ServerEvents } from '../events/server-events.js';
+import type { Logger } from './logger.js';
+
+export function logServerEvents(events: ServerEvents, logger: Logger, debugPayloads: boolean): () => void {
+  const offs: (() => void)[] = [];
+  if (logger.isLevelEnabled('debug')) {
+    offs.push(
+      events.on('connection_opened', (e) =>
+        logger.debug({ app: e.appId, socketId: e.socketId, ip: e.ip }, 'connection opened'),
+      ),
+      events.on('connection_closed', (e) =>
+        logger.debug(
+          { app: e.appId, socketId: e.socketId, code: e.code, durationMs: e.durationMs },
+          'connection closed',
+        ),
+      ),
+      events.on('connection_refused', (e) =>
+        logger.debug({ key: e.appKey, code: e.code }, 'connection refused'),
+      ),
+      events.on('error', (e) =>
+        logger.debug(
+          { app: e.appId, socketId: e.socketId, code: e.code, message: e.message },
+          'client error',
+        ),
+      ),
+    );
+    if (debugPayloads) {
+      offs.push(
+        events.on('client_event', (e) =>
+          logger.debug({ app: e.appId, channel: e.channel, event: e.event, data: e.data }, 'client event'),
+        ),
+      );
+    }
+  }
+  offs.push(
+    events.on('slow_consumer', (e) =>
+      logger.warn(
+        { app: e.appId, socketId: e.socketId, bufferedBytes: e.bufferedBytes },
+        'slow consumer closed',
+      ),
+    ),
+  );
+  return () => {
+    for (const off of offs) off();
+  };
+}

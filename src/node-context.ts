@@ -1,0 +1,20 @@
+/** What the message and HTTP handlers of one node share. Built once by the composition root. */
+import type { Adapter } from './adapters/adapter.js';
+import type { AppStore } from './apps/app-store.js';
+import type { SubscriptionCounter } from './channels/subscription-count.js';
+import type { HeraldConfig } from './config/config.js';
+import type { Hub } from './connections/hub.js';
+import type { ServerEvents } from './events/server-events.js';
+import type { Logger } from './logging/logger.js';
+
+export interface NodeContext {
+  readonly config: HeraldConfig;
+  readonly adapter: Adapter;
+  readonly apps: AppStore;
+  readonly hub: Hub;
+  readonly events: ServerEvents;
+  readonly logger: Logger;
+  /** Milliseconds since the epoch. */
+  readonly now: () => number;
+  readonly subscriptionCounts: SubscriptionCounter;
+}

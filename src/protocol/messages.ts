@@ -1,0 +1,202 @@
+/**
+ * Client → server frames parsed once into a discriminated union (WS-16, WS-18), and the encoders for
+ * server → client frames (WS-17). Handlers only ever see valid shapes.
+ */
+import { HeraldError } from './errors.js';
+
+export type ClientMessage =
+  | { readonly type: 'ping' }
+  | { readonly type: 'pong' }
+  | {
+      readonly type: 'subscribe';
+      readonly channel: string;
+      readonly auth: string | undefined;
+      readonly channelData: string | undefined;
+    }
+  | { readonly type: 'unsubscribe'; readonly channel: string }
+  | { readonly type: 'signin'; readonly auth: string; readonly userData: string }
+  | {
+      readonly type: 'client-event';
+      readonly event: string;
+      readonly channel: string;
+      readonly data: string;
+    };
+
+type Json = Record<string, unknown>;
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** `data` of pusher:* control messages may arrive as an object (pusher-js, Java) or a JSON string. */
+function controlData(data: unknown, event: string): Json {
+  if (isObject(data)) return data;
+  if (typeof data === 'string') {
+    try {
+      const parsed: unknown = JSON.parse(data);
+      if (isObject(parsed)) return parsed;
+    } catch {
+      // fall through to the error below
+    }
+  }
+  throw new HeraldError('invalidMessage', `Invalid data for ${event}: expected an object`);
+}
+
+function optionalString(v: unknown, field: string): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw new HeraldError('invalidMessage', `Field ${field} must be a string`);
+  return v;
+}
+
+/**
+ * Parses one text frame. Throws a non-closing HeraldError for anything malformed; the caller answers
+ * with `pusher:error` and keeps the connection open.
+ */
+export function parseClientMessage(text: string): ClientMessage {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new HeraldError('invalidJson', 'Invalid JSON: the message could not be parsed');
+  }
+  if (!isObject(raw)) throw new HeraldError('invalidMessage', 'Invalid message: expected a JSON object');
+  const event = raw['event'];
+  if (typeof event !== 'string' || event.length === 0) {
+    throw new HeraldError('invalidMessage', 'Invalid message: missing event name');
+  }
+
+  switch (event) {
+    case 'pusher:ping':
+      return { type: 'ping' };
+    case 'pusher:pong':
+      return { type: 'pong' };
+    case 'pusher:subscribe': {
+      const d = controlData(raw['data'], event);
+      const channel = d['channel'];
+      if (typeof channel !== 'string' || channel.length === 0) {
+        throw new HeraldError('invalidChannel', 'Invalid subscribe: missing channel');
+      }
+      return {
+        type: 'subscribe',
+        channel,
+        auth: optionalString(d['auth'], 'auth'),
+        channelData: optionalString(d['channel_data'], 'channel_data'),
+      };
+    }
+    case 'pusher:unsubscribe': {
+      const d = controlData(raw['data'], event);
+      const channel = d['channel'];
+      if (typeof channel !== 'string' || channel.length === 0) {
+        throw new HeraldError('invalidChannel', 'Invalid unsubscribe: missing channel');
+      }
+      return { type: 'unsubscribe', channel };
+    }
+    case 'pusher:signin': {
+      const d = controlData(raw['data'], event);
+      const auth = d['auth'];
+      const userData = d['user_data'];
+      if (typeof auth !== 'string' || typeof userData !== 'string') {
+        throw new HeraldError('signinFailed', 'Invalid sign-in: auth and user_data must be strings');
+      }
+      return { type: 'signin', auth, userData };
+    }
+  }
+
+  if (event.startsWith('client-')) {
+    const channel = raw['channel'];
+    if (typeof channel !== 'string' || channel.length === 0) {
+      throw new HeraldError('invalidMessage', 'Invalid client event: missing channel');
+    }
+    const data = raw['data'];
+    // Swift reads `data` only as a string: objects are forwarded as their JSON text (A-26).
+    const text = typeof data === 'string' ? data : data === undefined ? '{}' : JSON.stringify(data);
+    return { type: 'client-event', event, channel, data: text };
+  }
+  if (event.startsWith('pusher:') || event.startsWith('pusher_internal:')) {
+    throw new HeraldError('invalidMessage', `Unsupported event: ${event}`);
+  }
+  throw new HeraldError('invalidEventName', `Event ${event} is neither a pusher: event nor a client- event`);
+}
+
+// ---- server → client encoders. Each returns the JSON text of one frame. ----
+
+/** A channel event (CH-19). `data` is the string exactly as published. */
+export function encodeChannelEvent(event: string, channel: string, data: string, userId?: string): string {
+  const head = `{"event":${JSON.stringify(event)},"channel":${JSON.stringify(channel)},"data":${JSON.stringify(data)}`;
+  return userId === undefined ? `${head}}` : `${head},"user_id":${JSON.stringify(userId)}}`;
+}
+
+/** A connection-level event whose data is a JSON-encoded string (double encoding, WS-17). */
+export function encodeConnectionEvent(event: string, data: unknown): string {
+  return `{"event":${JSON.stringify(event)},"data":${JSON.stringify(JSON.stringify(data))}}`;
+}
+
+export function encodeConnectionEstablished(socketId: string, activityTimeout: number): string {
+  return encodeConnectionEvent('pusher:connection_established', {
+    socket_id: socketId,
+    activity_timeout: activityTimeout,
+  });
+}
+
+/** `pusher:error` always carries an object: Swift only parses an object, Java casts code to a number. */
+export function encodeError(code: number | null, message: string, channel?: string): string {
+  const data = JSON.stringify({ code, message });
+  return channel === undefined
+    ? `{"event":"pusher:error","data":${data}}`
+    : `{"event":"pusher:error","channel":${JSON.stringify(channel)},"data":${data}}`;
+}
+
+export const PONG_FRAME = '{"event":"pusher:pong","data":{}}';
+export const PING_FRAME = '{"event":"pusher:ping","data":{}}';
+
+export function encodeSubscriptionSucceeded(channel: string, data: string = '{}'): string {
+  return encodeChannelEvent('pusher_internal:subscription_succeeded', channel, data);
+}
+
+export interface PresenceSnapshot {
+  readonly ids: string[];
+  readonly hash: Record<string, unknown>;
+  readonly count: number;
+}
+
+export function encodePresenceSucceeded(channel: string, presence: PresenceSnapshot): string {
+  return encodeSubscriptionSucceeded(channel, JSON.stringify({ presence }));
+}
+
+export function encodeMemberAdded(channel: string, userId: string, userInfo: unknown): string {
+  const info = userInfo === undefined ? {} : { user_info: userInfo };
+  return encodeChannelEvent(
+    'pusher_internal:member_added',
+    channel,
+    JSON.stringify({ user_id: userId, ...info }),
+  );
+}
+
+export function encodeMemberRemoved(channel: string, userId: string): string {
+  return encodeChannelEvent('pusher_internal:member_removed', channel, JSON.stringify({ user_id: userId }));
+}
+
+export function encodeCacheMiss(channel: string): string {
+  return encodeChannelEvent('pusher:cache_miss', channel, '{}');
+}
+
+export function encodeSubscriptionCount(channel: string, count: number): string {
+  return encodeChannelEvent(
+    'pusher_internal:subscription_count',
+    channel,
+    JSON.stringify({ subscription_count: count }),
+  );
+}
+
+export function encodeSigninSuccess(userData: string): string {
+  return `{"event":"pusher:signin_success","data":${JSON.stringify({ user_data: userData })}}`;
+}
+
+export interface WatchlistEvent {
+  readonly name: 'online' | 'offline';
+  readonly user_ids: string[];
+}
+
+export function encodeWatchlistEvents(events: WatchlistEvent[]): string {
+  return encodeConnectionEvent('pusher_internal:watchlist_events', { events });
+}

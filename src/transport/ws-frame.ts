@@ -1,0 +1,37 @@
+/**
+ * RFC 6455 framing for server→client text frames. A broadcast is framed once and the same bytes are
+ * written to every recipient (servers never mask).
+ */
+
+/** One complete, unmasked, final text frame carrying `payload`. */
+export function textFrame(payload: Buffer): Buffer {
+  const len = payload.length;
+  let header: number;
+  if (len < 126) header = 2;
+  else if (len < 65536) header = 4;
+  else header = 10;
+  const frame = Buffer.allocUnsafe(header + len);
+  frame[0] = 0x81; // FIN + opcode 1 (text)
+  if (len < 126) {
+    frame[1] = len;
+  } else if (len < 65536) {
+    frame[1] = 126;
+    frame.writeUInt16BE(len, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeUInt32BE(Math.floor(len / 2 ** 32), 2);
+    frame.writeUInt32BE(len >>> 0, 6);
+  }
+  payload.copy(frame, header);
+  return frame;
+}
+
+/** A frame prepared once: the JSON text (for sockets that need it) and its wire bytes. */
+export interface PreparedFrame {
+  readonly text: string;
+  readonly bytes: Buffer;
+}
+
+export function prepareFrame(text: string): PreparedFrame {
+  return { text, bytes: textFrame(Buffer.from(text, 'utf8')) };
+}

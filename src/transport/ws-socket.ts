@@ -1,0 +1,97 @@
+/**
+ * `ClientSocket` over a `ws` WebSocket. Prepared frames bypass ws's per-call framing and are written
+ * to the TCP socket directly; frames for the same socket within one event-loop turn are coalesced into
+ * one writev (cork/uncork). One shared setImmediate flushes every dirty socket.
+ */
+import type { Socket } from 'node:net';
+import { WebSocket } from 'ws';
+import type { ClientSocket } from './client-socket.js';
+import type { PreparedFrame } from './ws-frame.js';
+
+const dirty: WsClientSocket[] = [];
+let flushScheduled = false;
+
+function flushAll(): void {
+  flushScheduled = false;
+  // Sockets dirtied during the flush (e.g. by a close) are picked up by the next turn.
+  const batch = dirty.splice(0, dirty.length);
+  for (const s of batch) s.flush();
+}
+
+function scheduleFlush(s: WsClientSocket): void {
+  dirty.push(s);
+  if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flushAll);
+  }
+}
+
+export class WsClientSocket implements ClientSocket {
+  private pending: Buffer[] | null = null;
+  /** Raw TCP socket when frames can be pre-built (no per-message compression negotiated). */
+  private readonly raw: Socket | null;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly onOverflow: (buffered: number) => void,
+    private readonly maxBuffered: number,
+  ) {
+    // ws keeps its socket in a private field; reaching it lets one frame serve every recipient.
+    const internals = ws as unknown as { _socket?: Socket; _extensions?: Record<string, unknown> };
+    const compressed = internals._extensions !== undefined && 'permessage-deflate' in internals._extensions;
+    this.raw = compressed ? null : (internals._socket ?? null);
+  }
+
+  get open(): boolean {
+    return this.ws.readyState === WebSocket.OPEN;
+  }
+
+  get bufferedBytes(): number {
+    return this.raw ? this.raw.writableLength : this.ws.bufferedAmount;
+  }
+
+  send(frame: PreparedFrame): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    if (!this.raw) {
+      this.ws.send(frame.text);
+      this.checkOverflow();
+      return;
+    }
+    if (this.pending === null) {
+      this.pending = [frame.bytes];
+      scheduleFlush(this);
+    } else {
+      this.pending.push(frame.bytes);
+    }
+  }
+
+  flush(): void {
+    const pending = this.pending;
+    this.pending = null;
+    if (!pending || !this.raw || this.ws.readyState !== WebSocket.OPEN) return;
+    if (pending.length === 1) {
+      this.raw.write(pending[0]!);
+    } else {
+      this.raw.cork();
+      for (const b of pending) this.raw.write(b);
+      this.raw.uncork();
+    }
+    this.checkOverflow();
+  }
+
+  private checkOverflow(): void {
+    const buffered = this.bufferedBytes;
+    if (buffered > this.maxBuffered) this.onOverflow(buffered);
+  }
+
+  close(code: number, reason: string): void {
+    this.flush();
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) {
+      this.ws.close(code, reason);
+    }
+  }
+
+  ping(): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.ping();
+  }
+}

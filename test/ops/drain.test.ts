@@ -1,0 +1,114 @@
+/**
+ * Graceful drain: SIGTERM on a node with connected clients sends 4200, pusher-js reconnects at once and
+ * lands on the second node behind the balancer, and the drained process exits 0.
+ */
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { after, before, test } from 'node:test';
+import PusherServer from 'pusher';
+import WebSocket from 'ws';
+import { type HeraldProcess, spawnHerald } from '../helpers/process.js';
+import { PusherJs } from '../helpers/pusher-js.js';
+import { startHerald, type TestServer } from '../helpers/server.js';
+
+let nodeA: HeraldProcess;
+let nodeB: TestServer;
+let balancer: net.Server;
+let balancerPort: number;
+const clients: PusherJs[] = [];
+
+/** A TCP balancer that prefers node A and falls back to node B when A refuses connections. */
+function startBalancer(portA: number, portB: number): Promise<net.Server> {
+  const server = net.createServer((downstream) => {
+    downstream.pause();
+    const connect = (port: number, fallback: number | null) => {
+      const upstream = net.connect(port, '127.0.0.1');
+      upstream.once('connect', () => {
+        downstream.pipe(upstream).pipe(downstream);
+        downstream.resume();
+      });
+      upstream.once('error', () => {
+        if (fallback !== null) connect(fallback, null);
+        else downstream.destroy();
+      });
+      downstream.once('error', () => upstream.destroy());
+      downstream.once('close', () => upstream.destroy());
+    };
+    connect(portA, portB);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+function waitFor<T>(what: string, register: (done: (value: T) => void) => void, ms = 10_000): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
+    register((value) => {
+      clearTimeout(timer);
+      resolve(value);
+    });
+  });
+}
+
+before(async () => {
+  nodeA = await spawnHerald([], { HERALD_SHUTDOWN_TIMEOUT: '1' });
+  nodeB = await startHerald();
+  balancer = await startBalancer(nodeA.port, nodeB.port);
+  balancerPort = (balancer.address() as net.AddressInfo).port;
+});
+
+after(async () => {
+  for (const c of clients) c.disconnect();
+  nodeA.child.kill('SIGKILL');
+  balancer.close();
+  await nodeB.close();
+});
+
+test('SIGTERM: clients get 4200, pusher-js reconnects to the other node and keeps its subscription', async () => {
+  const client = new PusherJs('app-key', {
+    cluster: 'mt1',
+    wsHost: '127.0.0.1',
+    wsPort: balancerPort,
+    forceTLS: false,
+    enabledTransports: ['ws'],
+  });
+  clients.push(client);
+  const channel = client.subscribe('news');
+  await waitFor<void>('first subscription', (done) =>
+    channel.bind('pusher:subscription_succeeded', () => done()),
+  );
+  const firstSocketId = client.connection.socket_id;
+
+  // A raw client straight to node A sees the exact frames.
+  const raw = new WebSocket(`ws://127.0.0.1:${nodeA.port}/app/app-key?protocol=7`);
+  const rawFrames: string[] = [];
+  raw.on('message', (d) => rawFrames.push(d.toString()));
+  await waitFor<void>('raw connection', (done) => raw.once('message', () => done()));
+  const rawClosed = waitFor<number>('raw close', (done) => raw.once('close', (code) => done(code)));
+
+  const resubscribed = waitFor<void>('subscription on node B', (done) =>
+    channel.bind('pusher:subscription_succeeded', () => done()),
+  );
+  nodeA.child.kill('SIGTERM');
+
+  assert.equal(await rawClosed, 4200, 'raw client closed with 4200');
+  const last = JSON.parse(rawFrames[rawFrames.length - 1]!);
+  assert.deepEqual(last.event, 'pusher:error');
+  assert.equal(last.data.code, 4200);
+
+  await resubscribed;
+  assert.notEqual(client.connection.socket_id, firstSocketId, 'a new connection was made');
+  assert.equal(nodeB.herald.connectionCount, 1, 'the client now lives on node B');
+
+  const received = waitFor<unknown>('event through node B', (done) => channel.bind('after-drain', done));
+  const sdk = new PusherServer({
+    appId: 'app-id',
+    key: 'app-key',
+    secret: 'app-secret',
+    host: '127.0.0.1',
+    port: String(nodeB.port),
+    useTLS: false,
+  });
+  await sdk.trigger('news', 'after-drain', { ok: true });
+  assert.deepEqual(await received, { ok: true });
+  assert.equal(await nodeA.exited, 0, `node A exits 0 after draining:\n${nodeA.output()}`);
+});

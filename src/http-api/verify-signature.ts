@@ -17,11 +17,15 @@ export function verifyApiRequest(
   const timestamp = query.get('auth_timestamp');
   const version = query.get('auth_version');
   const signature = query.get('auth_signature');
-  if (!key || !timestamp || !signature) {
-    throw new HeraldError('authFailed', 'Missing auth_key, auth_timestamp or auth_signature');
+  if (!key || !timestamp || !version || !signature) {
+    throw new HeraldError(
+      'authFailed',
+      'Missing auth_key, auth_timestamp, auth_version or auth_signature query parameter',
+    );
   }
   if (key !== app.key) throw new HeraldError('authFailed', `Invalid auth_key for app ${app.id}`);
-  if (version !== null && version !== '1.0') throw new HeraldError('authFailed', 'auth_version must be 1.0');
+  // Every SDK sends 1.0; Pusher's own verifier (pusher-signature) refuses anything else.
+  if (version !== '1.0') throw new HeraldError('authFailed', `Unsupported auth_version: ${version}`);
   const ts = Number(timestamp);
   const now = Math.floor(nowMs / 1000);
   if (!Number.isFinite(ts) || Math.abs(now - ts) >= TIMESTAMP_WINDOW_SECONDS) {

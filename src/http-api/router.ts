@@ -62,7 +62,8 @@ export class HttpApi {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const prefix = this.ctx.config.pathPrefix;
     let path = url.pathname;
-    if (prefix && path.startsWith(prefix)) path = path.slice(prefix.length) || '/';
+    // Strip only a whole leading segment: `/pusherapps/...` is not under the prefix `/pusher`.
+    if (prefix && (path === prefix || path.startsWith(`${prefix}/`))) path = path.slice(prefix.length) || '/';
 
     if (req.method === 'GET' || req.method === 'HEAD') {
       if (path === '/' || path === '/health') {

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Agent, type IncomingHttpHeaders, request } from 'node:http';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { md5Hex, signApiRequest } from '../../src/protocol/signatures.js';
@@ -282,6 +283,47 @@ describe('error paths (API-15)', () => {
     const chunks = Array.from({ length: 8 }, () => Buffer.alloc(1024, 0x20));
     const streamed = await send('POST', signedPath('POST', '/apps/app-id/events', { md5: 'x' }), { chunks });
     assert.equal(streamed.status, 413);
+    await stillServes();
+  });
+
+  test('a 413 leaves a keep-alive connection usable', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const big = 'x'.repeat(MAX_BODY + 1);
+      const r1 = await send('POST', signedPath('POST', '/apps/app-id/events', { body: big }), {
+        body: big,
+        agent,
+      });
+      assert.equal(r1.status, 413);
+      const r2 = await send('POST', signedPath('POST', '/apps/app-id/events', { body: EVENT }), {
+        body: EVENT,
+        agent,
+      });
+      assert.equal(r2.status, 200);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  test('a client that hangs up mid-body is counted as a 400, not a server error', async () => {
+    const settled = new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the request never settled')), 5000);
+      const off = server.herald.events.on('api_request', (e) => {
+        clearTimeout(timer);
+        off();
+        resolve(e.status);
+      });
+    });
+    const sock = connect(server.port, server.host);
+    await new Promise<void>((resolve) => sock.once('connect', resolve));
+    // `Expect: 100-continue` makes the server say when it has handed the request to the API.
+    const continued = new Promise<string>((resolve) => sock.once('data', (d) => resolve(d.toString())));
+    sock.write(`POST ${signedPath('POST', '/apps/app-id/events', { md5: 'x' })} HTTP/1.1\r\nHost: x\r\n`);
+    sock.write('Expect: 100-continue\r\nContent-Length: 100\r\n\r\n');
+    assert.match(await continued, /^HTTP\/1.1 100 Continue/);
+    sock.write('{"name":');
+    sock.destroy();
+    assert.equal(await settled, 400);
     await stillServes();
   });
 

@@ -13,9 +13,14 @@ import { DEFAULT_LIMITS } from '../../src/protocol/limits.js';
 import {
   apiStringToSign,
   canonicalQuery,
+  channelStringToSign,
   md5Hex,
   safeEqual,
   signApiRequest,
+  signAuth,
+  signWebhook,
+  userStringToSign,
+  verifyAuth,
 } from '../../src/protocol/signatures.js';
 
 interface HttpVector {
@@ -287,5 +292,68 @@ describe('safeEqual (constant-time compare)', () => {
     assert.equal(safeEqual('ab', 'abc'), false);
     assert.equal(safeEqual('é', 'e'), false);
     assert.equal(safeEqual('é', 'é'), true);
+  });
+});
+
+describe('the other signatures of signatures.ts (vectors)', () => {
+  const socketId = vectors.credentials.socketId as string;
+
+  test('channel auth: private, encrypted and presence vectors; re-serialized channel_data fails', () => {
+    for (const v of vectors.channelAuth as {
+      channel: string;
+      channel_data: string | null;
+      stringToSign?: string;
+      auth?: string;
+      mustFailAgainst?: string;
+    }[]) {
+      const toSign = channelStringToSign(socketId, v.channel, v.channel_data ?? undefined);
+      if (v.auth) {
+        assert.equal(toSign, v.stringToSign);
+        assert.equal(signAuth(creds.key, creds.secret, toSign), v.auth);
+        assert.deepEqual(verifyAuth(v.auth, creds.key, creds.secret, toSign), { ok: true });
+      } else {
+        const check = verifyAuth(v.mustFailAgainst, creds.key, creds.secret, toSign);
+        assert.equal(check.ok, false);
+      }
+    }
+  });
+
+  test('user sign-in vector', () => {
+    const v = vectors.userAuth[0] as { user_data: string; stringToSign: string; auth: string };
+    assert.equal(userStringToSign(socketId, v.user_data), v.stringToSign);
+    assert.equal(signAuth(creds.key, creds.secret, v.stringToSign), v.auth);
+  });
+
+  test("Pusher's documented private and user-auth examples", () => {
+    const key = '278d425bdf160c739803';
+    const secret = '7ad3773142a6692b25b8';
+    assert.equal(
+      signAuth(key, secret, channelStringToSign('1234.1234', 'private-foobar')),
+      `${key}:58df8b0c36d6982b82c3ecf6b4662e34fe8c25bba48f5369f135bf843651c3a4`,
+    );
+    assert.equal(
+      signAuth(key, secret, userStringToSign('1234.1234', '{"id":"12345"}')),
+      `${key}:4708d583dada6a56435fb8bc611c77c359a31eebde13337c16ab43aa6de336ba`,
+    );
+  });
+
+  test('verifyAuth tells a missing auth, another key and a bad signature apart', () => {
+    const toSign = channelStringToSign(socketId, 'private-foo');
+    const reason = (auth: unknown) => {
+      const r = verifyAuth(auth, creds.key, creds.secret, toSign);
+      return r.ok ? 'ok' : r.reason;
+    };
+    assert.equal(reason(undefined), 'missing');
+    assert.equal(reason(''), 'missing');
+    const good = signAuth(creds.key, creds.secret, toSign);
+    assert.equal(reason(good), 'ok');
+    assert.equal(reason(good.replace(creds.key, 'other')), 'key');
+    assert.equal(reason(`${creds.key}:${'0'.repeat(64)}`), 'signature');
+  });
+
+  test('webhook signature vector', () => {
+    const v = vectors.webhooks[0] as { body: string; headers: Record<string, string> };
+    assert.equal(signWebhook(creds.secret, v.body), v.headers['X-Pusher-Signature']);
+    assert.equal(signWebhook(creds.secret, Buffer.from(v.body)), v.headers['X-Pusher-Signature']);
   });
 });

@@ -13,7 +13,7 @@ import { parseJsonObject, readBody } from './body.js';
 import { getChannel, getUsers, listChannels } from './channels.js';
 import { triggerBatch, triggerEvent } from './events.js';
 import { sendHttpError, sendJson } from './http-error.js';
-import { verifyApiRequest } from './verify-signature.js';
+import { lowercaseQueryKeys, verifyApiRequest } from './verify-signature.js';
 
 type Route =
   | { name: 'events'; method: 'POST' }
@@ -60,6 +60,7 @@ export class HttpApi {
   handle(req: IncomingMessage, res: ServerResponse): void {
     const started = performance.now();
     const url = new URL(req.url ?? '/', 'http://localhost');
+    lowercaseQueryKeys(url.searchParams);
     const prefix = this.ctx.config.pathPrefix;
     let path = url.pathname;
     // Strip only a whole leading segment: `/pusherapps/...` is not under the prefix `/pusher`.

@@ -386,6 +386,20 @@ describe('error paths (API-15)', () => {
     await stillServes();
   });
 
+  test('query keys are case-insensitive, as signed (lowercased)', async () => {
+    const params = new URLSearchParams({
+      AUTH_KEY: 'app-key',
+      Auth_Timestamp: String(NOW_S),
+      auth_VERSION: '1.0',
+      Filter_By_Prefix: 'presence-',
+      INFO: 'user_count',
+    });
+    params.set('Auth_Signature', signApiRequest('app-secret', 'GET', '/apps/app-id/channels', params));
+    const r = await send('GET', `/apps/app-id/channels?${params}`);
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(JSON.parse(r.text), { channels: {} });
+  });
+
   test('missing or unsupported auth_version → 401', async () => {
     for (const version of [null, '2.0']) {
       const params = new URLSearchParams({ auth_key: 'app-key', auth_timestamp: String(NOW_S) });

@@ -319,6 +319,28 @@ describe('POST /batch_events', () => {
     );
   });
 
+  test('an item socket_id excludes that connection from that item only', async () => {
+    const a = await client();
+    const b = await client();
+    await a.subscribe('batch-ex');
+    await b.subscribe('batch-ex');
+    const res = await sdk.triggerBatch([
+      { channel: 'batch-ex', name: 'not-for-a', data: {}, socket_id: a.socketId },
+      { channel: 'batch-ex', name: 'for-all', data: {} },
+    ]);
+    assert.equal(res.status, 200);
+    await a.next('batch-ex', 'for-all');
+    await b.next('batch-ex', 'for-all');
+    assert.deepEqual(
+      a.received('batch-ex').map((e) => e.event),
+      ['for-all'],
+    );
+    assert.deepEqual(
+      b.received('batch-ex').map((e) => e.event),
+      ['not-for-a', 'for-all'],
+    );
+  });
+
   test('eleven events are refused with 400 and none of them is delivered', async () => {
     const c = await client();
     await c.subscribe('batch-11');

@@ -13,22 +13,33 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let failed = false;
+    let settled = false;
+    const fail = (err: HeraldError) => {
+      if (settled) return;
+      settled = true;
+      chunks.length = 0;
+      reject(err);
+    };
     req.on('data', (chunk: Buffer) => {
-      if (failed) return;
+      if (settled) return;
       size += chunk.length;
       if (size > limit) {
-        failed = true;
-        reject(new HeraldError('payloadTooLarge', `Request body over the limit of ${limit} bytes`));
+        // Keep reading (and dropping) the rest so the 413 can be answered on a reusable connection.
+        fail(new HeraldError('payloadTooLarge', `Request body over the limit of ${limit} bytes`));
         return;
       }
       chunks.push(chunk);
     });
     req.on('end', () => {
-      if (!failed) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+      if (settled) return;
+      settled = true;
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
     });
-    req.on('error', (err) => {
-      if (!failed) reject(err);
+    // A client that goes away mid-body is the client's error, not a 500 of ours.
+    const aborted = () => fail(new HeraldError('badRequest', 'Request aborted before its body was complete'));
+    req.on('error', aborted);
+    req.on('close', () => {
+      if (!req.complete) aborted();
     });
   });
 }

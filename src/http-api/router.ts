@@ -13,7 +13,7 @@ import { parseJsonObject, readBody } from './body.js';
 import { getChannel, getUsers, listChannels } from './channels.js';
 import { triggerBatch, triggerEvent } from './events.js';
 import { sendHttpError, sendJson } from './http-error.js';
-import { verifyApiRequest } from './verify-signature.js';
+import { lowercaseQueryKeys, verifyApiRequest } from './verify-signature.js';
 
 type Route =
   | { name: 'events'; method: 'POST' }
@@ -60,9 +60,11 @@ export class HttpApi {
   handle(req: IncomingMessage, res: ServerResponse): void {
     const started = performance.now();
     const url = new URL(req.url ?? '/', 'http://localhost');
+    lowercaseQueryKeys(url.searchParams);
     const prefix = this.ctx.config.pathPrefix;
     let path = url.pathname;
-    if (prefix && path.startsWith(prefix)) path = path.slice(prefix.length) || '/';
+    // Strip only a whole leading segment: `/pusherapps/...` is not under the prefix `/pusher`.
+    if (prefix && (path === prefix || path.startsWith(`${prefix}/`))) path = path.slice(prefix.length) || '/';
 
     if (req.method === 'GET' || req.method === 'HEAD') {
       if (path === '/' || path === '/health') {

@@ -5,6 +5,17 @@ import { apiStringToSign, hmacSha256Hex, md5Hex, safeEqual } from '../protocol/s
 
 export const TIMESTAMP_WINDOW_SECONDS = 600;
 
+/**
+ * Lowercases every query key in place (API-03 signs lowercased keys, and Pusher's verifier reads
+ * `AUTH_KEY` as `auth_key`), so the checks and the handlers see the names that were signed.
+ */
+export function lowercaseQueryKeys(query: URLSearchParams): void {
+  const entries = [...query];
+  if (entries.every(([k]) => k === k.toLowerCase())) return;
+  for (const [k] of entries) query.delete(k);
+  for (const [k, v] of entries) query.append(k.toLowerCase(), v);
+}
+
 export function verifyApiRequest(
   app: AppConfig,
   method: string,
@@ -17,11 +28,15 @@ export function verifyApiRequest(
   const timestamp = query.get('auth_timestamp');
   const version = query.get('auth_version');
   const signature = query.get('auth_signature');
-  if (!key || !timestamp || !signature) {
-    throw new HeraldError('authFailed', 'Missing auth_key, auth_timestamp or auth_signature');
+  if (!key || !timestamp || !version || !signature) {
+    throw new HeraldError(
+      'authFailed',
+      'Missing auth_key, auth_timestamp, auth_version or auth_signature query parameter',
+    );
   }
   if (key !== app.key) throw new HeraldError('authFailed', `Invalid auth_key for app ${app.id}`);
-  if (version !== null && version !== '1.0') throw new HeraldError('authFailed', 'auth_version must be 1.0');
+  // Every SDK sends 1.0; Pusher's own verifier (pusher-signature) refuses anything else.
+  if (version !== '1.0') throw new HeraldError('authFailed', `Unsupported auth_version: ${version}`);
   const ts = Number(timestamp);
   const now = Math.floor(nowMs / 1000);
   if (!Number.isFinite(ts) || Math.abs(now - ts) >= TIMESTAMP_WINDOW_SECONDS) {

@@ -45,6 +45,14 @@ function safeDecode(s: string): string {
   }
 }
 
+/**
+ * The app a request resolved to. Events carry only looked-up ids, never the one typed in the path,
+ * so metrics labels cannot be inflated by requests for made-up apps.
+ */
+interface Seen {
+  appId: string | null;
+}
+
 export interface HttpApiOptions {
   /** Readiness beyond the adapter: false while draining. */
   isReady(): boolean;
@@ -81,9 +89,10 @@ export class HttpApi {
       // app from auth_key instead, and sign over the path as sent.
       const key = url.searchParams.get('auth_key') ?? '';
       const route: Route = { name: 'terminate', method: 'POST', userId: parts[1]! };
-      this.dispatch(req, res, url, path, () => this.ctx.apps.byKey(key), route).then(
-        (status) => this.record(null, route.name, status, started),
-        (err: unknown) => this.record(null, route.name, sendHttpError(res, err), started),
+      const seen: Seen = { appId: null };
+      this.dispatch(req, res, url, path, () => this.ctx.apps.byKey(key), route, seen).then(
+        (status) => this.record(seen.appId, route.name, status, started),
+        (err: unknown) => this.record(seen.appId, route.name, sendHttpError(res, err), started),
       );
       return;
     }
@@ -99,13 +108,14 @@ export class HttpApi {
     const route = matchRoute(parts.slice(2));
     const routeName = route?.name ?? 'unknown';
     const lookup = () => (appId === null ? Promise.resolve(undefined) : this.ctx.apps.byId(appId));
-    this.dispatch(req, res, url, path, lookup, route).then(
-      (status) => this.record(appId, routeName, status, started),
+    const seen: Seen = { appId: null };
+    this.dispatch(req, res, url, path, lookup, route, seen).then(
+      (status) => this.record(seen.appId, routeName, status, started),
       (err: unknown) => {
         if (!(err instanceof HeraldError))
           this.ctx.logger.error({ err, route: routeName }, 'HTTP API handler failed');
         const status = sendHttpError(res, err);
-        this.record(appId, routeName, status, started);
+        this.record(seen.appId, routeName, status, started);
       },
     );
   }
@@ -129,6 +139,7 @@ export class HttpApi {
     path: string,
     lookupApp: () => Promise<AppConfig | undefined>,
     route: Route | null,
+    seen: Seen,
   ): Promise<number> {
     if (!route) throw new HeraldError('notFound', `Unknown API path: ${path}`);
     if (req.method !== route.method) {
@@ -141,6 +152,7 @@ export class HttpApi {
       req.resume();
       throw new HeraldError('notFound', `Unknown app in ${path}`);
     }
+    seen.appId = app.id;
     const body = await readBody(req, ctx.config.maxHttpBodyBytes);
     const decodedPath = safeDecode(path);
     verifyApiRequest(

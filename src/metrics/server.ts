@@ -35,11 +35,16 @@ export async function serveMetrics(
     res.end('Not found: metrics are served at /metrics\n');
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new Error(
+              `metrics port ${host}:${port} is in use: set metrics.port (HERALD_METRICS_PORT) or disable metrics (HERALD_METRICS=false)`,
+            )
+          : err,
+      ),
+    );
+    server.listen(port, host, () => resolve());
   });
   const addr = server.address();
   return {

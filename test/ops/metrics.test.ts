@@ -3,6 +3,7 @@
  * every counter must move by exactly the traffic driven, gauges must equal what is connected now.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import PusherServer from 'pusher';
 import WebSocket from 'ws';
@@ -339,4 +340,18 @@ test('webhook outcomes and adapter traffic reported on the event stream are coun
   assert.equal(delta('herald_adapter_rtt_seconds_count'), 1);
   assert.equal(delta('herald_adapter_rtt_seconds_bucket', { le: '0.0025' }), 1);
   assert.equal(delta('herald_adapter_rtt_seconds_bucket', { le: '0.001' }), 0);
+});
+
+test('every metric the Grafana dashboard queries is exported', async () => {
+  const dashboard = readFileSync('docs/grafana-dashboard.json', 'utf8');
+  const queried = new Set(
+    [...dashboard.matchAll(/\b((?:herald|nodejs|process)_[a-z0-9_]+)/g)].map((m) =>
+      m[1]!.replace(/_(bucket|count|sum)$/, ''),
+    ),
+  );
+  assert.ok(queried.size >= 15, `dashboard queries ${queried.size} metrics`);
+  const text = await (await fetch(metricsUrl)).text();
+  const declared = new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!));
+  for (const name of queried)
+    assert.ok(declared.has(name), `${name} is used by the dashboard but not exported`);
 });

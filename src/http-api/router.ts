@@ -78,8 +78,10 @@ export class HttpApi {
         return;
       }
       if (path === '/ready') {
-        const ready = this.opts.isReady() && this.ctx.adapter.ready();
-        sendJson(res, ready ? 200 : 503, { ready });
+        this.ready().then(
+          (ready) => sendJson(res, ready ? 200 : 503, { ready }),
+          () => sendJson(res, 503, { ready: false }),
+        );
         return;
       }
     }
@@ -118,6 +120,11 @@ export class HttpApi {
         this.record(seen.appId, routeName, status, started);
       },
     );
+  }
+
+  /** Accepting traffic: not draining, and both the adapter and the app store can answer. */
+  private async ready(): Promise<boolean> {
+    return this.opts.isReady() && this.ctx.adapter.ready() && (await this.ctx.apps.ready());
   }
 
   private record(appId: string | null, route: string, status: number, started: number): void {

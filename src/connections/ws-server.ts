@@ -98,10 +98,13 @@ export class WsServer {
     const ip = req.socket.remoteAddress ?? '';
     const limit = this.ctx.config.rateLimits.connectionsPerIpPerSecond;
     if (!this.accepting) {
+      this.ctx.events.emit({ type: 'connection_refused', appKey: '', code: 503 });
       rejectUpgrade(socket, 503, 'Server is shutting down');
       return;
     }
     if (limit > 0 && !this.ipLimiter.hit(ip, limit)) {
+      // Refused before the upgrade, so the "code" is the HTTP status rather than a close code.
+      this.ctx.events.emit({ type: 'connection_refused', appKey: '', code: 429 });
       rejectUpgrade(socket, 429, 'Too many connections from this address');
       return;
     }

@@ -73,12 +73,18 @@ describe('per-IP connection rate', () => {
   after(() => server.close());
 
   test('connections past the per-second budget of one address are refused with HTTP 429 before the upgrade', async () => {
+    let reported = 0;
+    const off = server.herald.events.on('connection_refused', (e) => {
+      if (e.code === 429) reported++;
+    });
     const results = await Promise.allSettled(Array.from({ length: 10 }, () => open(server.wsUrl())));
     const accepted = results.filter((r) => r.status === 'fulfilled');
     const refused = results.filter((r) => r.status === 'rejected');
     assert.equal(accepted.length, 3);
     assert.equal(refused.length, 7);
     for (const r of refused) assert.match(String((r as PromiseRejectedResult).reason), /HTTP 429/);
+    off();
+    assert.equal(reported, 7, 'each refusal reaches the event stream (and the refused-connections metric)');
     // The accepted ones are fully served.
     const first = (accepted[0] as PromiseFulfilledResult<{ ws: WebSocket }>).value.ws;
     const pong = new Promise<string>((resolve) => first.once('message', (d) => resolve(d.toString())));

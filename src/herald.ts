@@ -26,6 +26,8 @@ import { ServerEvents } from './events/server-events.js';
 import { HttpApi } from './http-api/router.js';
 import { logServerEvents } from './logging/event-log.js';
 import { createLogger, type Logger } from './logging/logger.js';
+import { HeraldMetrics } from './metrics/metrics.js';
+import { type MetricsServer, serveMetrics } from './metrics/server.js';
 import type { NodeContext } from './node-context.js';
 
 export interface HeraldDeps {
@@ -42,7 +44,8 @@ export interface Herald {
   readonly adapter: Adapter;
   /** Live connections on this node. */
   readonly connectionCount: number;
-  listen(): Promise<{ port: number; host: string }>;
+  /** `metricsPort` is the bound metrics port when `metrics.enabled`. */
+  listen(): Promise<{ port: number; host: string; metricsPort?: number }>;
   /** Graceful stop: refuse new work, 4200 to clients (spread over shutdownTimeout), flush, close adapter. */
   close(): Promise<void>;
 }
@@ -72,6 +75,8 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
   ctx = { config, adapter, apps, hub, events, logger, now, subscriptionCounts };
 
   const stopLogging = logServerEvents(events, logger, config.log.debugPayloads);
+  const metrics = config.metrics.enabled ? new HeraldMetrics(events, hub) : null;
+  let metricsServer: MetricsServer | null = null;
   let draining = false;
   const ws = new WsServer(ctx, new MemoryRateLimiter(1000, now));
   const api = new HttpApi(ctx, { isReady: () => !draining, apiLimiter: new MemoryRateLimiter(1000, now) });
@@ -123,7 +128,10 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
       const addr = server.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.port;
       logger.info({ host: config.host, port, tls: config.ssl !== undefined }, 'Herald listening');
-      return { port, host: config.host };
+      if (!metrics) return { port, host: config.host };
+      metricsServer = await serveMetrics(metrics, config.metrics.host, config.metrics.port);
+      logger.info({ host: metricsServer.host, port: metricsServer.port }, 'metrics on /metrics');
+      return { port, host: config.host, metricsPort: metricsServer.port };
     },
     close() {
       closing ??= (async () => {
@@ -139,6 +147,9 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
         server.closeAllConnections();
         await serverClosed;
         await adapter.close();
+        // Metrics stay scrapeable through the drain and stop last.
+        await metricsServer?.close();
+        metrics?.stop();
         stopLogging();
         logger.info('Herald stopped');
       })();

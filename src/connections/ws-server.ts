@@ -15,6 +15,7 @@ import { WsClientSocket } from '../transport/ws-socket.js';
 import { signout } from '../users/signin.js';
 import { Connection } from './connection.js';
 import { onMessage } from './dispatch.js';
+import { drainInBatches } from './drain.js';
 import { checkHandshake } from './handshake.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { closeWith, truncateReason } from './wire-errors.js';
@@ -98,10 +99,13 @@ export class WsServer {
     const ip = req.socket.remoteAddress ?? '';
     const limit = this.ctx.config.rateLimits.connectionsPerIpPerSecond;
     if (!this.accepting) {
+      this.ctx.events.emit({ type: 'connection_refused', appKey: '', code: 503 });
       rejectUpgrade(socket, 503, 'Server is shutting down');
       return;
     }
     if (limit > 0 && !this.ipLimiter.hit(ip, limit)) {
+      // Refused before the upgrade, so the "code" is the HTTP status rather than a close code.
+      this.ctx.events.emit({ type: 'connection_refused', appKey: '', code: 429 });
       rejectUpgrade(socket, 429, 'Too many connections from this address');
       return;
     }
@@ -162,14 +166,9 @@ export class WsServer {
 
   /** Every open connection gets 4200, spread over `windowMs` so clients do not reconnect all at once. */
   async drain(windowMs: number): Promise<void> {
-    const conns = [...this.ctx.hub.allConnections()];
-    if (conns.length === 0) return;
-    const step = windowMs / conns.length;
-    for (let i = 0; i < conns.length; i++) {
-      const conn = conns[i]!;
+    await drainInBatches([...this.ctx.hub.allConnections()], windowMs, (conn) => {
       if (!conn.closed) closeWith(conn, 'reconnect');
-      if (step >= 1 && i < conns.length - 1) await new Promise((r) => setTimeout(r, step));
-    }
+    });
   }
 
   /** Keeps a close's membership cleanup in view so shutdown can wait for it. */

@@ -45,6 +45,14 @@ function safeDecode(s: string): string {
   }
 }
 
+/**
+ * The app a request resolved to. Events carry only looked-up ids, never the one typed in the path,
+ * so metrics labels cannot be inflated by requests for made-up apps.
+ */
+interface Seen {
+  appId: string | null;
+}
+
 export interface HttpApiOptions {
   /** Readiness beyond the adapter: false while draining. */
   isReady(): boolean;
@@ -72,8 +80,10 @@ export class HttpApi {
         return;
       }
       if (path === '/ready') {
-        const ready = this.opts.isReady() && this.ctx.adapter.ready();
-        sendJson(res, ready ? 200 : 503, { ready });
+        this.ready().then(
+          (ready) => sendJson(res, ready ? 200 : 503, { ready }),
+          () => sendJson(res, 503, { ready: false }),
+        );
         return;
       }
     }
@@ -83,9 +93,10 @@ export class HttpApi {
       // app from auth_key instead, and sign over the path as sent.
       const key = url.searchParams.get('auth_key') ?? '';
       const route: Route = { name: 'terminate', method: 'POST', userId: parts[1]! };
-      this.dispatch(req, res, url, path, () => this.ctx.apps.byKey(key), route).then(
-        (status) => this.record(null, route.name, status, started),
-        (err: unknown) => this.record(null, route.name, sendHttpError(res, err), started),
+      const seen: Seen = { appId: null };
+      this.dispatch(req, res, url, path, () => this.ctx.apps.byKey(key), route, seen).then(
+        (status) => this.record(seen.appId, route.name, status, started),
+        (err: unknown) => this.record(seen.appId, route.name, sendHttpError(res, err), started),
       );
       return;
     }
@@ -101,15 +112,21 @@ export class HttpApi {
     const route = matchRoute(parts.slice(2));
     const routeName = route?.name ?? 'unknown';
     const lookup = () => (appId === null ? Promise.resolve(undefined) : this.ctx.apps.byId(appId));
-    this.dispatch(req, res, url, path, lookup, route).then(
-      (status) => this.record(appId, routeName, status, started),
+    const seen: Seen = { appId: null };
+    this.dispatch(req, res, url, path, lookup, route, seen).then(
+      (status) => this.record(seen.appId, routeName, status, started),
       (err: unknown) => {
         if (!(err instanceof HeraldError))
           this.ctx.logger.error({ err, route: routeName }, 'HTTP API handler failed');
         const status = sendHttpError(res, err);
-        this.record(appId, routeName, status, started);
+        this.record(seen.appId, routeName, status, started);
       },
     );
+  }
+
+  /** Accepting traffic: not draining, and both the adapter and the app store can answer. */
+  private async ready(): Promise<boolean> {
+    return this.opts.isReady() && this.ctx.adapter.ready() && (await this.ctx.apps.ready());
   }
 
   private record(appId: string | null, route: string, status: number, started: number): void {
@@ -131,6 +148,7 @@ export class HttpApi {
     path: string,
     lookupApp: () => Promise<AppConfig | undefined>,
     route: Route | null,
+    seen: Seen,
   ): Promise<number> {
     if (!route) throw new HeraldError('notFound', `Unknown API path: ${path}`);
     if (req.method !== route.method) {
@@ -143,6 +161,7 @@ export class HttpApi {
       req.resume();
       throw new HeraldError('notFound', `Unknown app in ${path}`);
     }
+    seen.appId = app.id;
     const body = await readBody(req, ctx.config.maxHttpBodyBytes);
     const decodedPath = safeDecode(path);
     verifyApiRequest(

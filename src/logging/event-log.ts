@@ -23,7 +23,12 @@ export function logServerEvents(events: ServerEvents, logger: Logger, debugPaylo
       ),
       events.on('error', (e) =>
         logger.debug(
-          { app: e.appId, socketId: e.socketId, code: e.code, message: e.message },
+          {
+            app: e.appId,
+            socketId: e.socketId,
+            code: e.code,
+            message: errorHeadline(e.message, debugPayloads),
+          },
           'client error',
         ),
       ),
@@ -47,4 +52,14 @@ export function logServerEvents(events: ServerEvents, logger: Logger, debugPaylo
   return () => {
     for (const off of offs) off();
   };
+}
+
+/**
+ * Error messages echo what the client sent (a bad signature, the string it should have signed, user
+ * data): keep only the headline before the first colon unless payload logging is on.
+ */
+export function errorHeadline(message: string, debugPayloads: boolean): string {
+  if (debugPayloads) return message;
+  const i = message.indexOf(':');
+  return i < 0 ? message : message.slice(0, i);
 }

@@ -1,16 +1,32 @@
 /** Structured logs: JSON lines by default, pretty in a terminal. Never given secrets or payloads. */
 import { pino } from 'pino';
 
+/** Belt and braces: whatever object ends up in a log line, these fields never leave the process. */
+const REDACT = {
+  paths: [
+    'secret',
+    '*.secret',
+    'auth',
+    '*.auth',
+    'auth_signature',
+    '*.auth_signature',
+    'passphrase',
+    '*.passphrase',
+  ],
+  censor: '[redacted]',
+};
+
 export type Logger = pino.Logger;
 
 export function createLogger(level: string, pretty = process.stdout.isTTY === true): Logger {
   if (pretty) {
     return pino({
       level,
+      redact: REDACT,
       transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } },
     });
   }
-  return pino({ level, base: { pid: process.pid } });
+  return pino({ level, redact: REDACT, base: { pid: process.pid } });
 }
 
 export function silentLogger(): Logger {

@@ -8,6 +8,8 @@ export interface TestServer {
   config: HeraldConfig;
   port: number;
   host: string;
+  /** Bound metrics port when the test enabled metrics. */
+  metricsPort: number | undefined;
   /** The first app's credentials. */
   app: { id: string; key: string; secret: string };
   wsUrl(path?: string): string;
@@ -38,13 +40,14 @@ export async function startHerald(
 ): Promise<TestServer> {
   const config = testConfig(overrides);
   const herald = createHerald(config, deps);
-  const { port, host } = await herald.listen();
+  const { port, host, metricsPort } = await herald.listen();
   const app = config.apps[0]!;
   return {
     herald,
     config,
     port,
     host,
+    metricsPort,
     app: { id: app.id, key: app.key, secret: app.secret },
     wsUrl: (path = `/app/${app.key}?protocol=7&client=js&version=8.4.0&flash=false`) =>
       `ws://${host}:${port}${path}`,

@@ -112,3 +112,33 @@ test('SIGTERM: clients get 4200, pusher-js reconnects to the other node and keep
   assert.deepEqual(await received, { ok: true });
   assert.equal(await nodeA.exited, 0, `node A exits 0 after draining:\n${nodeA.output()}`);
 });
+
+test('a second signal during the drain exits at once, without waiting for the window', async () => {
+  const node = await spawnHerald([], { HERALD_SHUTDOWN_TIMEOUT: '120' });
+  try {
+    const open = async () => {
+      const ws = new WebSocket(`ws://127.0.0.1:${node.port}/app/app-key?protocol=7`);
+      await waitFor<void>('connection', (done) => ws.once('message', () => done()));
+      return {
+        ws,
+        closed: waitFor<number>('close', (done) => ws.once('close', (code) => done(code)), 20_000),
+      };
+    };
+    const first = await open();
+    const second = await open();
+    node.child.kill('SIGTERM');
+    // Two clients over 120 s: one is told at once, the other would wait a minute.
+    const firstCode = await Promise.race([first.closed, second.closed]);
+    assert.equal(firstCode, 4200);
+    node.child.kill('SIGTERM');
+    assert.equal(await node.exited, 1, `second signal exits with 1:\n${node.output()}`);
+    const codes = await Promise.all([first.closed, second.closed]);
+    assert.deepEqual(
+      codes.sort(),
+      [1006, 4200],
+      'the client still waiting for its turn is cut, not told to reconnect',
+    );
+  } finally {
+    node.child.kill('SIGKILL');
+  }
+});

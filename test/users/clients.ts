@@ -119,6 +119,15 @@ export function sdkFor(server: TestServer, app = server.app): PusherServer {
   });
 }
 
+/** SDK `post` with an object body: the SDK JSON-encodes it, though its typings say string. */
+export function sdkPost(
+  sdk: PusherServer,
+  path: string,
+  body: object,
+): Promise<{ status: number; json(): Promise<unknown> }> {
+  return sdk.post({ path, body: body as unknown as string });
+}
+
 export interface PusherJsOptions {
   /** user_data for sign-in, authenticated by the SDK as an app server would. */
   user?: { id: string; user_info?: Record<string, unknown>; watchlist?: string[] };
@@ -182,4 +191,24 @@ export function once<T = unknown>(
     };
     emitter.bind(event, cb);
   });
+}
+
+/**
+ * pusher-js's Node build bundles faye-websocket, which arms a 30 s timer when pusher-js closes a socket
+ * the server already closed (as it does after any 4000-4099 close). That timer would hold the test
+ * process open for 30 s; while `fn` runs, such timers are unref'd. Nothing in Herald is involved.
+ */
+export async function withUnrefClientTimers<T>(fn: () => Promise<T>): Promise<T> {
+  const original = globalThis.setTimeout;
+  const patched = ((cb: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+    const t = original(() => cb(...args), ms);
+    if (ms === 30_000) t.unref();
+    return t;
+  }) as typeof setTimeout;
+  globalThis.setTimeout = patched;
+  try {
+    return await fn();
+  } finally {
+    globalThis.setTimeout = original;
+  }
 }

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import type PusherServer from 'pusher';
 import { signAuth } from '../../src/protocol/signatures.js';
 import { startHerald, TEST_APP, type TestServer } from '../helpers/server.js';
-import { errorOf, once, pusherJsFor, RawClient, sdkFor, withUnrefClientTimers } from './clients.js';
+import { once, pusherJsFor, RawClient, sdkFor, withUnrefClientTimers } from './clients.js';
 
 const FREE_APP = { id: 'free', key: 'free-key', secret: 'free-secret' };
 

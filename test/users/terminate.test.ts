@@ -98,3 +98,16 @@ test('after termination the user can sign in again on a new connection', async (
   await again.next('welcome-back');
   again.close();
 });
+
+test('watchers see the terminated user go offline', async () => {
+  const target = await signedIn('watched-term');
+  const watcher = await RawClient.open(server.wsUrl());
+  await watcher.signedIn({ id: 'term-watcher', watchlist: ['watched-term'] }, creds());
+  const status = await watcher.next('pusher_internal:watchlist_events');
+  assert.equal(status.data, '{"events":[{"name":"online","user_ids":["watched-term"]}]}');
+  await sdk.terminateUserConnections('watched-term');
+  assert.equal((await target.closed).code, 4009);
+  const offline = await watcher.next('pusher_internal:watchlist_events');
+  assert.equal(offline.data, '{"events":[{"name":"offline","user_ids":["watched-term"]}]}');
+  watcher.close();
+});

@@ -86,6 +86,18 @@ test('socket_id exclusion applies to a trigger on #server-to-user-', async () =>
   a2.close();
 });
 
+test('batch_events to #server-to-user- reach the user too', async () => {
+  const f = await signedIn('frank');
+  const res = await sdk.triggerBatch([
+    { channel: '#server-to-user-frank', name: 'b1', data: '1' },
+    { channel: 'some-public', name: 'b2', data: '2' },
+  ]);
+  assert.equal(res.status, 200);
+  assert.equal((await f.next('b1')).raw, '{"event":"b1","channel":"#server-to-user-frank","data":"1"}');
+  assert.deepEqual(await f.drain(), []);
+  f.close();
+});
+
 test('after close the user gets nothing; a user with no sockets is not an error', async () => {
   const d = await signedIn('dave');
   d.close();

@@ -9,6 +9,7 @@ import { signAuth } from '../../src/protocol/signatures.js';
 import { startHerald, TEST_APP, type TestServer } from '../helpers/server.js';
 import { once, pusherJsFor, RawClient, sdkFor, withUnrefClientTimers } from './clients.js';
 
+// A 2 s deadline leaves room for sign-in on a loaded machine; the sweep runs every 500 ms for it.
 const FREE_APP = { id: 'free', key: 'free-key', secret: 'free-secret' };
 
 let server: TestServer;
@@ -17,7 +18,7 @@ const creds = () => ({ key: server.app.key, secret: server.app.secret });
 
 before(async () => {
   server = await startHerald({
-    apps: [{ ...TEST_APP, authorizedConnections: true, authorizedConnectionsTimeout: 1 }, { ...FREE_APP }],
+    apps: [{ ...TEST_APP, authorizedConnections: true, authorizedConnectionsTimeout: 2 }, { ...FREE_APP }],
   });
   sdk = sdkFor(server);
 });

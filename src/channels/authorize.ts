@@ -1,6 +1,6 @@
-/** Channel authorization (CH-06, CH-07, CH-18), with the real service's error texts. */
+/** Channel authorization (CH-06, CH-07; `#server-to-user-` in src/users/server-to-user.ts), with the real service's error texts. */
 import type { Connection } from '../connections/connection.js';
-import { type ChannelKind, serverToUserId } from '../protocol/channel-names.js';
+import type { ChannelKind } from '../protocol/channel-names.js';
 import { HeraldError } from '../protocol/errors.js';
 import { channelStringToSign, verifyAuth } from '../protocol/signatures.js';
 
@@ -12,17 +12,6 @@ export function authorize(
   channelData: string | undefined,
 ): void {
   if (kind.type === 'public') return;
-  if (kind.type === 'server-to-user') {
-    const owner = serverToUserId(channel);
-    if (!conn.user || conn.user.id !== owner) {
-      throw new HeraldError(
-        'serverToUserForbidden',
-        `Only user ${owner} may subscribe to ${channel}`,
-        channel,
-      );
-    }
-    return;
-  }
   const stringToSign = channelStringToSign(conn.socketId, channel, channelData);
   const check = verifyAuth(auth, conn.app.key, conn.app.secret, stringToSign);
   if (check.ok) return;

@@ -15,6 +15,7 @@ import {
   encodePresenceSucceeded,
   encodeSubscriptionSucceeded,
 } from '../protocol/messages.js';
+import { subscribeServerToUser } from '../users/server-to-user.js';
 import { authorize } from './authorize.js';
 import { checkMemberLimits, presenceMember } from './presence.js';
 
@@ -31,6 +32,7 @@ export async function subscribe(
     throw new HeraldError('alreadySubscribed', `Existing subscription to channel ${channel}`, channel);
   }
   const kind = channelKind(channel);
+  if (kind.type === 'server-to-user') return subscribeServerToUser(conn, channel);
   authorize(conn, channel, kind, auth, channelData);
 
   const appId = conn.app.id;
@@ -106,6 +108,8 @@ export async function unsubscribe(ctx: NodeContext, conn: Connection, channel: s
   const sub = conn.subscriptions.get(channel);
   if (!sub) return;
   conn.subscriptions.delete(channel);
+  // Never an adapter member (src/users/server-to-user.ts): nothing else to undo.
+  if (channelKind(channel).type === 'server-to-user') return;
   ctx.hub.removeSubscriber(conn, channel);
   const appId = conn.app.id;
   const count = await ctx.adapter.unsubscribe(appId, channel, conn.socketId);

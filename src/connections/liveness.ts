@@ -4,6 +4,7 @@
  * ping frame; if nothing at all arrives within the pong timeout it is closed with 4201.
  */
 import type { HeraldConfig } from '../config/config.js';
+import { authorizationOverdue, shortestAuthorizationTimeout } from '../users/authorized-connections.js';
 import type { Connection } from './connection.js';
 import { closeWith } from './wire-errors.js';
 
@@ -18,7 +19,11 @@ export class LivenessSweep {
 
   start(): void {
     // Sweep often enough to be accurate to a fraction of the shortest timeout.
-    const shortest = Math.min(this.config.activityTimeout, this.config.pongTimeout);
+    const shortest = Math.min(
+      this.config.activityTimeout,
+      this.config.pongTimeout,
+      shortestAuthorizationTimeout(this.config.apps),
+    );
     const interval = Math.max(250, Math.min(5000, (shortest * 1000) / 4));
     this.timer = setInterval(() => this.sweep(), interval);
     this.timer.unref();
@@ -45,12 +50,7 @@ export class LivenessSweep {
         conn.pingSentAt = now;
         conn.socket.ping();
       }
-      const app = conn.app;
-      if (
-        app.authorizedConnections &&
-        !conn.authorized &&
-        now - conn.openedAt >= app.authorizedConnectionsTimeout * 1000
-      ) {
+      if (authorizationOverdue(conn, now)) {
         closeWith(conn, 'authTimeout');
       }
     }

@@ -5,6 +5,7 @@ import { channelKind, channelNameProblem, serverToUserId } from '../protocol/cha
 import { HeraldError } from '../protocol/errors.js';
 import { encodeChannelEvent } from '../protocol/messages.js';
 import { isValidSocketId } from '../protocol/socket-id.js';
+import { sendToUser } from '../users/server-to-user.js';
 import { channelAttributes, parseInfo } from './info.js';
 
 interface EventRequest {
@@ -84,13 +85,7 @@ async function publish(ctx: NodeContext, app: AppConfig, ev: EventRequest): Prom
     const frame = encodeChannelEvent(ev.name, channel, ev.data);
     const userId = serverToUserId(channel);
     if (userId !== null) {
-      ctx.adapter.broadcast({
-        kind: 'user',
-        appId: app.id,
-        userId,
-        frame,
-        ...(ev.socketId ? { except: ev.socketId } : {}),
-      });
+      sendToUser(ctx, app.id, userId, frame, ev.socketId);
       continue;
     }
     if (channelKind(channel).cache) {

@@ -7,8 +7,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppConfig } from '../config/config.js';
 import type { RateLimiter } from '../connections/rate-limiter.js';
 import type { NodeContext } from '../node-context.js';
-import { isValidUserId } from '../protocol/channel-names.js';
 import { HeraldError } from '../protocol/errors.js';
+import { terminateUser } from '../users/terminate.js';
 import { parseJsonObject, readBody } from './body.js';
 import { getChannel, getUsers, listChannels } from './channels.js';
 import { triggerBatch, triggerEvent } from './events.js';
@@ -196,13 +196,9 @@ export class HttpApi {
       case 'users':
         result = await getUsers(ctx, app, safeDecode(route.channel));
         break;
-      case 'terminate': {
-        const userId = safeDecode(route.userId);
-        if (!isValidUserId(userId)) throw new HeraldError('badRequest', `Invalid user id: ${userId}`);
-        ctx.adapter.broadcast({ kind: 'terminate', appId: app.id, userId });
-        result = {};
+      case 'terminate':
+        result = terminateUser(ctx, app.id, safeDecode(route.userId));
         break;
-      }
     }
     sendJson(res, 200, result);
     return 200;

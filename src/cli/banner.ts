@@ -6,6 +6,9 @@ export function banner(config: HeraldConfig, port: number): string {
   const app = config.apps[0]!;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const tls = config.ssl !== undefined;
+  const dev = usesDevCredentials(config);
+  // The development secret is public anyway; a real one never reaches a terminal or a log collector.
+  const secret = dev ? app.secret : '<your app secret>';
   const lines = [
     `Herald is listening on ${tls ? 'https' : 'http'}://${config.host}:${port} (WebSocket /app/{key}, HTTP API /apps/{id})`,
     `${config.apps.length} app(s); first app: id=${app.id} key=${app.key}`,
@@ -17,11 +20,11 @@ export function banner(config: HeraldConfig, port: number): string {
     '  });',
     '',
     'Publish from your server (pusher SDK for Node):',
-    `  const pusher = new Pusher({ appId: '${app.id}', key: '${app.key}', secret: '<secret>',`,
+    `  const pusher = new Pusher({ appId: '${app.id}', key: '${app.key}', secret: '${secret}',`,
     `    host: '${host}', port: '${port}', useTLS: ${tls} });`,
     `  await pusher.trigger('my-channel', 'my-event', { hello: 'world' });`,
   ];
-  if (usesDevCredentials(config)) {
+  if (dev) {
     lines.push(
       '',
       'WARNING: the app uses the public development credentials (app-id / app-key / app-secret).',

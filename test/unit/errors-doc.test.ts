@@ -8,7 +8,7 @@ const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'u
 test('docs/errors.md lists every error kind with its code, close code, HTTP status and message', () => {
   const rows = new Map<string, string[]>();
   for (const line of doc.split('\n')) {
-    const m = /^\| `(\w+)` \|(.*)\|$/.exec(line);
+    const m = /^\| `(\w+)` *\|(.*)\|$/.exec(line);
     if (m)
       rows.set(
         m[1]!,

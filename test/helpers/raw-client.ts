@@ -52,8 +52,8 @@ export class RawClient {
   }
 
   /** Connects and expects the handshake to succeed. */
-  static async open(server: TestServer): Promise<RawClient> {
-    const { client, first } = await RawClient.connect(server.wsUrl());
+  static async open(server: TestServer, path?: string): Promise<RawClient> {
+    const { client, first } = await RawClient.connect(server.wsUrl(path));
     if (first.event !== 'pusher:connection_established') throw new Error(`handshake failed: ${first.raw}`);
     return client;
   }

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { LocalAdapter } from '../../src/adapters/local-adapter.js';
 import { channelStringToSign, signAuth } from '../../src/protocol/signatures.js';
 import { type Frame, RawClient, sdkFor } from '../helpers/raw-client.js';
 import { startHerald, TEST_APP, type TestServer } from '../helpers/server.js';
@@ -12,20 +13,33 @@ import { startHerald, TEST_APP, type TestServer } from '../helpers/server.js';
 let server: TestServer;
 let bystander: RawClient;
 
+/** The in-memory adapter with one injectable fault: the next subscribe to a named channel throws. */
+class FlakyAdapter extends LocalAdapter {
+  readonly failNext = new Set<string>();
+  override async subscribe(appId: string, channel: string, socketId: string): Promise<number> {
+    if (this.failNext.delete(channel)) throw new Error('store unavailable');
+    return super.subscribe(appId, channel, socketId);
+  }
+}
+const adapter = new FlakyAdapter(Date.now);
+
 before(async () => {
-  server = await startHerald({
-    apps: [
-      {
-        ...TEST_APP,
-        clientEvents: true,
-        limits: {
-          maxPresenceMembers: 2,
-          maxPresenceUserInfoBytes: 100,
-          maxPresenceUserIdLength: 10,
-        } as never,
-      },
-    ],
-  });
+  server = await startHerald(
+    {
+      apps: [
+        {
+          ...TEST_APP,
+          clientEvents: true,
+          limits: {
+            maxPresenceMembers: 2,
+            maxPresenceUserInfoBytes: 100,
+            maxPresenceUserIdLength: 10,
+          } as never,
+        },
+      ],
+    },
+    { adapter },
+  );
   bystander = await RawClient.open(server);
 });
 after(async () => {
@@ -350,5 +364,19 @@ describe('presence channel authorization and limits (CH-07, CH-12)', () => {
     assert.equal(aAgain.reply.event, 'pusher_internal:subscription_succeeded');
     await stillServed(third.c);
     for (const x of [a, b, third, aAgain]) x.c.close();
+  });
+});
+
+describe('store failures', () => {
+  test('a subscribe whose store call fails answers an internal error and can be retried', async () => {
+    const c = await RawClient.open(server);
+    adapter.failNext.add('flaky');
+    const reply = await c.subscribe('flaky');
+    assert.deepEqual(reply.data, { code: null, message: 'Internal server error' });
+    const retry = await c.subscribe('flaky');
+    assert.equal(retry.event, 'pusher_internal:subscription_succeeded', retry.raw);
+    assert.equal(await occupied('flaky'), true);
+    await stillServed(c);
+    c.close();
   });
 });

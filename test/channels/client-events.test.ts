@@ -133,6 +133,35 @@ describe('delivery (CE-01, CE-05, CE-06)', () => {
   });
 });
 
+describe('client_event for webhooks (CE-09)', () => {
+  test('each accepted client event is reported once, with string data and the presence user_id', async () => {
+    const a = await rawJoin('presence-hooked', 'h1');
+    const b = await rawJoin('presence-hooked', 'h2');
+    const seen: unknown[] = [];
+    const off = server.herald.events.on('client_event', (e) => {
+      if (e.channel === 'presence-hooked') seen.push(e);
+    });
+    a.raw.send({ event: 'client-note', channel: 'presence-hooked', data: { k: 1 } });
+    a.raw.send({ event: 'client-note', channel: 'public-nope', data: {} });
+    await b.raw.nextEvent('client-note');
+    await a.raw.nextEvent('pusher:error');
+    off();
+    assert.deepEqual(seen, [
+      {
+        type: 'client_event',
+        appId: 'app-id',
+        channel: 'presence-hooked',
+        event: 'client-note',
+        data: '{"k":1}',
+        socketId: a.raw.socketId,
+        userId: 'h1',
+      },
+    ]);
+    a.raw.close();
+    b.raw.close();
+  });
+});
+
 describe('refusals (CE-02..CE-04, CE-08): pusher:error, connection kept', () => {
   test('public channel', async () => {
     const { raw } = await rawJoin('lobby');

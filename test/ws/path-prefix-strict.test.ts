@@ -1,6 +1,7 @@
 /**
- * A configurable path prefix in front of `/app/{key}` (WS-01): pusher-js's `wsPath` option connects
- * through it, and the bare path is then refused with 4005.
+ * Non-default WebSocket options: a path prefix in front of `/app/{key}` (WS-01) — pusher-js's `wsPath`
+ * connects through it and the bare path is refused with 4005 — and `strictProtocol` (WS-03), which
+ * refuses a missing `protocol` with 4008.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -12,7 +13,7 @@ import { startHerald, type TestServer } from '../helpers/server.js';
 let server: TestServer;
 
 before(async () => {
-  server = await startHerald({ pathPrefix: '/realtime' });
+  server = await startHerald({ pathPrefix: '/realtime', strictProtocol: true });
 });
 after(() => server.close());
 
@@ -44,4 +45,18 @@ test('without the prefix the WebSocket path is not found (4005)', async () => {
   assert.equal((await failed).error.data.code, 4005);
   assert.equal((await stopped).current, 'disconnected');
   bare.disconnect();
+});
+
+test('strictProtocol: no protocol parameter → pusher:error 4008 then close 4008; protocol 5 still accepted', async () => {
+  const { client, first } = await RawClient.connect(
+    `ws://127.0.0.1:${server.port}/realtime/app/app-key?client=x`,
+  );
+  assert.deepEqual(first.data, { code: 4008, message: 'No protocol version supplied' });
+  assert.equal((await client.closed).code, 4008);
+  const java = await RawClient.open(
+    server,
+    '/realtime/app/app-key?client=java-client&protocol=5&version=2.4.0',
+  );
+  await java.assertServed();
+  java.close();
 });

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { serverEvent } from '../helpers/clients.js';
 import { type Frame, RawClient } from '../helpers/raw-client.js';
 import { startHerald, TEST_APP, type TestServer } from '../helpers/server.js';
 
@@ -118,16 +119,10 @@ describe('refusals: pusher:error then close with the same code', () => {
     await other.assertServed();
     other.close();
     await first.assertServed();
+    const gone = serverEvent(server, 'connection_closed', (e) => e.socketId === first.socketId);
     first.close();
-    await first.closed;
-    // The hub forgets the connection on close; retry briefly until it has.
-    let again: RawClient | null = null;
-    for (let i = 0; i < 50 && !again; i++) {
-      const { client, first: f } = await RawClient.connect(`${base}/app/small-key?protocol=7`);
-      if (f.event === 'pusher:connection_established') again = client;
-      else await client.closed;
-    }
-    assert.ok(again, 'a new connection is accepted once the quota frees');
+    await gone;
+    const again = await accepted('/app/small-key?protocol=7');
     again.close();
   });
 

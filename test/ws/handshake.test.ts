@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { serverEvent } from '../helpers/clients.js';
+import { fires, once, pusherOptions, serverEvent } from '../helpers/clients.js';
+import { PusherJs } from '../helpers/pusher-js.js';
 import { type Frame, RawClient } from '../helpers/raw-client.js';
 import { startHerald, TEST_APP, type TestServer } from '../helpers/server.js';
 
@@ -138,6 +139,29 @@ describe('refusals: pusher:error then close with the same code', () => {
     await live.assertServed();
     live.close();
   });
+});
+
+describe('refusals as pusher-js sees them', { concurrency: true }, () => {
+  for (const [key, code] of [
+    ['unknown-key', 4001],
+    ['off-key', 4003],
+  ] as const) {
+    test(`key ${key}: pusher-js reports ${code} and does not reconnect`, async () => {
+      const p = new PusherJs(key, pusherOptions(server) as never);
+      try {
+        const err = await once<{ error: { type: string; data: { code: number } } }>(
+          p.connection as never,
+          'error',
+        );
+        assert.equal(err.error.type, 'PusherError');
+        assert.equal(err.error.data.code, code);
+        if (p.connection.state !== 'disconnected') await once(p.connection as never, 'disconnected');
+        assert.equal(await fires(p.connection as never, 'connecting', 1500), false, 'no reconnect attempt');
+      } finally {
+        p.disconnect();
+      }
+    });
+  }
 });
 
 describe('plain HTTP on the WebSocket path', () => {

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
+import { connected, pusherClient } from '../helpers/clients.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
 
@@ -122,5 +123,27 @@ describe('WebSocket control frames (WS-13, WS-14)', { concurrency: true }, () =>
     assert.equal((await mute.closed).code, 4201);
     await healthy.assertServed();
     healthy.close();
+  });
+});
+
+describe('pusher-js keep-alive (WS-15)', () => {
+  test('pusher-js adopts the 1 s activity_timeout, pings with pusher:ping, gets pusher:pong and stays connected', {
+    timeout: 10_000,
+  }, async () => {
+    const p = pusherClient(server);
+    try {
+      const socketId = await connected(p);
+      const pongs: string[] = [];
+      const twoPongs = new Promise<void>((resolve) => {
+        p.connection.bind('message', (m: { event: string }) => {
+          if (m.event === 'pusher:pong' && pongs.push(m.event) === 2) resolve();
+        });
+      });
+      await twoPongs;
+      assert.equal(p.connection.state, 'connected');
+      assert.equal(p.connection.socket_id, socketId, 'same connection throughout');
+    } finally {
+      p.disconnect();
+    }
   });
 });

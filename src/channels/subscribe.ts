@@ -3,6 +3,7 @@
  * (CH-04..CH-17, CH-21). Membership answers come from the adapter, so first/last transitions are
  * cluster-wide; fan-out goes through `adapter.broadcast`.
  */
+import type { CachedEvent } from '../adapters/adapter.js';
 import type { Connection } from '../connections/connection.js';
 import type { NodeContext } from '../node-context.js';
 import { channelKind, channelNameProblem, requiresAuth } from '../protocol/channel-names.js';
@@ -50,14 +51,27 @@ export async function subscribe(
   // Claim the slot before awaiting so a concurrent close can clean it up.
   conn.subscriptions.set(channel, { userId: member?.userId });
 
-  const count = await ctx.adapter.subscribe(appId, channel, conn.socketId);
+  let count: number;
   let memberAdded = false;
   let snapshot: Map<string, unknown> | undefined;
-  if (member) {
-    memberAdded = (await ctx.adapter.addMember(appId, channel, conn.socketId, member)).changed;
-    snapshot = await ctx.adapter.members(appId, channel);
+  let cached: CachedEvent | null = null;
+  try {
+    count = await ctx.adapter.subscribe(appId, channel, conn.socketId);
+    if (member) {
+      memberAdded = (await ctx.adapter.addMember(appId, channel, conn.socketId, member)).changed;
+      snapshot = await ctx.adapter.members(appId, channel);
+    }
+    if (kind.cache) cached = await ctx.adapter.getCache(appId, channel);
+  } catch (err) {
+    // A failed store call must not leave the slot claimed (every retry would read "Existing
+    // subscription"); undo what landed. Nothing was announced yet, so the undo stays silent.
+    conn.subscriptions.delete(channel);
+    await Promise.allSettled([
+      ctx.adapter.unsubscribe(appId, channel, conn.socketId),
+      member ? ctx.adapter.removeMember(appId, channel, conn.socketId, member.userId) : undefined,
+    ]);
+    throw err;
   }
-  const cached = kind.cache ? await ctx.adapter.getCache(appId, channel) : null;
   if (conn.closed || !conn.subscriptions.has(channel)) {
     // The connection closed while we awaited and its cleanup may have run before our writes landed:
     // undo them (both calls are idempotent) so no membership outlives the socket.

@@ -41,7 +41,9 @@ export class LivenessSweep {
     for (const conn of this.connections()) {
       if (conn.closed) continue;
       if (conn.pingSentAt > 0) {
-        if (conn.lastSeen > conn.pingSentAt) conn.pingSentAt = 0;
+        // `>=`: on loopback the answer often lands in the very millisecond the ping left; the ping is only
+        // sent when lastSeen is older than that, so equality means a fresh frame.
+        if (conn.lastSeen >= conn.pingSentAt) conn.pingSentAt = 0;
         else if (now - conn.pingSentAt >= pongMs) {
           closeWith(conn, 'pongTimeout');
           continue;

@@ -25,15 +25,13 @@ const kCtx = Symbol('herald.context');
 const kServer = Symbol('herald.server');
 type TaggedSocket = WebSocket & { [kConn]?: Connection; [kCtx]?: NodeContext; [kServer]?: WsServer };
 
-function onWsMessage(this: TaggedSocket, data: RawData, isBinary: boolean): void {
+// Binary frames are decoded as UTF-8 like text ones (WS-16's recommendation, as soketi and sockudo do):
+// a client library that sends JSON in binary frames works, and garbage meets the JSON parser's error.
+function onWsMessage(this: TaggedSocket, data: RawData): void {
   const conn = this[kConn];
   const ctx = this[kCtx];
   if (!conn || !ctx || conn.closed) return;
   conn.lastSeen = ctx.now();
-  if (isBinary) {
-    conn.sendText(encodeError(null, 'Binary frames are not supported: send JSON in text frames'));
-    return;
-  }
   const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : data.toString('utf8');
   if (ctx.events.wants('message_in')) {
     ctx.events.emit({ type: 'message_in', appId: conn.app.id, bytes: Buffer.byteLength(text) });

@@ -27,6 +27,8 @@ import { HttpApi } from './http-api/router.js';
 import { logServerEvents } from './logging/event-log.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import type { NodeContext } from './node-context.js';
+import type { WebhookQueue } from './webhooks/webhook-queue.js';
+import { defaultWebhookQueue, Webhooks } from './webhooks/webhooks.js';
 
 export interface HeraldDeps {
   adapter?: Adapter;
@@ -34,6 +36,8 @@ export interface HeraldDeps {
   logger?: Logger;
   /** Milliseconds since the epoch; injectable for signature-timestamp tests. */
   clock?: () => number;
+  /** Where webhook batches wait; default: Redis when adapter.redisUrl is set, else in memory. */
+  webhookQueue?: WebhookQueue;
 }
 
 export interface Herald {
@@ -42,6 +46,8 @@ export interface Herald {
   readonly adapter: Adapter;
   /** Live connections on this node. */
   readonly connectionCount: number;
+  /** Webhook delivery, or null when no app has a webhook target. */
+  readonly webhooks: Webhooks | null;
   listen(): Promise<{ port: number; host: string }>;
   /** Graceful stop: refuse new work, 4200 to clients (spread over shutdownTimeout), flush, close adapter. */
   close(): Promise<void>;
@@ -72,6 +78,16 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
   ctx = { config, adapter, apps, hub, events, logger, now, subscriptionCounts };
 
   const stopLogging = logServerEvents(events, logger, config.log.debugPayloads);
+  const webhooks = config.apps.some((a) => a.webhooks.length > 0)
+    ? new Webhooks({
+        config,
+        events,
+        queue: deps.webhookQueue ?? defaultWebhookQueue(config, logger),
+        logger,
+        now,
+        userAgent: 'Herald',
+      })
+    : null;
   let draining = false;
   const ws = new WsServer(ctx, new MemoryRateLimiter(1000, now));
   const api = new HttpApi(ctx, { isReady: () => !draining, apiLimiter: new MemoryRateLimiter(1000, now) });
@@ -107,6 +123,7 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
     config,
     events,
     adapter,
+    webhooks,
     get connectionCount() {
       return hub.connectionCount;
     },
@@ -120,6 +137,7 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
         });
       });
       liveness.start();
+      webhooks?.start();
       const addr = server.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.port;
       logger.info({ host: config.host, port, tls: config.ssl !== undefined }, 'Herald listening');
@@ -138,6 +156,7 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
         ws.close();
         server.closeAllConnections();
         await serverClosed;
+        await webhooks?.close();
         await adapter.close();
         stopLogging();
         logger.info('Herald stopped');

@@ -87,6 +87,13 @@ export class Webhooks {
     this.deliverer.wake();
   }
 
+  /** Moves dead letters back to the queue (see `WebhookQueue.replay`) and sends them. */
+  async replay(ids: readonly string[] | 'all', restamp = false): Promise<number> {
+    const n = await this.queue.replay(ids, { now: this.options.now(), restamp });
+    if (n > 0) this.deliverer.wake();
+    return n;
+  }
+
   /**
    * Shutdown: held and open batches are queued now; with the in-memory queue, due batches get one
    * more chance to go out (bounded by the request timeout) since nothing else will send them.

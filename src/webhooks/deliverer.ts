@@ -38,7 +38,8 @@ export interface ResolvedTarget {
 export class Deliverer {
   private readonly inFlight = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
-  private running = false;
+  private running: Promise<void> | null = null;
+  private lastWarn = 0;
   private again = false;
   private stopped = false;
   /** Lease > the longest an attempt can take, so a live sender never loses its batch to another node. */
@@ -64,7 +65,7 @@ export class Deliverer {
       return;
     }
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.run(), 0);
+    this.timer = setTimeout(() => this.tick(), 0);
     this.timer.unref();
   }
 
@@ -73,6 +74,7 @@ export class Deliverer {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    await this.running;
     await Promise.allSettled([...this.inFlight.values()]);
   }
 
@@ -81,10 +83,20 @@ export class Deliverer {
     return this.inFlight.size > 0;
   }
 
-  private async run(): Promise<void> {
+  private tick(): void {
     this.timer = null;
     if (this.stopped) return;
-    this.running = true;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.run().finally(() => {
+      this.running = null;
+      if (this.again) this.wake();
+    });
+  }
+
+  private async run(): Promise<void> {
     try {
       do {
         this.again = false;
@@ -96,17 +108,22 @@ export class Deliverer {
           leaseMs: this.leaseMs,
           busy: new Set(this.inFlight.keys()),
         });
-        for (const claim of claims) this.start(claim);
+        for (const claim of claims) {
+          // Stopped while claiming: hand it back rather than send after shutdown began.
+          if (this.stopped) await this.queue.retry(claim, this.now());
+          else this.start(claim);
+        }
         if (claims.length === free) this.again = true;
       } while (this.again && !this.stopped);
       await this.schedule();
     } catch (err) {
-      this.logger.warn({ err }, 'webhook queue unavailable; retrying');
+      // Every poll fails while Redis is down: one line per 10 s says it.
+      if (this.now() - this.lastWarn > 10_000) {
+        this.lastWarn = this.now();
+        this.logger.warn({ err }, 'webhook queue unavailable; retrying');
+      }
       this.arm(POLL_MS);
-    } finally {
-      this.running = false;
     }
-    if (this.again) this.wake();
   }
 
   private async schedule(): Promise<void> {
@@ -125,7 +142,7 @@ export class Deliverer {
   private arm(ms: number): void {
     if (this.stopped || !Number.isFinite(ms)) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.run(), ms);
+    this.timer = setTimeout(() => this.tick(), ms);
     this.timer.unref();
   }
 

@@ -114,6 +114,10 @@ export class Webhooks {
       }
     }
     await this.deliverer.stop();
+    if (!this.queue.durable) {
+      const lost = await this.queue.size();
+      if (lost > 0) this.logger.warn({ batches: lost }, 'undelivered webhooks lost: the queue is in memory');
+    }
     this.sender.close();
     await this.queue.close();
   }

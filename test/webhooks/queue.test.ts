@@ -12,6 +12,8 @@ import type { WebhookBatch, WebhookQueue } from '../../src/webhooks/webhook-queu
 
 const REDIS_URL = process.env['HERALD_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const prefixes: string[] = [];
+/** Closed in `after` too, so a failing assertion cannot leave a Redis connection holding the process. */
+const open: WebhookQueue[] = [];
 
 function batch(target: string, createdAt: number, n = 1): WebhookBatch {
   const events = Array.from({ length: n }, (_, i) => ({ name: 'channel_occupied', channel: `c${i}` }));
@@ -30,12 +32,15 @@ function batch(target: string, createdAt: number, n = 1): WebhookBatch {
 
 function redisQueue(prefix = `herald-test-${randomUUID()}`): RedisWebhookQueue {
   prefixes.push(prefix);
-  return new RedisWebhookQueue({ url: REDIS_URL, prefix });
+  const q = new RedisWebhookQueue({ url: REDIS_URL, prefix });
+  open.push(q);
+  return q;
 }
 
 const noBusy = new Set<string>();
 
 after(async () => {
+  await Promise.all(open.map((q) => q.close()));
   // Only our own keys: every test prefix is unique.
   const redis = new Redis(REDIS_URL);
   for (const p of prefixes) {

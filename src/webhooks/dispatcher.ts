@@ -11,7 +11,7 @@ import type { AppConfig, WebhookEventName, WebhookTarget } from '../config/confi
 import type { ServerEvents } from '../events/server-events.js';
 import { channelKind } from '../protocol/channel-names.js';
 import type { Batcher } from './batcher.js';
-import { DelayedEvents } from './delayed-events.js';
+import type { Held, HeldEvents } from './held-events.js';
 import { targetKeys, targetWants, type WebhookSource, webhookEvent } from './payload.js';
 
 export interface AppTargets {
@@ -30,23 +30,22 @@ export function indexTargets(apps: readonly AppConfig[]): Map<string, AppTargets
   return out;
 }
 
-interface Held {
-  event: WebhookSource;
-  at: number;
-}
-
 export class WebhookDispatcher {
-  private readonly delayed: DelayedEvents<Held>;
+  private readonly held: HeldEvents;
   private readonly cacheMissSent = new Set<string>();
   private readonly offs: (() => void)[] = [];
+  /** Cancels waiting on a shared store: shutdown lets them finish before sealing the last batches. */
+  private readonly cancelling = new Set<Promise<unknown>>();
 
   constructor(
     private readonly apps: ReadonlyMap<string, AppTargets>,
     private readonly batcher: Batcher,
     private readonly delayMs: number,
     private readonly now: () => number,
+    /** Builds the store of held events around the dispatcher's release callback. */
+    heldEvents: (release: (held: Held) => void) => HeldEvents,
   ) {
-    this.delayed = new DelayedEvents<Held>(delayMs, (h) => this.forward(h.event, h.at), now);
+    this.held = heldEvents((h) => this.forward(h.event, h.at));
   }
 
   /** Starts listening, only to the kinds some target asked for. */
@@ -58,17 +57,13 @@ export class WebhookDispatcher {
     // Occupy/add must be watched whenever vacate/remove are, to cancel them (WH-05).
     if (has('channel_occupied') || has('channel_vacated')) {
       this.offs.push(
-        events.on('channel_occupied', (e) => {
-          if (!this.delayed.cancel(vacateKey(e.appId, e.channel))) this.forward(e, this.now());
-        }),
+        events.on('channel_occupied', (e) => this.rejoin(vacateKey(e.appId, e.channel), e)),
         events.on('channel_vacated', (e) => this.hold(vacateKey(e.appId, e.channel), e)),
       );
     }
     if (has('member_added') || has('member_removed')) {
       this.offs.push(
-        events.on('member_added', (e) => {
-          if (!this.delayed.cancel(memberKey(e.appId, e.channel, e.userId))) this.forward(e, this.now());
-        }),
+        events.on('member_added', (e) => this.rejoin(memberKey(e.appId, e.channel, e.userId), e)),
         events.on('member_removed', (e) => this.hold(memberKey(e.appId, e.channel, e.userId), e)),
       );
     }
@@ -94,17 +89,39 @@ export class WebhookDispatcher {
     }
   }
 
-  /** Releases held events now and stops listening (shutdown). */
-  detach(): void {
+  /** Stops listening; held events are released (memory) or left to the shared store (shutdown). */
+  async detach(): Promise<void> {
     for (const off of this.offs) off();
     this.offs.length = 0;
-    this.delayed.flush();
+    await Promise.allSettled([...this.cancelling]);
+    await this.held.close();
   }
 
   private hold(key: string, event: WebhookSource): void {
     if (!this.apps.has(event.appId)) return;
     if (this.delayMs === 0) this.forward(event, this.now());
-    else this.delayed.hold(key, { event, at: this.now() });
+    else this.held.hold(key, { event, at: this.now() });
+  }
+
+  /** An occupy / add: dropped together with the vacate / removal it cancels (WH-05), else sent. */
+  private rejoin(key: string, event: WebhookSource): void {
+    if (!this.apps.has(event.appId)) return;
+    const at = this.now();
+    if (this.delayMs === 0) {
+      this.forward(event, at);
+      return;
+    }
+    const cancelled = this.held.cancel(key);
+    if (cancelled === true) return;
+    if (cancelled === false) {
+      this.forward(event, at);
+      return;
+    }
+    const p = cancelled.then((c) => {
+      if (!c) this.forward(event, at);
+    });
+    this.cancelling.add(p);
+    void p.finally(() => this.cancelling.delete(p));
   }
 
   private forward(event: WebhookSource, at: number): void {

@@ -8,7 +8,9 @@ import type { Logger } from '../logging/logger.js';
 import { Batcher } from './batcher.js';
 import { Deliverer } from './deliverer.js';
 import { indexTargets, WebhookDispatcher } from './dispatcher.js';
+import { type Held, type HeldEvents, MemoryHeldEvents } from './held-events.js';
 import { MemoryWebhookQueue } from './memory-queue.js';
+import { RedisHeldEvents } from './redis-held-events.js';
 import { RedisWebhookQueue } from './redis-queue.js';
 import { WebhookSender } from './sender.js';
 import type { WebhookBatch, WebhookQueue } from './webhook-queue.js';
@@ -78,7 +80,21 @@ export class Webhooks {
       (batch) => this.enqueue(batch),
       now,
     );
-    this.dispatcher = new WebhookDispatcher(apps, this.batcher, config.webhooks.delayMs, now);
+    const delayMs = config.webhooks.delayMs;
+    const redisUrl = config.adapter.redisUrl;
+    // Held events are shared only when the queue is: both live in the same Redis.
+    const held = (release: (h: Held) => void): HeldEvents =>
+      redisUrl && queue.durable
+        ? new RedisHeldEvents({
+            url: redisUrl,
+            prefix: config.adapter.prefix,
+            delayMs,
+            release,
+            now,
+            onError: (err) => this.warnRedis(err),
+          })
+        : new MemoryHeldEvents(delayMs, release, now);
+    this.dispatcher = new WebhookDispatcher(apps, this.batcher, delayMs, now, held);
     this.dispatcher.attach(events);
   }
 
@@ -99,7 +115,7 @@ export class Webhooks {
    * more chance to go out (bounded by the request timeout) since nothing else will send them.
    */
   async close(): Promise<void> {
-    this.dispatcher.detach();
+    await this.dispatcher.detach();
     this.batcher.flush();
     await Promise.allSettled([...this.pending]);
     if (this.requeueTimer) clearTimeout(this.requeueTimer);
@@ -120,6 +136,14 @@ export class Webhooks {
     }
     this.sender.close();
     await this.queue.close();
+  }
+
+  private lastRedisWarn = 0;
+
+  private warnRedis(err: Error): void {
+    if (Date.now() - this.lastRedisWarn < 10_000) return;
+    this.lastRedisWarn = Date.now();
+    this.logger.warn({ err: err.message }, 'webhook held events: Redis error');
   }
 
   private enqueue(batch: WebhookBatch): void {

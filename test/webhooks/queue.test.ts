@@ -46,7 +46,9 @@ after(async () => {
   for (const p of prefixes) {
     const base = `{${p}:webhooks}`;
     await redis.del(
-      ...['due', 'batches', 'targets', 'leases', 'dead', 'dead-order'].map((k) => `${base}:${k}`),
+      ...['due', 'batches', 'targets', 'leases', 'dead', 'dead-order', 'held', 'held-due'].map(
+        (k) => `${base}:${k}`,
+      ),
     );
   }
   await redis.quit();

@@ -11,7 +11,7 @@ import type { HeraldConfigInput } from '../../src/config/config.js';
 import type { ServerEvent } from '../../src/events/server-events.js';
 import type { PusherJs } from '../helpers/pusher-js.js';
 import { startHerald, TEST_APP, type TestServer } from '../helpers/server.js';
-import { connect, subscribed } from '../helpers/webhook-clients.js';
+import { connect, subscribed, unsubscribed } from '../helpers/webhook-clients.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const REDIS_URL = process.env['HERALD_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -35,14 +35,25 @@ function config(): HeraldConfigInput {
       retryBaseMs: 40,
       retryMaxMs: 250,
     },
-    apps: [{ ...TEST_APP, webhooks: [{ url: receiver.url('/hook'), events: ['channel_occupied'] }] }],
+    apps: [
+      {
+        ...TEST_APP,
+        webhooks: [
+          {
+            url: receiver.url('/hook'),
+            events: ['channel_occupied', 'channel_vacated', 'member_added', 'member_removed'],
+          },
+        ],
+      },
+    ],
   };
 }
 
-async function occupy(node: TestServer, channels: string[]): Promise<void> {
-  const c = await connect(node.app, node.port);
+async function occupy(node: TestServer, channels: string[], userId?: string): Promise<PusherJs> {
+  const c = await connect(node.app, node.port, userId);
   clients.push(c);
   await Promise.all(channels.map((ch) => subscribed(c, ch)));
+  return c;
 }
 
 function attemptedChannels(): Set<string> {
@@ -69,8 +80,30 @@ before(async () => {
   receiver = await WebhookReceiver.start(TEST_APP);
   nodeA = await startHerald(config());
   nodeB = await startHerald(config());
-  nodeA.herald.events.on('webhook', (e) => outcomes.push(e));
+  // Both nodes share the queue: either may send (or retry) any batch.
+  for (const node of [nodeA, nodeB]) {
+    node.herald.events.on('webhook', (e) => {
+      outcomes.push(e);
+      for (const w of [...outcomeWaiters]) w();
+    });
+  }
 });
+
+const outcomeWaiters = new Set<() => void>();
+
+function outcome(check: () => boolean, what: string): Promise<void> {
+  if (check()) return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), 10_000);
+    const w = () => {
+      if (!check()) return;
+      clearTimeout(timer);
+      outcomeWaiters.delete(w);
+      resolve();
+    };
+    outcomeWaiters.add(w);
+  });
+}
 
 after(async () => {
   for (const c of clients) c.disconnect();
@@ -80,7 +113,9 @@ after(async () => {
   const redis = new Redis(REDIS_URL);
   const base = `{${PREFIX}:webhooks}`;
   await redis.del(
-    ...['due', 'batches', 'targets', 'leases', 'dead', 'dead-order'].map((k) => `${base}:${k}`),
+    ...['due', 'batches', 'targets', 'leases', 'dead', 'dead-order', 'held', 'held-due'].map(
+      (k) => `${base}:${k}`,
+    ),
   );
   await redis.quit();
 });
@@ -101,16 +136,10 @@ test('500s, then timeouts, then refused connections, then recovery: every event 
 
   await receiver.refuse();
   const failedBefore = outcomes.filter((o) => o.outcome === 'failed').length;
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no refused attempts seen')), 10_000);
-    const off = nodeA.herald.events.on('webhook', () => {
-      if (outcomes.filter((o) => o.outcome === 'failed').length >= failedBefore + 2) {
-        clearTimeout(timer);
-        off();
-        resolve();
-      }
-    });
-  });
+  await outcome(
+    () => outcomes.filter((o) => o.outcome === 'failed').length >= failedBefore + 2,
+    'attempts failing on a refused connection',
+  );
 
   receiver.mode = 200;
   await receiver.accept();
@@ -142,7 +171,8 @@ test('500s, then timeouts, then refused connections, then recovery: every event 
     'each event exactly once after dropping duplicate ids',
   );
   assert.ok(outcomes.some((o) => o.outcome === 'retried'));
-  assert.ok(outcomes.some((o) => o.outcome === 'sent'));
+  // The 'sent' outcome follows the receiver's 200 by a moment (the ack).
+  await outcome(() => outcomes.some((o) => o.outcome === 'sent'), 'a sent outcome');
   assert.equal(outcomes.filter((o) => o.outcome === 'dead_lettered').length, 0);
 });
 
@@ -174,4 +204,29 @@ test('two nodes sharing the queue deliver a backlog without sending any batch tw
     await new Promise((r) => setTimeout(r, 20));
   }
   assert.equal(await nodeA.herald.webhooks!.queue.size(), 0);
+});
+
+test('leaving on one node and re-joining on another within the delay sends nothing (held events live in Redis)', async () => {
+  receiver.mode = 200;
+  const seen = (channel: string) => receiver.acceptedEvents().filter((e) => e.channel === channel);
+  const onA = await occupy(nodeA, ['roam', 'presence-roam', 'roam-sentinel'], 'u1');
+  await receiver.waitFor(
+    'joins accepted',
+    () =>
+      ['roam', 'presence-roam', 'roam-sentinel'].every((c) =>
+        seen(c).some((e) => e.name === 'channel_occupied'),
+      ) && seen('presence-roam').some((e) => e.name === 'member_added'),
+  );
+  await unsubscribed(onA, 'roam');
+  await unsubscribed(onA, 'presence-roam');
+  // The same user comes back through the other node before the delay is over.
+  await occupy(nodeB, ['roam', 'presence-roam'], 'u1');
+  // Held after the others, so released after them: once it arrives, theirs would have too.
+  await unsubscribed(onA, 'roam-sentinel');
+  await receiver.waitFor('sentinel vacated', () =>
+    seen('roam-sentinel').some((e) => e.name === 'channel_vacated'),
+  );
+  assert.deepEqual(seen('roam'), [{ name: 'channel_occupied', channel: 'roam' }]);
+  const names = seen('presence-roam').map((e) => `${e.name}:${e.user_id ?? ''}`);
+  assert.deepEqual(names.sort(), ['channel_occupied:', 'member_added:u1']);
 });

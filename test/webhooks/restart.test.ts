@@ -85,7 +85,9 @@ after(async () => {
   const redis = new Redis(REDIS_URL);
   const base = `{${PREFIX}:webhooks}`;
   await redis.del(
-    ...['due', 'batches', 'targets', 'leases', 'dead', 'dead-order'].map((k) => `${base}:${k}`),
+    ...['due', 'batches', 'targets', 'leases', 'dead', 'dead-order', 'held', 'held-due'].map(
+      (k) => `${base}:${k}`,
+    ),
   );
   await redis.quit();
 });

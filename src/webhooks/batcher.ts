@@ -57,7 +57,7 @@ export class Batcher {
       timeMs: open.firstAt,
       body: webhookBody(open.firstAt, open.events),
       events: open.events.length,
-      createdAt: this.now(),
+      createdAt: Math.min(open.firstAt, this.now()),
       attempts: 0,
     });
   }

@@ -19,7 +19,10 @@ export interface WebhookBatch {
   body: string;
   /** Number of events in the body, for metrics. */
   events: number;
-  /** When the batch was sealed: the retry window counts from here. */
+  /**
+   * Where the retry window starts: when the oldest event happened (so every attempt's `time_ms` stays
+   * within the window, e.g. the Python SDK's 300 s), or when the batch was replayed.
+   */
   createdAt: number;
   /** Attempts made so far. */
   attempts: number;

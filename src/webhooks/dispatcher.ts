@@ -1,6 +1,7 @@
 /**
  * Taps the server-event stream and turns the seven webhook kinds into per-target batches. Listeners
- * only do in-memory work (a map lookup, an array push): the broadcast path never waits on webhooks.
+ * never wait: they do in-memory work (a map lookup, an array push) or start a Redis call whose answer
+ * is handled later, so the broadcast path never waits on webhooks.
  *
  * - `channel_vacated` / `member_removed` are held for `delayMs`; a re-occupy / re-join within it
  *   cancels both (WH-05). Held events carry the time they happened.

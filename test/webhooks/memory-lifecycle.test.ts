@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { ServerEvent } from '../../src/events/server-events.js';
+import { MemoryWebhookQueue } from '../../src/webhooks/memory-queue.js';
 import type { PusherJs } from '../helpers/pusher-js.js';
 import { startHerald, TEST_APP, type TestServer } from '../helpers/server.js';
 import { connect, subscribed } from '../helpers/webhook-clients.js';
@@ -13,6 +14,7 @@ import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 let receiver: WebhookReceiver;
 let server: TestServer;
 let closed = false;
+const injected = new MemoryWebhookQueue();
 const clients: PusherJs[] = [];
 const outcomes: Extract<ServerEvent, { type: 'webhook' }>[] = [];
 
@@ -32,23 +34,26 @@ function outcome(kind: string, count: number): Promise<void> {
 
 before(async () => {
   receiver = await WebhookReceiver.start(TEST_APP);
-  server = await startHerald({
-    webhooks: {
-      batchSize: 20,
-      batchWindowMs: 20,
-      delayMs: 60_000,
-      timeoutMs: 300,
-      retryWindowMs: 200,
-      retryBaseMs: 30,
-      retryMaxMs: 60,
-    },
-    apps: [
-      {
-        ...TEST_APP,
-        webhooks: [{ url: receiver.url('/hook'), events: ['channel_occupied', 'channel_vacated'] }],
+  server = await startHerald(
+    {
+      webhooks: {
+        batchSize: 20,
+        batchWindowMs: 20,
+        delayMs: 60_000,
+        timeoutMs: 300,
+        retryWindowMs: 200,
+        retryBaseMs: 30,
+        retryMaxMs: 60,
       },
-    ],
-  });
+      apps: [
+        {
+          ...TEST_APP,
+          webhooks: [{ url: receiver.url('/hook'), events: ['channel_occupied', 'channel_vacated'] }],
+        },
+      ],
+    },
+    { webhookQueue: injected },
+  );
   server.herald.events.on('webhook', (e) => outcomes.push(e));
 });
 
@@ -65,7 +70,7 @@ test('a batch failing past its retry window is dead-lettered, counted, and can b
   await subscribed(c, 'dead-1');
   await outcome('dead_lettered', 1);
   const webhooks = server.herald.webhooks!;
-  assert.equal(webhooks.queue.durable, false);
+  assert.equal(webhooks.queue, injected, 'the queue passed in HeraldDeps is the one used');
   const dead = await webhooks.queue.deadLetters();
   assert.equal(dead.length, 1);
   assert.match(dead[0]!.body, /"dead-1"/);

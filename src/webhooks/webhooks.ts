@@ -82,9 +82,11 @@ export class Webhooks {
     );
     const delayMs = config.webhooks.delayMs;
     const redisUrl = config.adapter.redisUrl;
+    const held4 = ['channel_occupied', 'channel_vacated', 'member_added', 'member_removed'] as const;
+    const holds = config.apps.some((a) => a.webhooks.some((t) => held4.some((n) => t.events.includes(n))));
     // Held events are shared only when the queue is: both live in the same Redis.
     const held = (release: (h: Held) => void): HeldEvents =>
-      redisUrl && queue.durable
+      redisUrl && queue.durable && holds
         ? new RedisHeldEvents({
             url: redisUrl,
             prefix: config.adapter.prefix,

@@ -29,6 +29,8 @@ import { createLogger, type Logger } from './logging/logger.js';
 import { HeraldMetrics } from './metrics/metrics.js';
 import { type MetricsServer, serveMetrics } from './metrics/server.js';
 import type { NodeContext } from './node-context.js';
+import type { WebhookQueue } from './webhooks/webhook-queue.js';
+import { defaultWebhookQueue, Webhooks } from './webhooks/webhooks.js';
 
 export interface HeraldDeps {
   adapter?: Adapter;
@@ -36,6 +38,8 @@ export interface HeraldDeps {
   logger?: Logger;
   /** Milliseconds since the epoch; injectable for signature-timestamp tests. */
   clock?: () => number;
+  /** Where webhook batches wait; default: Redis when adapter.redisUrl is set, else in memory. */
+  webhookQueue?: WebhookQueue;
 }
 
 export interface Herald {
@@ -46,6 +50,8 @@ export interface Herald {
   readonly connectionCount: number;
   /** `metricsPort` is the bound metrics port when `metrics.enabled`. */
   listen(): Promise<{ port: number; host: string; metricsPort?: number }>;
+  /** Webhook delivery, or null when no app has a webhook target. */
+  readonly webhooks: Webhooks | null;
   /** Graceful stop: refuse new work, 4200 to clients (spread over shutdownTimeout), flush, close adapter. */
   close(): Promise<void>;
 }
@@ -77,6 +83,16 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
   const stopLogging = logServerEvents(events, logger, config.log.debugPayloads);
   const metrics = config.metrics.enabled ? new HeraldMetrics(events, hub) : null;
   let metricsServer: MetricsServer | null = null;
+  const webhooks = config.apps.some((a) => a.webhooks.length > 0)
+    ? new Webhooks({
+        config,
+        events,
+        queue: deps.webhookQueue ?? defaultWebhookQueue(config, logger),
+        logger,
+        now,
+        userAgent: 'Herald',
+      })
+    : null;
   let draining = false;
   const ws = new WsServer(ctx, new MemoryRateLimiter(1000, now));
   const api = new HttpApi(ctx, { isReady: () => !draining, apiLimiter: new MemoryRateLimiter(1000, now) });
@@ -112,6 +128,7 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
     config,
     events,
     adapter,
+    webhooks,
     get connectionCount() {
       return hub.connectionCount;
     },
@@ -125,6 +142,7 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
         });
       });
       liveness.start();
+      webhooks?.start();
       const addr = server.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.port;
       logger.info({ host: config.host, port, tls: config.ssl !== undefined }, 'Herald listening');
@@ -146,6 +164,7 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
         ws.close();
         server.closeAllConnections();
         await serverClosed;
+        await webhooks?.close();
         await adapter.close();
         // Metrics stay scrapeable through the drain and stop last.
         await metricsServer?.close();

@@ -6,6 +6,7 @@ import { ConfigError } from '../config/schema-dsl.js';
 import { createHerald } from '../herald.js';
 import { parseArgs } from './args.js';
 import { banner } from './banner.js';
+import { webhooksCommand } from './webhooks-cli.js';
 
 export const EXIT_CONFIG = 2;
 
@@ -21,7 +22,7 @@ const HELP = `Usage: herald <command> [options]
 Commands:
   start                 Start a Herald node (the default command)
   webhooks dead-letters List webhook batches that exhausted their retries
-  webhooks replay       Re-queue dead-lettered webhook batches
+  webhooks replay       Re-queue dead-lettered webhook batches (ids or --all; see herald webhooks)
 
 Options for start:
   --host <addr>         Address to listen on (HERALD_HOST, default 127.0.0.1)
@@ -97,6 +98,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   switch (args.command ?? 'start') {
     case 'start':
       return start(args.flags);
+    case 'webhooks':
+      return webhooksCommand(args);
     default:
       console.error(`Unknown command: ${args.command}\n\n${HELP}`);
       return EXIT_CONFIG;

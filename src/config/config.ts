@@ -55,6 +55,8 @@ export interface HeraldConfig {
     delayMs: number;
     timeoutMs: number;
     retryWindowMs: number;
+    retryBaseMs: number;
+    retryMaxMs: number;
   };
   metrics: { enabled: boolean; host: string; port: number };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'; debugPayloads: boolean };

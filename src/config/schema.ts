@@ -336,6 +336,13 @@ export const configSchema: ObjectField = {
           default: 300_000,
           doc: 'How long a failing batch is retried before it goes to the dead-letter list.',
         },
+        retryBaseMs: {
+          kind: 'int',
+          min: 1,
+          default: 1000,
+          doc: 'First retry delay; each retry doubles it (with jitter) up to retryMaxMs.',
+        },
+        retryMaxMs: { kind: 'int', min: 1, default: 60_000, doc: 'Longest delay between two retries.' },
       },
     },
     metrics: {

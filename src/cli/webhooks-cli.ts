@@ -1,0 +1,124 @@
+/**
+ * `herald webhooks dead-letters` and `herald webhooks replay`: operator access to the durable (Redis)
+ * webhook queue. They read the same configuration as `start` (flags, env, HERALD_CONFIG).
+ */
+import type { HeraldConfig } from '../config/config.js';
+import { loadConfig } from '../config/load.js';
+import { ConfigError } from '../config/schema-dsl.js';
+import { RedisWebhookQueue } from '../webhooks/redis-queue.js';
+import type { DeadLetter } from '../webhooks/webhook-queue.js';
+import type { ParsedArgs } from './args.js';
+
+export const WEBHOOKS_HELP = `Usage:
+  herald webhooks dead-letters [--json] [--limit N] [--redis-url URL] [--config FILE]
+      List webhook batches that exhausted their retry window, oldest first.
+  herald webhooks replay (<id>... | --all) [--restamp] [--redis-url URL] [--config FILE]
+      Move dead-lettered batches back to the queue with a fresh retry window; any running node sends
+      them. They keep their X-Herald-Webhook-Id; --restamp sets time_ms to now (for receivers that
+      reject old webhooks, like the Python SDK past 300 s).
+
+Both need the Redis queue (adapter.redisUrl / HERALD_REDIS_URL) and its prefix (HERALD_REDIS_PREFIX).`;
+
+const MEMORY_QUEUE_MESSAGE = `No durable webhook queue is configured (adapter.redisUrl / HERALD_REDIS_URL is unset), so there is nothing to list or replay.
+Without Redis, webhooks wait in each node's memory: their dead letters are lost when the node stops.
+Set HERALD_REDIS_URL (or --redis-url) to keep webhook batches across restarts and manage them here.`;
+
+/** Flags that belong to these commands, not to the configuration. */
+const OWN_FLAGS = ['limit'];
+
+function table(dead: DeadLetter[]): string {
+  const rows = dead.map((d) => [
+    d.id,
+    d.appId,
+    String(d.events),
+    String(d.attempts),
+    new Date(d.deadAt).toISOString(),
+    d.url,
+    d.reason,
+  ]);
+  const head = ['id', 'app', 'events', 'attempts', 'dead since', 'url', 'reason'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(head), ...rows.map(line)].join('\n');
+}
+
+export async function webhooksCommand(
+  args: ParsedArgs,
+  env: Record<string, string | undefined> = process.env,
+): Promise<number> {
+  const [sub, ...ids] = args.positionals;
+  if (sub !== 'dead-letters' && sub !== 'replay') {
+    console.error(sub ? `Unknown webhooks command: ${sub}\n\n${WEBHOOKS_HELP}` : WEBHOOKS_HELP);
+    return 2;
+  }
+  const configFlags = { ...args.flags };
+  for (const f of OWN_FLAGS) delete configFlags[f];
+  let config: HeraldConfig;
+  try {
+    const file = configFlags['config'] || env['HERALD_CONFIG'] || undefined;
+    config = loadConfig({ ...(file ? { file } : {}), env, flags: configFlags });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      return 2;
+    }
+    throw err;
+  }
+  const url = config.adapter.redisUrl;
+  if (!url) {
+    console.error(MEMORY_QUEUE_MESSAGE);
+    return 2;
+  }
+  const queue = new RedisWebhookQueue({ url, prefix: config.adapter.prefix });
+  try {
+    if (sub === 'dead-letters') {
+      const limit = args.flags['limit'] ? Number(args.flags['limit']) : undefined;
+      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
+        console.error(`--limit: expected a positive integer, got ${JSON.stringify(args.flags['limit'])}`);
+        return 2;
+      }
+      const dead = await queue.deadLetters(limit);
+      if (args.switches.has('json')) console.log(JSON.stringify(dead, null, 2));
+      else if (dead.length === 0) console.log('No dead-lettered webhook batches.');
+      else console.log(table(dead));
+      return 0;
+    }
+    const all = args.switches.has('all');
+    if (!all && ids.length === 0) {
+      console.error('Name the batch ids to replay, or pass --all.\n\n' + WEBHOOKS_HELP);
+      return 2;
+    }
+    const n = await queue.replay(all ? 'all' : ids, {
+      now: Date.now(),
+      restamp: args.switches.has('restamp'),
+    });
+    const missing = all ? 0 : ids.length - n;
+    console.log(
+      `Re-queued ${n} webhook batch${n === 1 ? '' : 'es'}; a running Herald node with the same Redis sends them.` +
+        (missing > 0
+          ? ` ${missing} id${missing === 1 ? ' was' : 's were'} not in the dead-letter list.`
+          : ''),
+    );
+    return missing > 0 ? 1 : 0;
+  } catch (err) {
+    console.error(`Redis at ${redact(url)} is not reachable: ${(err as Error).message}`);
+    return 1;
+  } finally {
+    await queue.close();
+  }
+}
+
+/** The URL without its password, for messages. */
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'the configured URL';
+  }
+}

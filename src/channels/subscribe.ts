@@ -118,6 +118,21 @@ export async function unsubscribe(ctx: NodeContext, conn: Connection, channel: s
   ctx.subscriptionCounts.changed(conn.app, channel, count);
 }
 
+export function announceMemberAdded(
+  ctx: NodeContext,
+  appId: string,
+  channel: string,
+  member: { userId: string; userInfo: unknown },
+): void {
+  ctx.adapter.broadcast({
+    kind: 'channel',
+    appId,
+    channel,
+    frame: encodeMemberAdded(channel, member.userId, member.userInfo),
+  });
+  ctx.events.emit({ type: 'member_added', appId, channel, userId: member.userId });
+}
+
 export function announceMemberRemoved(
   ctx: NodeContext,
   appId: string,

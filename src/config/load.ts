@@ -130,6 +130,7 @@ export function loadConfig(sources: ConfigSources = {}): HeraldConfig {
   if (raw['apps'] === undefined) raw['apps'] = [{ ...DEV_APP, clientEvents: true }];
 
   const config = validateField(configSchema, raw, '', problems) as HeraldConfig;
+  if (config.adapter?.url && !config.adapter.redisUrl) config.adapter.redisUrl = config.adapter.url;
   if (
     config.adapter?.redisUrl &&
     !env['HERALD_ADAPTER'] &&

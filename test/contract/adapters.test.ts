@@ -1,0 +1,95 @@
+/**
+ * The one Adapter contract against every implementation: the in-memory adapter, the Redis adapter on
+ * the real Redis (127.0.0.1:6379, or HERALD_TEST_REDIS_URL) under a random key prefix, and the
+ * workers' IPC adapter wired to a relay in this process.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Adapter } from '../../src/adapters/adapter.js';
+import { IpcAdapter, type IpcMessage, type IpcPort } from '../../src/adapters/ipc-adapter.js';
+import { IpcRelay } from '../../src/adapters/ipc-relay.js';
+import { LocalAdapter } from '../../src/adapters/local-adapter.js';
+import { RedisAdapter } from '../../src/adapters/redis-adapter.js';
+import { silentLogger } from '../../src/logging/logger.js';
+import { type AdapterCluster, adapterContract, RecordingDelivery } from './adapter.contract.js';
+
+const REDIS_URL = process.env['HERALD_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+
+async function started(nodes: Adapter[]): Promise<RecordingDelivery[]> {
+  const deliveries = nodes.map(() => new RecordingDelivery());
+  await Promise.all(nodes.map((n, i) => n.start(deliveries[i]!)));
+  return deliveries;
+}
+
+adapterContract({
+  name: 'LocalAdapter',
+  maxNodes: 1,
+  singleNodeReason: 'the in-memory adapter is one process: there is no second node to share state with',
+  async create() {
+    const nodes = [new LocalAdapter()];
+    return { nodes, deliveries: await started(nodes), close: () => nodes[0]!.close() };
+  },
+});
+
+adapterContract({
+  name: 'RedisAdapter',
+  maxNodes: 3,
+  filtersByInterest: true,
+  async create(count): Promise<AdapterCluster> {
+    const prefix = `herald-test-${randomBytes(6).toString('hex')}`;
+    const nodes = Array.from(
+      { length: count },
+      () => new RedisAdapter({ url: REDIS_URL, prefix, nodeTimeout: 2, logger: silentLogger() }),
+    );
+    return {
+      nodes,
+      deliveries: await started(nodes),
+      kill: (i) => nodes[i]!.abandon(),
+      close: async () => {
+        await Promise.all(nodes.map((n) => n.close()));
+      },
+    };
+  },
+});
+
+/** Two ends of an in-memory IPC channel; messages are cloned and arrive asynchronously, as over IPC. */
+function pipe(): [IpcPort, IpcPort, () => void] {
+  const listeners: [((m: unknown) => void)[], ((m: unknown) => void)[]] = [[], []];
+  let cut = false;
+  const end = (mine: 0 | 1): IpcPort => ({
+    send: (m: IpcMessage) => {
+      if (cut) return;
+      const copy = structuredClone(m);
+      setImmediate(() => {
+        if (!cut) for (const l of listeners[mine === 0 ? 1 : 0]) l(copy);
+      });
+    },
+    onMessage: (l) => listeners[mine].push(l),
+  });
+  return [end(0), end(1), () => (cut = true)];
+}
+
+adapterContract({
+  name: 'IpcAdapter (workers without Redis)',
+  maxNodes: 3,
+  async create(count): Promise<AdapterCluster> {
+    const relay = new IpcRelay();
+    const cuts: (() => void)[] = [];
+    const nodes = Array.from({ length: count }, (_, i) => {
+      const [workerEnd, primaryEnd, cut] = pipe();
+      relay.attach(String(i), primaryEnd);
+      cuts.push(cut);
+      return new IpcAdapter(workerEnd);
+    });
+    return {
+      nodes,
+      deliveries: await started(nodes),
+      kill: (i) => {
+        cuts[i]!();
+        void relay.detach(String(i));
+      },
+      close: async () => {
+        await Promise.all(nodes.map((n) => n.close()));
+      },
+    };
+  },
+});

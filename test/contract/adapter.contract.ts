@@ -139,6 +139,8 @@ export function adapterContract(opts: ContractOptions): void {
 
     it('presence: user_info may be absent or any JSON value', async () => {
       const ch = fresh('presence-');
+      await a.subscribe(APP, ch, '4.1');
+      await a.subscribe(APP, ch, '4.2');
       await a.addMember(APP, ch, '4.1', { userId: 'x', userInfo: undefined });
       await a.addMember(APP, ch, '4.2', { userId: 'y', userInfo: [1, 'two', null] });
       const m = await a.members(APP, ch);

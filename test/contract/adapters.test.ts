@@ -4,6 +4,7 @@
  * workers' IPC adapter wired to a relay in this process.
  */
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import type { Adapter } from '../../src/adapters/adapter.js';
 import { IpcAdapter, type IpcMessage, type IpcPort } from '../../src/adapters/ipc-adapter.js';
 import { IpcRelay } from '../../src/adapters/ipc-relay.js';
@@ -46,10 +47,24 @@ adapterContract({
       kill: (i) => nodes[i]!.abandon(),
       close: async () => {
         await Promise.all(nodes.map((n) => n.close()));
+        await deletePrefix(prefix);
       },
     };
   },
 });
+
+/** Removes this test's keys (and only them: the Redis is shared). */
+async function deletePrefix(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    const keys: string[] = [];
+    for await (const batch of redis.scanStream({ match: `${prefix}:*`, count: 500 }))
+      keys.push(...(batch as string[]));
+    if (keys.length > 0) await redis.del(...keys);
+  } finally {
+    redis.disconnect();
+  }
+}
 
 /** Two ends of an in-memory IPC channel; messages are cloned and arrive asynchronously, as over IPC. */
 function pipe(): [IpcPort, IpcPort, () => void] {

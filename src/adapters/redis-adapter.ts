@@ -191,7 +191,7 @@ export class RedisAdapter implements Adapter {
     if (this.outage) return;
     this.outage = { since: Date.now(), dropped: 0, localAnswers: 0 };
     this.opts.logger.error(
-      { redis: this.target.where, what, err: err instanceof Error ? err.message : err },
+      { redis: this.target.where, what, ...(err instanceof Error ? { err: err.message } : {}) },
       'Redis unavailable: local delivery continues; cross-node delivery is paused and channel counts, ' +
         'presence members and users answer for this node only until it reconnects',
     );

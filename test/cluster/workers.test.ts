@@ -6,7 +6,16 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { eventually, RawClient, sdk, stop } from '../helpers/cluster.js';
+import {
+  deletePrefix,
+  eventually,
+  RawClient,
+  REDIS_URL,
+  sdk,
+  spawnNode,
+  stop,
+  uniquePrefix,
+} from '../helpers/cluster.js';
 import { type HeraldProcess, spawnHerald } from '../helpers/process.js';
 
 let herald: HeraldProcess;
@@ -127,5 +136,41 @@ describe('--workers 2 without Redis', () => {
     herald.child.kill('SIGTERM');
     assert.equal(await c.closed, 4200);
     assert.equal(await herald.exited, 0, herald.output());
+  });
+});
+
+describe('--workers 2 with Redis', () => {
+  it('each worker is a Redis node: members and events are shared across them', async () => {
+    const prefix = uniquePrefix();
+    const h = await spawnNode(REDIS_URL, prefix, {}, ['--workers', '2']);
+    const cs: RawClient[] = [];
+    try {
+      await eventually('both workers listening', async () => {
+        assert.equal(h.output().match(/Herald is listening/g)?.length, 2);
+      });
+      assert.equal(children(h.child.pid!).length, 2);
+      for (let i = 0; i < 4; i++) {
+        const c = await RawClient.connect(h.port);
+        cs.push(c);
+        await c.subscribe(h.port, 'presence-redis-workers', { user_id: `r${i}` });
+      }
+      const users = (await (
+        await sdk(h.port).get({ path: '/channels/presence-redis-workers/users' })
+      ).json()) as {
+        users: { id: string }[];
+      };
+      assert.equal(users.users.length, 4);
+      await sdk(h.port).trigger('presence-redis-workers', 'all', {});
+      for (const c of cs) await c.next((f) => f.event === 'all');
+      assert.equal(
+        cs[0]!.count((f) => f.event === 'pusher_internal:member_added'),
+        3,
+        'the first client saw every other member, on both workers',
+      );
+    } finally {
+      for (const c of cs) c.close();
+      await stop(h, 'SIGTERM');
+      await deletePrefix(REDIS_URL, prefix);
+    }
   });
 });

@@ -4,6 +4,7 @@
  * workers' IPC adapter wired to a relay in this process.
  */
 import { randomBytes } from 'node:crypto';
+import { after } from 'node:test';
 import { Redis } from 'ioredis';
 import type { Adapter } from '../../src/adapters/adapter.js';
 import { IpcAdapter, type IpcMessage, type IpcPort } from '../../src/adapters/ipc-adapter.js';
@@ -11,6 +12,7 @@ import { IpcRelay } from '../../src/adapters/ipc-relay.js';
 import { LocalAdapter } from '../../src/adapters/local-adapter.js';
 import { RedisAdapter } from '../../src/adapters/redis-adapter.js';
 import { silentLogger } from '../../src/logging/logger.js';
+import { type RedisClusterHandle, startRedisCluster } from '../helpers/redis-cluster.js';
 import { type AdapterCluster, adapterContract, RecordingDelivery } from './adapter.contract.js';
 
 const REDIS_URL = process.env['HERALD_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -31,26 +33,45 @@ adapterContract({
   },
 });
 
-adapterContract({
-  name: 'RedisAdapter',
-  maxNodes: 3,
-  filtersByInterest: true,
-  async create(count): Promise<AdapterCluster> {
-    const prefix = `herald-test-${randomBytes(6).toString('hex')}`;
-    const nodes = Array.from(
-      { length: count },
-      () => new RedisAdapter({ url: REDIS_URL, prefix, nodeTimeout: 2, logger: silentLogger() }),
-    );
-    return {
-      nodes,
-      deliveries: await started(nodes),
-      kill: (i) => nodes[i]!.abandon(),
-      close: async () => {
-        await Promise.all(nodes.map((n) => n.close()));
-        await deletePrefix(prefix);
-      },
-    };
+function redisContract(name: string, url: () => Promise<string>, cleanup: boolean): void {
+  adapterContract({
+    name,
+    maxNodes: 3,
+    filtersByInterest: true,
+    async create(count): Promise<AdapterCluster> {
+      const prefix = `herald-test-${randomBytes(6).toString('hex')}`;
+      const where = await url();
+      const nodes = Array.from(
+        { length: count },
+        () => new RedisAdapter({ url: where, prefix, nodeTimeout: 2, logger: silentLogger() }),
+      );
+      return {
+        nodes,
+        deliveries: await started(nodes),
+        kill: (i) => nodes[i]!.abandon(),
+        close: async () => {
+          await Promise.all(nodes.map((n) => n.close()));
+          if (cleanup) await deletePrefix(prefix);
+        },
+      };
+    },
+  });
+}
+
+redisContract('RedisAdapter (standalone)', async () => REDIS_URL, true);
+
+// A private three-shard Redis Cluster, thrown away afterwards: sharded pub/sub and hash-tagged scripts.
+let cluster: Promise<RedisClusterHandle> | null = null;
+redisContract(
+  'RedisAdapter (Redis Cluster, sharded pub/sub)',
+  async () => {
+    cluster ??= startRedisCluster(3);
+    return (await cluster).url;
   },
+  false,
+);
+after(async () => {
+  if (cluster) await (await cluster).stop();
 });
 
 /** Removes this test's keys (and only them: the Redis is shared). */

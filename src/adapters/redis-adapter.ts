@@ -220,7 +220,7 @@ export class RedisAdapter implements Adapter {
   broadcast(envelope: Envelope): void {
     this.delivery?.deliver(envelope);
     const cmd = this.cmd;
-    if (!cmd || cmd.status !== 'ready') {
+    if (cmd?.status !== 'ready') {
       if (this.outage) this.outage.dropped++;
       return;
     }

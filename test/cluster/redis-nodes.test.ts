@@ -38,7 +38,12 @@ async function raw(i: number): Promise<RawClient> {
   raws.push(r);
   return r;
 }
-async function apiGet(i: number, path: string, params: Record<string, string> = {}): Promise<any> {
+/** A signed GET on node `i`; the shape is checked by the assertions that use it. */
+async function apiGet<T = Record<string, unknown>>(
+  i: number,
+  path: string,
+  params: Record<string, string> = {},
+): Promise<T> {
   const res = await sdk(port(i)).get({ path, params });
   return res.json();
 }
@@ -115,8 +120,8 @@ describe('three nodes behind one Redis', () => {
           subscription_count: 3,
         },
       );
-      const users = await apiGet(i, '/channels/presence-room/users');
-      assert.deepEqual(users.users.map((u: { id: string }) => u.id).sort(), ['alice', 'bob']);
+      const users = await apiGet<{ users: { id: string }[] }>(i, '/channels/presence-room/users');
+      assert.deepEqual(users.users.map((u) => u.id).sort(), ['alice', 'bob']);
     }
 
     alice1.disconnect();

@@ -65,8 +65,8 @@ describe('--workers 2 without Redis', () => {
     }
     const joiner = await raw();
     await joiner.subscribe(herald.port, 'presence-shared', { user_id: 'u-last' });
-    const ok = joiner.frames.find((f) => f.event === 'pusher_internal:subscription_succeeded');
-    assert.equal((ok?.data as { presence: { count: number } }).presence.count, 5, 'every worker’s members');
+    const ok = await joiner.next((f) => f.event === 'pusher_internal:subscription_succeeded');
+    assert.equal((ok.data as { presence: { count: number } }).presence.count, 5, 'every worker’s members');
     for (const c of clients) {
       await c.next(
         (f) => f.event === 'pusher_internal:member_added' && JSON.stringify(f.data).includes('u-last'),

@@ -82,8 +82,8 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
       if (ctx) announceMemberRemoved(ctx, appId, channel, userId);
     },
     channelGone: (appId, channel) => events.emit({ type: 'channel_vacated', appId, channel }),
-    memberBack: (appId, channel, member) => {
-      if (ctx) announceMemberAdded(ctx, appId, channel, member);
+    memberBack: (appId, channel, member, except) => {
+      if (ctx) announceMemberAdded(ctx, appId, channel, member, except);
     },
     channelBack: (appId, channel) => events.emit({ type: 'channel_occupied', appId, channel }),
   });

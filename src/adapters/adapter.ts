@@ -42,7 +42,7 @@ export interface NodeDelivery {
    * nodes presumed it dead) and a member of one of its sockets became a member again: announce
    * member_added as a join would have.
    */
-  memberBack?(appId: string, channel: string, member: PresenceMember): void;
+  memberBack?(appId: string, channel: string, member: PresenceMember, except?: string): void;
   /** The same for a channel whose cluster-wide subscription count went from 0 back above 0. */
   channelBack?(appId: string, channel: string): void;
 }

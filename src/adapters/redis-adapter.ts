@@ -16,6 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerEvents } from '../events/server-events.js';
 import type { Logger } from '../logging/logger.js';
+import { encodeMemberAdded, encodeMemberRemoved } from '../protocol/messages.js';
 import type {
   Adapter,
   CachedEvent,
@@ -30,6 +31,7 @@ import { parseRedisUrl, type RedisClient, type RedisTarget } from './redis/conne
 import { decodeEnvelope, encodeEnvelope } from './redis/envelope-codec.js';
 import { type ChannelKeys, pairKey, RedisKeys, splitPair } from './redis/keys.js';
 import { NodeRegistry } from './redis/node-registry.js';
+import { PresenceViews } from './redis/presence-views.js';
 import { defineScripts, runScript } from './redis/scripts.js';
 
 export interface RedisAdapterOptions {
@@ -67,6 +69,11 @@ export class RedisAdapter implements Adapter {
   /** What this node's sockets hold: answers while Redis is away, and what is written back after. */
   private readonly held = new NodeMemberships();
   private readonly topics = new Set<string>();
+  /** What local sockets were told about presence members, to repair lost announcements after an outage. */
+  private readonly views = new PresenceViews();
+  private reconcileTimer: NodeJS.Timeout | null = null;
+  /** Presence joins whose member list has not been read yet, per `appId\nchannel`. */
+  private readonly snapshotsDue = new Map<string, number>();
   /** The first connection attempt finished (connected and written back, or timed out). */
   private started = false;
   /** Redis answered a command with an error while connected: write our share back on the next beat. */
@@ -98,6 +105,7 @@ export class RedisAdapter implements Adapter {
       unregistered: (first) => {
         if (!first) this.opts.logger.warn('Redis had no record of this node: writing its state back');
         this.resync();
+        if (!first) this.scheduleReconcile();
       },
       reap: (id) => this.reap(id),
       failed: (err) => this.degrade(err, 'heartbeat'),
@@ -173,6 +181,7 @@ export class RedisAdapter implements Adapter {
         'Redis is back: resynchronising this node’s subscriptions, presence members and users',
       );
       this.outage = null;
+      this.scheduleReconcile();
     }
     this.beating = this.registry?.beat() ?? null;
   }
@@ -217,8 +226,16 @@ export class RedisAdapter implements Adapter {
     }
   }
 
-  broadcast(envelope: Envelope): void {
+  /** Hands an envelope to this node's sockets, following presence announcements on the way. */
+  private deliverLocal(envelope: Envelope): void {
+    if (envelope.kind === 'channel' && isPresence(envelope.channel)) {
+      this.views.observe(pairKey(envelope.appId, envelope.channel), envelope);
+    }
     this.delivery?.deliver(envelope);
+  }
+
+  broadcast(envelope: Envelope): void {
+    this.deliverLocal(envelope);
     const cmd = this.cmd;
     if (cmd?.status !== 'ready') {
       if (this.outage) this.outage.dropped++;
@@ -241,7 +258,7 @@ export class RedisAdapter implements Adapter {
     if (this.opts.events?.wants('adapter')) {
       this.opts.events.emit({ type: 'adapter', op: 'receive', bytes: Buffer.byteLength(message) });
     }
-    this.delivery?.deliver(decoded.envelope);
+    this.deliverLocal(decoded.envelope);
   }
 
   /** Starts receiving a topic; resolves once Redis confirmed (at once while it is unreachable). */
@@ -290,7 +307,11 @@ export class RedisAdapter implements Adapter {
     const key = pairKey(appId, channel);
     const local = this.held.unsubscribe(appId, channel, socketId);
     const last = !this.held.channels.has(key);
-    if (last) this.unlisten(k.topic);
+    if (last) {
+      this.unlisten(k.topic);
+      this.views.drop(key);
+      this.snapshotsDue.delete(key);
+    }
     if (!this.online()) return local;
     const cmd = this.cmd!;
     try {
@@ -355,6 +376,9 @@ export class RedisAdapter implements Adapter {
     member: PresenceMember,
   ): Promise<MemberChange> {
     const local = this.held.addMember(appId, channel, socketId, member);
+    // The joining socket's member list (the next members() call) is what it will be told.
+    const key = pairKey(appId, channel);
+    this.snapshotsDue.set(key, (this.snapshotsDue.get(key) ?? 0) + 1);
     if (!this.online()) return local;
     const k = this.keys.channel(appId, channel);
     try {
@@ -395,13 +419,68 @@ export class RedisAdapter implements Adapter {
   }
 
   async members(appId: string, channel: string): Promise<Map<string, unknown>> {
-    if (!this.online()) return this.held.members(appId, channel);
-    try {
-      const all = await this.cmd!.hgetall(this.keys.channel(appId, channel).members);
-      return new Map(Object.entries(all).map(([id, info]) => [id, decodeInfo(info)]));
-    } catch (err) {
-      this.degrade(err, 'members');
-      return this.held.members(appId, channel);
+    let out: Map<string, unknown>;
+    if (!this.online()) out = this.held.members(appId, channel);
+    else {
+      try {
+        out = await this.clusterMembers(appId, channel);
+      } catch (err) {
+        this.degrade(err, 'members');
+        out = this.held.members(appId, channel);
+      }
+    }
+    const key = pairKey(appId, channel);
+    const due = this.snapshotsDue.get(key);
+    if (due !== undefined) {
+      if (due > 1) this.snapshotsDue.set(key, due - 1);
+      else this.snapshotsDue.delete(key);
+      if (this.held.channels.has(key)) this.views.told(key, out);
+    }
+    return out;
+  }
+
+  private async clusterMembers(appId: string, channel: string): Promise<Map<string, unknown>> {
+    const all = await this.cmd!.hgetall(this.keys.channel(appId, channel).members);
+    return new Map(Object.entries(all).map(([id, info]) => [id, decodeInfo(info)]));
+  }
+
+  /**
+   * After an outage, once the other nodes had time to write their share back, tells local sockets
+   * about members they missed (announcements published while this node's pub/sub was reconnecting).
+   */
+  private scheduleReconcile(): void {
+    if (this.reconcileTimer) clearTimeout(this.reconcileTimer);
+    this.reconcileTimer = setTimeout(() => {
+      this.reconcileTimer = null;
+      if (this.cmd?.status !== 'ready' || this.sub?.status !== 'ready') {
+        if (!this.closed) this.scheduleReconcile();
+        return;
+      }
+      void this.reconcile().catch((err: unknown) => this.degrade(err, 'reconcile presence'));
+    }, this.registry?.deadAfterMs ?? 1000);
+    this.reconcileTimer.unref();
+  }
+
+  private async reconcile(): Promise<void> {
+    for (const key of this.views.keys()) {
+      const [appId, channel] = splitPair(key);
+      const { added, removed } = this.views.reconcile(key, await this.clusterMembers(appId, channel));
+      for (const [userId, info] of added) {
+        this.delivery?.deliver({
+          kind: 'channel',
+          appId,
+          channel,
+          frame: encodeMemberAdded(channel, userId, info),
+        });
+      }
+      for (const userId of removed) {
+        this.delivery?.deliver({
+          kind: 'channel',
+          appId,
+          channel,
+          frame: encodeMemberRemoved(channel, userId),
+        });
+      }
     }
   }
 
@@ -582,8 +661,20 @@ export class RedisAdapter implements Adapter {
     if (after > 0) await this.cmd!.sadd(this.keys.appChannels(appId), channel);
     for (const userId of removed) d?.memberGone?.(appId, channel, userId);
     if (added.length > 0) {
-      const members = this.held.members(appId, channel);
-      for (const userId of added) d?.memberBack?.(appId, channel, { userId, userInfo: members.get(userId) });
+      const held = this.held.channels.get(pairKey(appId, channel));
+      for (const userId of added) {
+        // The user's own socket here already knows it is a member.
+        let socket: string | undefined;
+        let info: unknown;
+        for (const [s, m] of held?.sockets ?? []) {
+          if (m?.userId === userId) {
+            socket = s;
+            info = m.userInfo;
+            break;
+          }
+        }
+        d?.memberBack?.(appId, channel, { userId, userInfo: info }, socket);
+      }
     }
     if (before > 0 && after === 0) {
       await this.forgetChannel(appId, channel, k);
@@ -609,6 +700,7 @@ export class RedisAdapter implements Adapter {
   /** Stops at once without leaving, as a killed process would: for fault drills and tests. */
   abandon(): void {
     this.closed = true;
+    if (this.reconcileTimer) clearTimeout(this.reconcileTimer);
     this.registry?.stop();
     this.delivery = null;
     this.cmd?.disconnect();
@@ -641,6 +733,7 @@ export class RedisAdapter implements Adapter {
     } catch (err) {
       this.opts.logger.warn({ err }, 'Could not leave the Redis cluster cleanly; others will reap this node');
     } finally {
+      if (this.reconcileTimer) clearTimeout(this.reconcileTimer);
       this.registry?.stop();
       this.delivery = null;
       cmd?.disconnect();

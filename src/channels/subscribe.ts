@@ -123,12 +123,14 @@ export function announceMemberAdded(
   appId: string,
   channel: string,
   member: { userId: string; userInfo: unknown },
+  except?: string,
 ): void {
   ctx.adapter.broadcast({
     kind: 'channel',
     appId,
     channel,
     frame: encodeMemberAdded(channel, member.userId, member.userInfo),
+    ...(except ? { except } : {}),
   });
   ctx.events.emit({ type: 'member_added', appId, channel, userId: member.userId });
 }

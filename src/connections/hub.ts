@@ -39,7 +39,7 @@ export interface HubHooks {
   memberGone?(appId: string, channel: string, userId: string): void;
   channelGone?(appId: string, channel: string): void;
   /** This node's member is back after the adapter wrote its state back: announce member_added. */
-  memberBack?(appId: string, channel: string, member: PresenceMember): void;
+  memberBack?(appId: string, channel: string, member: PresenceMember, except?: string): void;
   channelBack?(appId: string, channel: string): void;
 }
 
@@ -192,8 +192,8 @@ export class Hub implements NodeDelivery {
     this.hooks.channelGone?.(appId, channel);
   }
 
-  memberBack(appId: string, channel: string, member: PresenceMember): void {
-    this.hooks.memberBack?.(appId, channel, member);
+  memberBack(appId: string, channel: string, member: PresenceMember, except?: string): void {
+    this.hooks.memberBack?.(appId, channel, member, except);
   }
 
   channelBack(appId: string, channel: string): void {

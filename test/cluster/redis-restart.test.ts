@@ -137,5 +137,10 @@ describe('Redis restarted mid-test', () => {
     await r0.next(
       (f) => f.event === 'pusher_internal:member_added' && JSON.stringify(f.data).includes('late'),
     );
+    assert.equal(
+      r0.count((f) => f.event === 'pusher_internal:member_added' && JSON.stringify(f.data).includes('"p0"')),
+      0,
+      'a socket is never told that its own user joined',
+    );
   });
 });

@@ -29,10 +29,11 @@ import type {
 import { NodeMemberships } from './node-memberships.js';
 import { parseRedisUrl, type RedisClient, type RedisTarget } from './redis/connect.js';
 import { decodeEnvelope, encodeEnvelope } from './redis/envelope-codec.js';
-import { type ChannelKeys, pairKey, RedisKeys, splitPair } from './redis/keys.js';
+import { pairKey, RedisKeys, splitPair } from './redis/keys.js';
 import { NodeRegistry } from './redis/node-registry.js';
 import { PresenceViews } from './redis/presence-views.js';
 import { defineScripts, runScript } from './redis/scripts.js';
+import { decodeInfo, encodeInfo, forgetChannel, ShareSync } from './redis/share-sync.js';
 
 export interface RedisAdapterOptions {
   url: string;
@@ -46,16 +47,6 @@ export interface RedisAdapterOptions {
   connectTimeoutMs?: number;
 }
 
-type SyncResult = [number, number, string[], string[]];
-
-function encodeInfo(info: unknown): string {
-  return info === undefined ? '' : JSON.stringify(info);
-}
-
-function decodeInfo(raw: string): unknown {
-  return raw === '' ? undefined : (JSON.parse(raw) as unknown);
-}
-
 const isPresence = (channel: string) => channel.startsWith('presence-');
 
 export class RedisAdapter implements Adapter {
@@ -65,6 +56,7 @@ export class RedisAdapter implements Adapter {
   private cmd: RedisClient | null = null;
   private sub: RedisClient | null = null;
   private registry: NodeRegistry | null = null;
+  private sync: ShareSync | null = null;
   private delivery: NodeDelivery | null = null;
   /** What this node's sockets hold: answers while Redis is away, and what is written back after. */
   private readonly held = new NodeMemberships();
@@ -101,13 +93,22 @@ export class RedisAdapter implements Adapter {
     this.cmd = cmd;
     this.sub = sub;
     defineScripts(cmd);
+    this.sync = new ShareSync({
+      cmd,
+      keys: this.keys,
+      nodeId: this.nodeId,
+      held: this.held,
+      logger: this.opts.logger,
+      delivery: () => this.delivery,
+      broadcast: (env) => this.broadcast(env),
+    });
     this.registry = new NodeRegistry(cmd, this.keys, this.nodeId, this.opts.nodeTimeout * 1000, {
       unregistered: (first) => {
         if (!first) this.opts.logger.warn('Redis had no record of this node: writing its state back');
         this.resync();
         if (!first) this.scheduleReconcile();
       },
-      reap: (id) => this.reap(id),
+      reap: (id) => this.sync!.reap(id),
       failed: (err) => this.degrade(err, 'heartbeat'),
       beaten: () => {
         if (!this.repair) return;
@@ -317,19 +318,12 @@ export class RedisAdapter implements Adapter {
     try {
       if (last) void cmd.srem(this.keys.nodeChannels(this.nodeId), key).catch(() => undefined);
       const count = Number(await runScript(cmd, 'unsubscribe', [k.subs], [socketId]));
-      if (count === 0) await this.forgetChannel(appId, channel, k);
+      if (count === 0) await forgetChannel(cmd, this.keys, appId, channel);
       return count;
     } catch (err) {
       this.degrade(err, 'unsubscribe');
       return local;
     }
-  }
-
-  /** Drops an empty channel from the app's index; re-adds it if someone subscribed meanwhile. */
-  private async forgetChannel(appId: string, channel: string, k: ChannelKeys): Promise<void> {
-    const cmd = this.cmd!;
-    await cmd.srem(this.keys.appChannels(appId), channel);
-    if ((await cmd.hlen(k.subs)) > 0) await cmd.sadd(this.keys.appChannels(appId), channel);
   }
 
   async channels(appId: string): Promise<Map<string, ChannelStats>> {
@@ -574,7 +568,7 @@ export class RedisAdapter implements Adapter {
       this.syncAgain = true;
       return;
     }
-    this.syncing = this.writeBack()
+    this.syncing = this.sync!.writeBack()
       .catch((err: unknown) => this.degrade(err, 'resynchronise'))
       .finally(() => {
         this.syncing = null;
@@ -583,116 +577,6 @@ export class RedisAdapter implements Adapter {
           this.resync();
         }
       });
-  }
-
-  private async writeBack(): Promise<void> {
-    const cmd = this.cmd!;
-    const [knownChannels, knownUsers] = await Promise.all([
-      cmd.smembers(this.keys.nodeChannels(this.nodeId)),
-      cmd.smembers(this.keys.nodeUsers(this.nodeId)),
-    ]);
-    // Everything below is sent without awaiting in between, so each script sees this node's share as
-    // it is now, and any later change is queued behind it on the same connection.
-    const tasks: Promise<unknown>[] = [];
-    const channels = new Set([...knownChannels, ...this.held.channels.keys()]);
-    for (const key of channels) {
-      const [appId, channel] = splitPair(key);
-      const held = this.held.channels.get(key);
-      const args: string[] = [this.nodeId];
-      if (held) {
-        for (const [socketId, m] of held.sockets)
-          args.push(socketId, m?.userId ?? '', m ? encodeInfo(m.userInfo) : '');
-      }
-      tasks.push(this.syncChannel(appId, channel, args));
-    }
-    const users = new Set([...knownUsers, ...this.held.users.keys()]);
-    for (const key of users) {
-      const [appId, userId] = splitPair(key);
-      const sockets = [...(this.held.users.get(key) ?? [])];
-      tasks.push(this.syncUser(appId, userId, this.nodeId, sockets));
-    }
-    const index = cmd.multi().del(this.keys.nodeChannels(this.nodeId), this.keys.nodeUsers(this.nodeId));
-    if (this.held.channels.size > 0)
-      index.sadd(this.keys.nodeChannels(this.nodeId), ...this.held.channels.keys());
-    if (this.held.users.size > 0) index.sadd(this.keys.nodeUsers(this.nodeId), ...this.held.users.keys());
-    tasks.push(index.exec());
-    await Promise.all(tasks);
-    if (channels.size + users.size > 0) {
-      this.opts.logger.info(
-        { channels: this.held.channels.size, users: this.held.users.size },
-        'Node state written back to Redis',
-      );
-    }
-  }
-
-  /** Removes a dead node's memberships and announces the leaves once, from this node. */
-  private async reap(deadNode: string): Promise<void> {
-    const cmd = this.cmd!;
-    const [channels, users] = await Promise.all([
-      cmd.smembers(this.keys.nodeChannels(deadNode)),
-      cmd.smembers(this.keys.nodeUsers(deadNode)),
-    ]);
-    await Promise.all([
-      ...channels.map((key) => {
-        const [appId, channel] = splitPair(key);
-        return this.syncChannel(appId, channel, [deadNode]);
-      }),
-      ...users.map((key) => {
-        const [appId, userId] = splitPair(key);
-        return this.syncUser(appId, userId, deadNode, []);
-      }),
-    ]);
-    await cmd.del(this.keys.nodeChannels(deadNode), this.keys.nodeUsers(deadNode));
-    this.opts.logger.warn(
-      { node: deadNode, channels: channels.length, users: users.length },
-      'A node stopped beating: removed its connections from channels and presence',
-    );
-  }
-
-  private async syncChannel(appId: string, channel: string, args: string[]): Promise<void> {
-    const k = this.keys.channel(appId, channel);
-    const [before, after, removed, added] = (await runScript(
-      this.cmd!,
-      'syncChannel',
-      [k.subs, k.presenceSockets, k.presenceCounts, k.members],
-      args,
-    )) as SyncResult;
-    const d = this.delivery;
-    if (after > 0) await this.cmd!.sadd(this.keys.appChannels(appId), channel);
-    for (const userId of removed) d?.memberGone?.(appId, channel, userId);
-    if (added.length > 0) {
-      const held = this.held.channels.get(pairKey(appId, channel));
-      for (const userId of added) {
-        // The user's own socket here already knows it is a member.
-        let socket: string | undefined;
-        let info: unknown;
-        for (const [s, m] of held?.sockets ?? []) {
-          if (m?.userId === userId) {
-            socket = s;
-            info = m.userInfo;
-            break;
-          }
-        }
-        d?.memberBack?.(appId, channel, { userId, userInfo: info }, socket);
-      }
-    }
-    if (before > 0 && after === 0) {
-      await this.forgetChannel(appId, channel, k);
-      d?.channelGone?.(appId, channel);
-    } else if (before === 0 && after > 0) {
-      d?.channelBack?.(appId, channel);
-    }
-  }
-
-  private async syncUser(appId: string, userId: string, node: string, sockets: string[]): Promise<void> {
-    const [before, after] = (await runScript(
-      this.cmd!,
-      'syncUser',
-      [this.keys.user(appId, userId)],
-      [node, ...sockets],
-    )) as [number, number];
-    if (before > 0 && after === 0) this.broadcast({ kind: 'watchlist', appId, userId, online: false });
-    else if (before === 0 && after > 0) this.broadcast({ kind: 'watchlist', appId, userId, online: true });
   }
 
   // --- leaving ----------------------------------------------------------------------------------
@@ -717,16 +601,7 @@ export class RedisAdapter implements Adapter {
       if (cmd?.status === 'ready') {
         // Connections were closed (and left) before this; anything still held leaves without events.
         this.delivery = null;
-        await Promise.all([
-          ...[...this.held.channels.keys()].map((key) => {
-            const [appId, channel] = splitPair(key);
-            return this.syncChannel(appId, channel, [this.nodeId]);
-          }),
-          ...[...this.held.users.keys()].map((key) => {
-            const [appId, userId] = splitPair(key);
-            return this.syncUser(appId, userId, this.nodeId, []);
-          }),
-        ]);
+        await this.sync?.leave();
         await this.registry?.leave();
         await cmd.del(this.keys.nodeChannels(this.nodeId), this.keys.nodeUsers(this.nodeId));
       }

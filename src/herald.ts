@@ -86,6 +86,11 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
       if (ctx) announceMemberAdded(ctx, appId, channel, member, except);
     },
     channelBack: (appId, channel) => events.emit({ type: 'channel_occupied', appId, channel }),
+    countChanged: (appId, channel, count) => {
+      void apps.byId(appId).then((app) => {
+        if (app) subscriptionCounts.changed(app, channel, count);
+      });
+    },
   });
   ctx = { config, adapter, apps, hub, events, logger, now, subscriptionCounts };
 

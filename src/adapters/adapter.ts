@@ -45,6 +45,8 @@ export interface NodeDelivery {
   memberBack?(appId: string, channel: string, member: PresenceMember, except?: string): void;
   /** The same for a channel whose cluster-wide subscription count went from 0 back above 0. */
   channelBack?(appId: string, channel: string): void;
+  /** A channel's cluster-wide subscription count changed through such a cleanup or write-back. */
+  countChanged?(appId: string, channel: string, count: number): void;
 }
 
 export interface PresenceMember {

@@ -43,7 +43,8 @@ export type IpcMessage =
   | { herald: 'reply'; id: number; ok: false; error: string }
   | { herald: 'envelope'; envelope: Envelope }
   | { herald: 'gone'; what: 'member'; appId: string; channel: string; userId: string }
-  | { herald: 'gone'; what: 'channel'; appId: string; channel: string };
+  | { herald: 'gone'; what: 'channel'; appId: string; channel: string }
+  | { herald: 'gone'; what: 'count'; appId: string; channel: string; count: number };
 
 export const IPC_ENV = 'HERALD_IPC_WORKER';
 
@@ -96,7 +97,8 @@ export class IpcAdapter implements Adapter {
         return;
       case 'gone':
         if (m.what === 'member') this.delivery?.memberGone?.(m.appId, m.channel, m.userId);
-        else this.delivery?.channelGone?.(m.appId, m.channel);
+        else if (m.what === 'channel') this.delivery?.channelGone?.(m.appId, m.channel);
+        else this.delivery?.countChanged?.(m.appId, m.channel, m.count);
         return;
       default:
         this.logger?.warn({ message: m.herald }, 'unexpected IPC message');

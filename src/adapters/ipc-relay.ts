@@ -90,14 +90,15 @@ export class IpcRelay {
     const s = this.state;
     for (const [key, held] of worker.held.channels) {
       const [appId, channel] = splitPair(key);
+      let count = -1;
       for (const [socketId, member] of held.sockets) {
         if (member && (await s.removeMember(appId, channel, socketId, member.userId)).changed) {
           survivor?.port.send({ herald: 'gone', what: 'member', appId, channel, userId: member.userId });
         }
-        if ((await s.unsubscribe(appId, channel, socketId)) === 0) {
-          survivor?.port.send({ herald: 'gone', what: 'channel', appId, channel });
-        }
+        count = await s.unsubscribe(appId, channel, socketId);
+        if (count === 0) survivor?.port.send({ herald: 'gone', what: 'channel', appId, channel });
       }
+      if (count >= 0) survivor?.port.send({ herald: 'gone', what: 'count', appId, channel, count });
     }
     for (const [key, sockets] of worker.held.users) {
       const [appId, userId] = splitPair(key);

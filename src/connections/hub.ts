@@ -41,6 +41,7 @@ export interface HubHooks {
   /** This node's member is back after the adapter wrote its state back: announce member_added. */
   memberBack?(appId: string, channel: string, member: PresenceMember, except?: string): void;
   channelBack?(appId: string, channel: string): void;
+  countChanged?(appId: string, channel: string, count: number): void;
 }
 
 export class Hub implements NodeDelivery {
@@ -198,5 +199,9 @@ export class Hub implements NodeDelivery {
 
   channelBack(appId: string, channel: string): void {
     this.hooks.channelBack?.(appId, channel);
+  }
+
+  countChanged(appId: string, channel: string, count: number): void {
+    this.hooks.countChanged?.(appId, channel, count);
   }
 }

@@ -49,7 +49,9 @@ async function apiGet<T = Record<string, unknown>>(
 }
 
 before(async () => {
-  nodes = await Promise.all([0, 1, 2].map(() => spawnNode(REDIS_URL, prefix)));
+  nodes = await Promise.all(
+    [0, 1, 2].map(() => spawnNode(REDIS_URL, prefix, { HERALD_APP_SUBSCRIPTION_COUNT: 'true' })),
+  );
 });
 
 after(async () => {
@@ -223,6 +225,12 @@ describe('three nodes behind one Redis', () => {
     const zed = await raw(2);
     await zed.subscribe(port(2), 'presence-watch', { user_id: 'zed' });
     await zed.subscribe(port(2), 'lonely');
+    const counter = await raw(0);
+    await counter.subscribe(port(0), 'counted');
+    await zed.subscribe(port(2), 'counted');
+    await counter.next(
+      (f) => f.event === 'pusher_internal:subscription_count' && JSON.stringify(f.data).includes(':2'),
+    );
     await waitFor('zed joined', (done) => {
       if (watch.members.get('zed')) done(undefined);
       else watch.bind('pusher:member_added', done);
@@ -238,6 +246,10 @@ describe('three nodes behind one Redis', () => {
     assert.deepEqual(await apiGet(0, '/channels/lonely'), { occupied: false });
     const users = await apiGet(1, '/channels/presence-watch/users');
     assert.deepEqual(users, { users: [{ id: 'olga' }] });
+    const count = await counter.next(
+      (f) => f.event === 'pusher_internal:subscription_count' && JSON.stringify(f.data).includes(':1'),
+    );
+    assert.deepEqual(count.data, { subscription_count: 1 }, 'the surviving subscriber learns the new count');
   });
 
   it('SIGTERM: clients get 4200, the others see a clean leave, and the node exits 0', async () => {

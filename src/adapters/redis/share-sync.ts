@@ -142,6 +142,7 @@ export class ShareSync {
         d?.memberBack?.(appId, channel, { userId, userInfo: info }, socket);
       }
     }
+    if (before !== after) d?.countChanged?.(appId, channel, after);
     if (before > 0 && after === 0) {
       await forgetChannel(this.d.cmd, this.d.keys, appId, channel);
       d?.channelGone?.(appId, channel);

@@ -50,7 +50,9 @@ async function startNode(prefix: string): Promise<{ child: ChildProcess; port: n
   return { child, port };
 }
 
-async function run(nodeCount: number): Promise<{ deliveries: number; published: number; seconds: number }> {
+async function run(
+  nodeCount: number,
+): Promise<{ deliveries: number; published: number; seconds: number; lost: number }> {
   const prefix = `herald-bench-${randomBytes(4).toString('hex')}`;
   const nodes = await Promise.all(Array.from({ length: nodeCount }, () => startNode(prefix)));
   let delivered = 0;
@@ -106,7 +108,12 @@ async function run(nodeCount: number): Promise<{ deliveries: number; published: 
   const seconds = (lastDelivery - started) / 1000;
   for (const ws of sockets) ws.terminate();
   for (const n of nodes) n.child.kill('SIGKILL');
-  return { deliveries: delivered / seconds, published: published / ((deadline - started) / 1000), seconds };
+  return {
+    deliveries: delivered / seconds,
+    published: published / ((deadline - started) / 1000),
+    seconds,
+    lost: published * SUBSCRIBERS - delivered,
+  };
 }
 
 const one = await run(1);
@@ -115,12 +122,12 @@ const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
 console.log(
   `${os.cpus().length} × ${cpu}, Node ${process.version}, ${SUBSCRIBERS} subscribers, ${SECONDS} s`,
 );
-console.log('| nodes | events published/s | deliveries/s |');
-console.log('| ----- | ------------------ | ------------ |');
+console.log('| nodes | events published/s | deliveries/s | lost |');
+console.log('| ----- | ------------------ | ------------ | ---- |');
 for (const [n, r] of [
   [1, one],
   [2, two],
 ] as const) {
-  console.log(`| ${n} | ${Math.round(r.published)} | ${Math.round(r.deliveries)} |`);
+  console.log(`| ${n} | ${Math.round(r.published)} | ${Math.round(r.deliveries)} | ${r.lost} |`);
 }
 process.exit(0);

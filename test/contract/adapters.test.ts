@@ -12,7 +12,7 @@ import { IpcRelay } from '../../src/adapters/ipc-relay.js';
 import { LocalAdapter } from '../../src/adapters/local-adapter.js';
 import { RedisAdapter } from '../../src/adapters/redis-adapter.js';
 import { silentLogger } from '../../src/logging/logger.js';
-import { type RedisClusterHandle, startRedisCluster } from '../helpers/redis-cluster.js';
+import { type RedisClusterHandle, startRedisCluster, startRedisSentinel } from '../helpers/redis-deployments.js';
 import { type AdapterCluster, adapterContract, RecordingDelivery } from './adapter.contract.js';
 
 const REDIS_URL = process.env['HERALD_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -70,8 +70,20 @@ redisContract(
   },
   false,
 );
+// A private primary behind a Sentinel: the adapter finds the primary through the sentinel.
+let sentinel: Promise<RedisClusterHandle> | null = null;
+redisContract(
+  'RedisAdapter (Sentinel)',
+  async () => {
+    sentinel ??= startRedisSentinel();
+    return (await sentinel).url;
+  },
+  false,
+);
+
 after(async () => {
   if (cluster) await (await cluster).stop();
+  if (sentinel) await (await sentinel).stop();
 });
 
 /** Removes this test's keys (and only them: the Redis is shared). */

@@ -1,6 +1,9 @@
-/** A throwaway Redis Cluster of real redis-server processes on free ports, for the cluster-mode tests. */
-import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+/**
+ * Throwaway Redis deployments of real redis-server processes on free ports: a Redis Cluster, and a
+ * Sentinel-managed primary, for the cluster- and sentinel-mode tests.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,6 +94,57 @@ export async function startRedisCluster(shards: number): Promise<RedisClusterHan
             }),
         ),
       );
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function killAll(children: ChildProcess[]): Promise<void> {
+  return Promise.all(
+    children.map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.exitCode !== null) return resolve();
+          c.once('exit', () => resolve());
+          c.kill('SIGKILL');
+        }),
+    ),
+  ).then(() => undefined);
+}
+
+/** One primary and one Sentinel watching it as `mymaster`. */
+export async function startRedisSentinel(): Promise<RedisClusterHandle> {
+  const dir = mkdtempSync(join(tmpdir(), 'herald-redis-sentinel-'));
+  const [primary, sentinel] = [await freePort(), await freePort()];
+  const run = promisify(execFile);
+  const children = [
+    spawn('redis-server', ['--port', String(primary), '--bind', '127.0.0.1', '--save', '', '--dir', dir], {
+      stdio: 'ignore',
+    }),
+  ];
+  const conf = join(dir, 'sentinel.conf');
+  writeFileSync(conf, `port ${sentinel}\nbind 127.0.0.1\nsentinel monitor mymaster 127.0.0.1 ${primary} 1\n`);
+  children.push(spawn('redis-server', [conf, '--sentinel', '--dir', dir], { stdio: 'ignore' }));
+  for (let i = 0; ; i++) {
+    try {
+      const { stdout } = await run('redis-cli', [
+        '-p',
+        String(sentinel),
+        'sentinel',
+        'get-master-addr-by-name',
+        'mymaster',
+      ]);
+      if (stdout.includes(String(primary))) break;
+    } catch (err) {
+      if (i > 50) throw err;
+    }
+    if (i > 50) throw new Error('Sentinel did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url: `redis-sentinel://127.0.0.1:${sentinel}/mymaster`,
+    async stop() {
+      await killAll(children);
       rmSync(dir, { recursive: true, force: true });
     },
   };

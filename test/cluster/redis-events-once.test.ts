@@ -11,12 +11,17 @@ import {
   eventually,
   RawClient,
   REDIS_URL,
+  sdk,
   spawnNode,
   stop,
   uniquePrefix,
 } from '../helpers/cluster.js';
 import type { HeraldProcess } from '../helpers/process.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
+
+async function fetchTrigger(port: number, channel: string): Promise<number> {
+  return (await sdk(port).trigger(channel, 'wire', { n: 1 })).status;
+}
 
 const prefix = uniquePrefix();
 let a: TestServer;
@@ -78,6 +83,27 @@ describe('events fire once for the cluster', () => {
     );
     assert.equal(count('member_removed', 'presence-once', 'same'), 1);
     assert.equal(count('channel_vacated', 'presence-once-other'), 1);
+  });
+
+  it('an event is encoded and published once, and received only by the other node with subscribers', async () => {
+    const ra = await raw(a.port);
+    const rb = await raw(b.port);
+    await ra.subscribe(a.port, 'once-wire');
+    await rb.subscribe(b.port, 'once-wire');
+    const rb2 = await raw(b.port);
+    await rb2.subscribe(b.port, 'once-wire');
+    const before = events.length;
+    const res = await fetchTrigger(a.port, 'once-wire');
+    assert.equal(res, 200);
+    await rb.next((f) => f.event === 'wire');
+    await ra.next((f) => f.event === 'wire');
+    await rb2.next((f) => f.event === 'wire');
+    const wire = events.slice(before).filter((e) => e.type === 'adapter');
+    assert.deepEqual(
+      wire.map((e) => (e as { op: string }).op),
+      ['publish', 'receive'],
+      'one publish by the triggering node, one receive by the other node for its two subscribers',
+    );
   });
 
   it('a SIGKILLed node’s leaves are announced once, by one surviving node', async () => {

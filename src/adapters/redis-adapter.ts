@@ -105,6 +105,7 @@ export class RedisAdapter implements Adapter {
     this.registry = new NodeRegistry(cmd, this.keys, this.nodeId, this.opts.nodeTimeout * 1000, {
       unregistered: (first) => {
         if (!first) this.opts.logger.warn('Redis had no record of this node: writing its state back');
+        this.repair = false;
         this.resync();
         if (!first) this.scheduleReconcile();
       },
@@ -182,6 +183,8 @@ export class RedisAdapter implements Adapter {
         'Redis is back: resynchronising this node’s subscriptions, presence members and users',
       );
       this.outage = null;
+      // Sockets came and went meanwhile: the next beat writes this node's share back either way.
+      this.repair = true;
       this.scheduleReconcile();
     }
     this.beating = this.registry?.beat() ?? null;

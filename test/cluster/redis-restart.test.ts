@@ -1,11 +1,15 @@
 /**
  * Redis restarted mid-test, on a private redis-server (the shared one on 6379 is never touched): the
- * nodes keep serving their own clients while it is down, reconnect with back-off when it returns
- * empty, write their subscriptions, presence members and users back, and log what was degraded.
+ * nodes keep serving their own clients while it is down, reconnect with back-off, write their
+ * subscriptions, presence members and users back, and log what was degraded. Once Redis comes back
+ * empty (data lost), once with its data (append-only file), when what changed meanwhile must be fixed.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { eventually, RawClient, sdk, spawnNode, stop, uniquePrefix } from '../helpers/cluster.js';
@@ -13,6 +17,7 @@ import type { HeraldProcess } from '../helpers/process.js';
 
 let redisPort = 0;
 let redis: ChildProcess | null = null;
+const redisDir = mkdtempSync(join(tmpdir(), 'herald-redis-restart-'));
 let nodes: HeraldProcess[] = [];
 const raws: RawClient[] = [];
 const prefix = uniquePrefix();
@@ -28,10 +33,15 @@ function freePort(): Promise<number> {
   });
 }
 
-async function startRedis(): Promise<void> {
+/** Starts the private Redis; it keeps its data across restarts unless `empty`. */
+async function startRedis(empty = false): Promise<void> {
+  if (empty) rmSync(join(redisDir, 'appendonlydir'), { recursive: true, force: true });
   const child = spawn(
     'redis-server',
-    ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    [
+      ...['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--dir', redisDir],
+      ...['--appendonly', 'yes', '--appendfsync', 'always'],
+    ],
     { stdio: 'ignore' },
   );
   redis = child;
@@ -77,6 +87,7 @@ after(async () => {
   for (const r of raws) r.close();
   await Promise.all(nodes.map((n) => stop(n)));
   await killRedis();
+  rmSync(redisDir, { recursive: true, force: true });
 });
 
 describe('Redis restarted mid-test', () => {
@@ -105,7 +116,7 @@ describe('Redis restarted mid-test', () => {
     const res = await sdk(n1.port).get({ path: '/channels/presence-lobby/users' });
     assert.equal(res.status, 200, 'the HTTP API answers (for this node) during the outage');
 
-    await startRedis();
+    await startRedis(true);
     await eventually(
       'both nodes to write their state back',
       async () => {
@@ -142,5 +153,42 @@ describe('Redis restarted mid-test', () => {
       0,
       'a socket is never told that its own user joined',
     );
+  });
+
+  it('Redis back with its data: what changed during the outage is written back and announced', async () => {
+    const [n0, n1] = nodes as [HeraldProcess, HeraldProcess];
+    const b0 = await raw(n0.port);
+    const b1 = await raw(n1.port);
+    const b2 = await raw(n1.port);
+    await b0.subscribe(n0.port, 'presence-blip', { user_id: 'b0' });
+    await b1.subscribe(n1.port, 'presence-blip', { user_id: 'b1' });
+    await b2.subscribe(n1.port, 'presence-blip', { user_id: 'b2' });
+    await b0.next((f) => f.event === 'pusher_internal:member_added' && JSON.stringify(f.data).includes('b2'));
+
+    await killRedis();
+    b2.close();
+    await eventually('node 1 to see b2 leave while Redis is away', async () => {
+      const users = (await (await sdk(n1.port).get({ path: '/channels/presence-blip/users' })).json()) as {
+        users: { id: string }[];
+      };
+      assert.deepEqual(users.users.map((u) => u.id).sort(), ['b1']);
+    });
+    await startRedis();
+
+    const removed = await b0.next(
+      (f) => f.event === 'pusher_internal:member_removed' && JSON.stringify(f.data).includes('b2'),
+      15_000,
+    );
+    assert.deepEqual(removed.data, { user_id: 'b2' });
+    await eventually('the stale member gone from the shared state', async () => {
+      const users = (await (await sdk(n0.port).get({ path: '/channels/presence-blip/users' })).json()) as {
+        users: { id: string }[];
+      };
+      assert.deepEqual(users.users.map((u) => u.id).sort(), ['b0', 'b1']);
+    });
+    const info = (await (
+      await sdk(n0.port).get({ path: '/channels/presence-blip', params: { info: 'subscription_count' } })
+    ).json()) as { subscription_count: number };
+    assert.equal(info.subscription_count, 2);
   });
 });

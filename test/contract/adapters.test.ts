@@ -12,7 +12,11 @@ import { IpcRelay } from '../../src/adapters/ipc-relay.js';
 import { LocalAdapter } from '../../src/adapters/local-adapter.js';
 import { RedisAdapter } from '../../src/adapters/redis-adapter.js';
 import { silentLogger } from '../../src/logging/logger.js';
-import { type RedisClusterHandle, startRedisCluster, startRedisSentinel } from '../helpers/redis-deployments.js';
+import {
+  type RedisClusterHandle,
+  startRedisCluster,
+  startRedisSentinel,
+} from '../helpers/redis-deployments.js';
 import { type AdapterCluster, adapterContract, RecordingDelivery } from './adapter.contract.js';
 
 const REDIS_URL = process.env['HERALD_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';

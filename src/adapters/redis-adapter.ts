@@ -60,7 +60,8 @@ export class RedisAdapter implements Adapter {
   private delivery: NodeDelivery | null = null;
   /** What this node's sockets hold: answers while Redis is away, and what is written back after. */
   private readonly held = new NodeMemberships();
-  private readonly topics = new Set<string>();
+  /** Topics this node listens to, each with its confirmation (resolved at once while disconnected). */
+  private readonly topics = new Map<string, Promise<void>>();
   /** What local sockets were told about presence members, to repair lost announcements after an outage. */
   private readonly views = new PresenceViews();
   private reconcileTimer: NodeJS.Timeout | null = null;
@@ -267,15 +268,18 @@ export class RedisAdapter implements Adapter {
 
   /** Starts receiving a topic; resolves once Redis confirmed (at once while it is unreachable). */
   private listen(topic: string): Promise<void> {
-    if (this.topics.has(topic) || !this.sub) return Promise.resolve();
-    this.topics.add(topic);
+    const pending = this.topics.get(topic);
+    if (pending) return pending;
     const sub = this.sub;
+    if (!sub) return Promise.resolve();
     // While disconnected the subscription queues and ioredis replays it on reconnect.
     const done = (this.cluster ? sub.ssubscribe(topic) : sub.subscribe(topic)).then(
       () => undefined,
       (err: unknown) => this.degrade(err, 'subscribe'),
     );
-    return sub.status === 'ready' ? done : Promise.resolve();
+    const confirmed = sub.status === 'ready' ? done : Promise.resolve();
+    this.topics.set(topic, confirmed);
+    return confirmed;
   }
 
   private unlisten(topic: string): void {

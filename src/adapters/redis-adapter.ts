@@ -140,8 +140,10 @@ export class RedisAdapter implements Adapter {
     const onMessage = (_topic: string, message: string) => this.receive(message);
     sub.on(this.cluster ? 'smessage' : 'message', onMessage);
 
+    // Start on the first answer: connected, refused (run alone and keep retrying), or no answer in time.
     const ready = new Promise<void>((resolve) => {
       cmd.once('ready', () => resolve());
+      cmd.once('error', () => resolve());
       setTimeout(resolve, this.opts.connectTimeoutMs ?? 5000).unref();
     });
     cmd.connect().catch(() => undefined);

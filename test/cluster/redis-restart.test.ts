@@ -2,7 +2,8 @@
  * Redis restarted mid-test, on a private redis-server (the shared one on 6379 is never touched): the
  * nodes keep serving their own clients while it is down, reconnect with back-off, write their
  * subscriptions, presence members and users back, and log what was degraded. Once Redis comes back
- * empty (data lost), once with its data (append-only file), when what changed meanwhile must be fixed.
+ * empty (data lost), once with its data (append-only file), when what changed meanwhile must be fixed;
+ * a node started during the outage comes up alone and joins when Redis is back.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -173,6 +174,14 @@ describe('Redis restarted mid-test', () => {
       };
       assert.deepEqual(users.users.map((u) => u.id).sort(), ['b1']);
     });
+    // A node started while Redis is away comes up anyway and serves its own clients.
+    const n2 = await spawnNode(`redis://127.0.0.1:${redisPort}`, prefix);
+    nodes.push(n2);
+    await eventually('the start-up warning', async () =>
+      assert.match(n2.output(), /Redis is not reachable: running alone/),
+    );
+    const b3 = await raw(n2.port);
+    await b3.subscribe(n2.port, 'presence-blip', { user_id: 'b3' });
     await startRedis();
 
     const removed = await b0.next(
@@ -184,11 +193,12 @@ describe('Redis restarted mid-test', () => {
       const users = (await (await sdk(n0.port).get({ path: '/channels/presence-blip/users' })).json()) as {
         users: { id: string }[];
       };
-      assert.deepEqual(users.users.map((u) => u.id).sort(), ['b0', 'b1']);
+      assert.deepEqual(users.users.map((u) => u.id).sort(), ['b0', 'b1', 'b3']);
     });
+    await b0.next((f) => f.event === 'pusher_internal:member_added' && JSON.stringify(f.data).includes('b3'));
     const info = (await (
       await sdk(n0.port).get({ path: '/channels/presence-blip', params: { info: 'subscription_count' } })
     ).json()) as { subscription_count: number };
-    assert.equal(info.subscription_count, 2);
+    assert.equal(info.subscription_count, 3);
   });
 });

@@ -13,9 +13,11 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Adapter } from './adapters/adapter.js';
+import { IpcAdapter, isIpcWorker, processPort } from './adapters/ipc-adapter.js';
 import { LocalAdapter } from './adapters/local-adapter.js';
+import { RedisAdapter } from './adapters/redis-adapter.js';
 import { type AppStore, ConfigAppStore } from './apps/app-store.js';
-import { announceMemberRemoved } from './channels/subscribe.js';
+import { announceMemberAdded, announceMemberRemoved } from './channels/subscribe.js';
 import { SubscriptionCounter } from './channels/subscription-count.js';
 import type { HeraldConfig } from './config/config.js';
 import { Hub } from './connections/hub.js';
@@ -56,10 +58,22 @@ export interface Herald {
   close(): Promise<void>;
 }
 
-function defaultAdapter(config: HeraldConfig, now: () => number): Adapter {
-  if (config.adapter.driver === 'redis') {
-    throw new Error('The redis adapter is selected but not available in this build');
+function defaultAdapter(
+  config: HeraldConfig,
+  now: () => number,
+  logger: Logger,
+  events: ServerEvents,
+): Adapter {
+  if (config.adapter.driver === 'redis' && config.adapter.redisUrl) {
+    return new RedisAdapter({
+      url: config.adapter.redisUrl,
+      prefix: config.adapter.prefix,
+      nodeTimeout: config.adapter.nodeTimeout,
+      logger,
+      events,
+    });
   }
+  if (isIpcWorker()) return new IpcAdapter(processPort(), logger);
   return new LocalAdapter(now);
 }
 
@@ -67,7 +81,7 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
   const now = deps.clock ?? Date.now;
   const logger = deps.logger ?? createLogger(config.log.level);
   const events = new ServerEvents();
-  const adapter = deps.adapter ?? defaultAdapter(config, now);
+  const adapter = deps.adapter ?? defaultAdapter(config, now, logger, events);
   const apps = deps.appStore ?? new ConfigAppStore(config.apps);
   const subscriptionCounts = new SubscriptionCounter(adapter, events, now);
 
@@ -77,6 +91,15 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
       if (ctx) announceMemberRemoved(ctx, appId, channel, userId);
     },
     channelGone: (appId, channel) => events.emit({ type: 'channel_vacated', appId, channel }),
+    memberBack: (appId, channel, member, except) => {
+      if (ctx) announceMemberAdded(ctx, appId, channel, member, except);
+    },
+    channelBack: (appId, channel) => events.emit({ type: 'channel_occupied', appId, channel }),
+    countChanged: (appId, channel, count) => {
+      void apps.byId(appId).then((app) => {
+        if (app) subscriptionCounts.changed(app, channel, count);
+      });
+    },
   });
   ctx = { config, adapter, apps, hub, events, logger, now, subscriptionCounts };
 

@@ -37,6 +37,16 @@ export interface NodeDelivery {
   memberGone?(appId: string, channel: string, userId: string): void;
   /** Called when a channel's cluster-wide subscription count reached 0 through a dead node's cleanup. */
   channelGone?(appId: string, channel: string): void;
+  /**
+   * Called when the adapter wrote this node's share back (after a shared-state outage, or after other
+   * nodes presumed it dead) and a member of one of its sockets became a member again: announce
+   * member_added as a join would have.
+   */
+  memberBack?(appId: string, channel: string, member: PresenceMember, except?: string): void;
+  /** The same for a channel whose cluster-wide subscription count went from 0 back above 0. */
+  channelBack?(appId: string, channel: string): void;
+  /** A channel's cluster-wide subscription count changed through such a cleanup or write-back. */
+  countChanged?(appId: string, channel: string, count: number): void;
 }
 
 export interface PresenceMember {

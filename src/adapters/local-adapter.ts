@@ -93,8 +93,8 @@ export class LocalAdapter implements Adapter {
   async channel(appId: string, channel: string): Promise<ChannelStats> {
     const s = this.app(appId);
     const count = s.channels.get(channel)?.size ?? 0;
-    const members = s.presence.get(channel);
-    return members ? { subscriptionCount: count, userCount: members.size } : { subscriptionCount: count };
+    if (!channel.startsWith('presence-')) return { subscriptionCount: count };
+    return { subscriptionCount: count, userCount: s.presence.get(channel)?.size ?? 0 };
   }
 
   async addMember(

@@ -136,6 +136,23 @@ export async function unsubscribe(ctx: NodeContext, conn: Connection, channel: s
   ctx.subscriptionCounts.changed(conn.app, channel, count);
 }
 
+export function announceMemberAdded(
+  ctx: NodeContext,
+  appId: string,
+  channel: string,
+  member: { userId: string; userInfo: unknown },
+  except?: string,
+): void {
+  ctx.adapter.broadcast({
+    kind: 'channel',
+    appId,
+    channel,
+    frame: encodeMemberAdded(channel, member.userId, member.userInfo),
+    ...(except ? { except } : {}),
+  });
+  ctx.events.emit({ type: 'member_added', appId, channel, userId: member.userId });
+}
+
 export function announceMemberRemoved(
   ctx: NodeContext,
   appId: string,

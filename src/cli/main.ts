@@ -1,4 +1,5 @@
 /** `herald` command line: start a node, print help or version. Exit code 2 for configuration errors. */
+import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import type { HeraldConfig } from '../config/config.js';
 import { loadConfig } from '../config/load.js';
@@ -7,6 +8,7 @@ import { createHerald } from '../herald.js';
 import { parseArgs } from './args.js';
 import { banner } from './banner.js';
 import { webhooksCommand } from './webhooks-cli.js';
+import { startPrimary } from './workers.js';
 
 export const EXIT_CONFIG = 2;
 
@@ -58,6 +60,7 @@ async function start(flags: Record<string, string>): Promise<number> {
     }
     throw err;
   }
+  if (config.workers > 1 && cluster.isPrimary) return startPrimary(config);
   const herald = createHerald(config);
   const { port } = await herald.listen();
   console.log(banner(config, port));

@@ -48,7 +48,13 @@ export interface HeraldConfig {
   cacheTtl: number;
   shutdownTimeout: number;
   workers: number;
-  adapter: { driver: 'local' | 'redis'; redisUrl?: string; prefix: string; nodeTimeout: number };
+  adapter: {
+    driver: 'local' | 'redis';
+    redisUrl?: string;
+    url?: string;
+    prefix: string;
+    nodeTimeout: number;
+  };
   webhooks: {
     batchSize: number;
     batchWindowMs: number;

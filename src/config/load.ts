@@ -130,6 +130,7 @@ export function loadConfig(sources: ConfigSources = {}): HeraldConfig {
   if (raw['apps'] === undefined) raw['apps'] = [{ ...DEV_APP, clientEvents: true }];
 
   const config = validateField(configSchema, raw, '', problems) as HeraldConfig;
+  if (config.adapter?.url && !config.adapter.redisUrl) config.adapter.redisUrl = config.adapter.url;
   if (
     config.adapter?.redisUrl &&
     !env['HERALD_ADAPTER'] &&
@@ -139,6 +140,14 @@ export function loadConfig(sources: ConfigSources = {}): HeraldConfig {
   }
   if (config.adapter?.driver === 'redis' && !config.adapter.redisUrl) {
     problems.push('adapter.redisUrl: is required when adapter.driver is redis (or set HERALD_REDIS_URL)');
+  }
+  if (
+    config.adapter?.redisUrl &&
+    !/^(redis|rediss|redis-sentinel|redis-cluster):\/\/[^/?#]/.test(config.adapter.redisUrl)
+  ) {
+    problems.push(
+      'adapter.redisUrl: expected redis://host:port, rediss://…, redis-sentinel://host:port,…/master or redis-cluster://host:port,…',
+    );
   }
   if (Array.isArray(config.apps)) {
     if (config.apps.length === 0) problems.push('apps: at least one app is required');

@@ -290,6 +290,11 @@ export const configSchema: ObjectField = {
           flag: 'redis-url',
           doc: 'Redis URL (redis://host:port/db); setting it selects the redis driver.',
         },
+        url: {
+          kind: 'string',
+          optional: true,
+          doc: 'Same as redisUrl, for config files (redisUrl, HERALD_REDIS_URL and --redis-url win).',
+        },
         prefix: {
           kind: 'string',
           default: 'herald',

@@ -3,7 +3,7 @@
  * It is the `NodeDelivery` the adapter hands envelopes to, and the only place frames fan out to
  * sockets: a frame is prepared once per envelope and the same bytes go to every recipient.
  */
-import type { Envelope, NodeDelivery } from '../adapters/adapter.js';
+import type { Envelope, NodeDelivery, PresenceMember } from '../adapters/adapter.js';
 import type { ServerEvents } from '../events/server-events.js';
 import { encodeWatchlistEvents } from '../protocol/messages.js';
 import { prepareFrame } from '../transport/ws-frame.js';
@@ -38,6 +38,10 @@ export interface HubHooks {
   /** A dead node's member vanished (adapter cleanup): announce member_removed locally. */
   memberGone?(appId: string, channel: string, userId: string): void;
   channelGone?(appId: string, channel: string): void;
+  /** This node's member is back after the adapter wrote its state back: announce member_added. */
+  memberBack?(appId: string, channel: string, member: PresenceMember, except?: string): void;
+  channelBack?(appId: string, channel: string): void;
+  countChanged?(appId: string, channel: string, count: number): void;
 }
 
 export class Hub implements NodeDelivery {
@@ -187,5 +191,17 @@ export class Hub implements NodeDelivery {
 
   channelGone(appId: string, channel: string): void {
     this.hooks.channelGone?.(appId, channel);
+  }
+
+  memberBack(appId: string, channel: string, member: PresenceMember, except?: string): void {
+    this.hooks.memberBack?.(appId, channel, member, except);
+  }
+
+  channelBack(appId: string, channel: string): void {
+    this.hooks.channelBack?.(appId, channel);
+  }
+
+  countChanged(appId: string, channel: string, count: number): void {
+    this.hooks.countChanged?.(appId, channel, count);
   }
 }

@@ -1,0 +1,627 @@
+/**
+ * The Redis adapter: many Herald nodes behind a load balancer behave as one.
+ *
+ * - Data plane: an envelope is delivered to local sockets synchronously, then encoded once and
+ *   published once on its channel's topic. A node subscribes to a channel's topic only while it has
+ *   local subscribers there, so it receives no traffic for channels it does not serve. With Redis
+ *   Cluster the topics are sharded (SPUBLISH/SSUBSCRIBE) and spread over the shards by hash slot.
+ * - Membership: per channel hashes (socket → node, presence socket → user, user → info) changed by
+ *   Lua scripts that return cluster-wide counts, so first/last transitions are decided once.
+ *   Every entry names its node: the node's heartbeat is its lease, and when the lease lapses another
+ *   node reaps the entries and announces the leaves (node-registry.ts).
+ * - Outages: this node's own share is also kept in memory (NodeMemberships). While Redis is out of
+ *   reach, answers come from it (local-only, logged as degraded) and local delivery goes on; on
+ *   reconnect the node writes its share back with one script per channel and announces what changed.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ServerEvents } from '../events/server-events.js';
+import type { Logger } from '../logging/logger.js';
+import { encodeMemberAdded, encodeMemberRemoved } from '../protocol/messages.js';
+import type {
+  Adapter,
+  CachedEvent,
+  ChannelStats,
+  Envelope,
+  MemberChange,
+  NodeDelivery,
+  PresenceMember,
+} from './adapter.js';
+import { NodeMemberships } from './node-memberships.js';
+import { parseRedisUrl, type RedisClient, type RedisTarget } from './redis/connect.js';
+import { decodeEnvelope, encodeEnvelope } from './redis/envelope-codec.js';
+import { pairKey, RedisKeys, splitPair } from './redis/keys.js';
+import { NodeRegistry } from './redis/node-registry.js';
+import { PresenceViews } from './redis/presence-views.js';
+import { defineScripts, runScript } from './redis/scripts.js';
+import { decodeInfo, encodeInfo, forgetChannel, ShareSync } from './redis/share-sync.js';
+
+export interface RedisAdapterOptions {
+  url: string;
+  /** Prefix of every key and topic; nodes of one cluster share it. */
+  prefix: string;
+  /** Seconds without a heartbeat after which a node's memberships are removed. */
+  nodeTimeout: number;
+  logger: Logger;
+  events?: ServerEvents;
+  /** How long `start` waits for Redis before running degraded (it keeps reconnecting). */
+  connectTimeoutMs?: number;
+}
+
+const isPresence = (channel: string) => channel.startsWith('presence-');
+
+export class RedisAdapter implements Adapter {
+  readonly nodeId = randomUUID();
+  readonly keys: RedisKeys;
+  private readonly target: RedisTarget;
+  private cmd: RedisClient | null = null;
+  private sub: RedisClient | null = null;
+  private registry: NodeRegistry | null = null;
+  private sync: ShareSync | null = null;
+  private delivery: NodeDelivery | null = null;
+  /** What this node's sockets hold: answers while Redis is away, and what is written back after. */
+  private readonly held = new NodeMemberships();
+  /** Topics this node listens to, each with its confirmation (resolved at once while disconnected). */
+  private readonly topics = new Map<string, Promise<void>>();
+  /** What local sockets were told about presence members, to repair lost announcements after an outage. */
+  private readonly views = new PresenceViews();
+  private reconcileTimer: NodeJS.Timeout | null = null;
+  /** Presence joins whose member list has not been read yet, per `appId\nchannel`. */
+  private readonly snapshotsDue = new Map<string, number>();
+  /** The first connection attempt finished (connected and written back, or timed out). */
+  private started = false;
+  /** Redis answered a command with an error while connected: write our share back on the next beat. */
+  private repair = false;
+  private beating: Promise<void> | null = null;
+  private syncing: Promise<void> | null = null;
+  private syncAgain = false;
+  private closed = false;
+  /** Set while Redis is out of reach: when it started and what was skipped meanwhile. */
+  private outage: { since: number; dropped: number; localAnswers: number } | null = null;
+
+  constructor(private readonly opts: RedisAdapterOptions) {
+    this.keys = new RedisKeys(opts.prefix);
+    this.target = parseRedisUrl(opts.url);
+  }
+
+  private get cluster(): boolean {
+    return this.target.mode === 'cluster';
+  }
+
+  async start(delivery: NodeDelivery): Promise<void> {
+    this.delivery = delivery;
+    const cmd = this.target.create('command');
+    const sub = this.target.create('subscriber');
+    this.cmd = cmd;
+    this.sub = sub;
+    defineScripts(cmd);
+    this.sync = new ShareSync({
+      cmd,
+      keys: this.keys,
+      nodeId: this.nodeId,
+      held: this.held,
+      logger: this.opts.logger,
+      delivery: () => this.delivery,
+      broadcast: (env) => this.broadcast(env),
+    });
+    this.registry = new NodeRegistry(cmd, this.keys, this.nodeId, this.opts.nodeTimeout * 1000, {
+      unregistered: (first) => {
+        if (!first) this.opts.logger.warn('Redis had no record of this node: writing its state back');
+        this.repair = false;
+        this.resync();
+        if (!first) this.scheduleReconcile();
+      },
+      reap: (id) => this.sync!.reap(id),
+      failed: (err) => this.degrade(err, 'heartbeat'),
+      beaten: () => {
+        if (!this.repair) return;
+        this.repair = false;
+        this.resync();
+      },
+    });
+
+    cmd.on('error', (err: Error) => this.degrade(err, 'connection'));
+    // The subscriber reconnects and resubscribes on its own; what it misses meanwhile is lost, as
+    // with any outage, so it is only reported.
+    let subDown = false;
+    sub.on('error', (err: Error) => {
+      if (subDown || this.closed) return;
+      subDown = true;
+      this.opts.logger.error(
+        { err: err.message },
+        'Redis subscriber connection lost: cross-node delivery paused',
+      );
+    });
+    sub.on('ready', () => {
+      if (subDown) this.opts.logger.warn('Redis subscriber connection back');
+      subDown = false;
+    });
+    cmd.on('close', () => this.degrade(null, 'connection'));
+    cmd.on('ready', () => this.up());
+    const onMessage = (_topic: string, message: string) => this.receive(message);
+    sub.on(this.cluster ? 'smessage' : 'message', onMessage);
+
+    // Start on the first answer: connected, refused (run alone and keep retrying), or no answer in time.
+    const ready = new Promise<void>((resolve) => {
+      cmd.once('ready', () => resolve());
+      cmd.once('error', () => resolve());
+      setTimeout(resolve, this.opts.connectTimeoutMs ?? 5000).unref();
+    });
+    cmd.connect().catch(() => undefined);
+    sub.connect().catch(() => undefined);
+    this.listen(this.keys.control);
+    this.registry.start();
+    await ready;
+    if (this.beating) await this.beating;
+    if (this.syncing) await this.syncing;
+    this.started = true;
+    if (cmd.status !== 'ready') {
+      this.opts.logger.error(
+        { redis: this.target.where },
+        'Redis is not reachable: running alone (local delivery only) and retrying in the background',
+      );
+    }
+  }
+
+  /**
+   * True once started. A Redis outage does not make the node unready: it hits every node alike, and a
+   * load balancer taking them all out would turn a degraded cluster into a dead one (see docs).
+   */
+  ready(): boolean {
+    return this.started && !this.closed;
+  }
+
+  /** The command connection is (back) up: re-register, write our share back, report the outage. */
+  private up(): void {
+    if (this.closed) return;
+    this.registry?.reconnected(Date.now());
+    if (this.outage) {
+      const o = this.outage;
+      this.opts.logger.warn(
+        {
+          redis: this.target.where,
+          downMs: Date.now() - o.since,
+          crossNodeMessagesDropped: o.dropped,
+          localOnlyAnswers: o.localAnswers,
+        },
+        'Redis is back: resynchronising this node’s subscriptions, presence members and users',
+      );
+      this.outage = null;
+      // Sockets came and went meanwhile: the next beat writes this node's share back either way.
+      this.repair = true;
+      this.scheduleReconcile();
+    }
+    this.beating = this.registry?.beat() ?? null;
+  }
+
+  private degrade(err: unknown, what: string): void {
+    if (this.closed) return;
+    if (this.cmd?.status === 'ready' && !this.outage) {
+      // Redis is reachable but refused a command: repair this node's share on the next heartbeat.
+      this.repair = true;
+      this.opts.logger.error(
+        { what, err: err instanceof Error ? err.message : err },
+        'Redis command failed: this node will write its state back',
+      );
+      return;
+    }
+    if (this.outage) return;
+    this.outage = { since: Date.now(), dropped: 0, localAnswers: 0 };
+    this.opts.logger.error(
+      { redis: this.target.where, what, ...(err instanceof Error ? { err: err.message } : {}) },
+      'Redis unavailable: local delivery continues; cross-node delivery is paused and channel counts, ' +
+        'presence members and users answer for this node only until it reconnects',
+    );
+  }
+
+  private online(): boolean {
+    if (this.cmd?.status === 'ready') return true;
+    if (this.outage) this.outage.localAnswers++;
+    return false;
+  }
+
+  // --- data plane -------------------------------------------------------------------------------
+
+  private topicOf(env: Envelope): string {
+    switch (env.kind) {
+      case 'channel':
+        return this.keys.channel(env.appId, env.channel).topic;
+      case 'user':
+      case 'terminate':
+        return this.keys.userTopic(env.appId, env.userId);
+      case 'watchlist':
+        return this.keys.control;
+    }
+  }
+
+  /** Hands an envelope to this node's sockets, following presence announcements on the way. */
+  private deliverLocal(envelope: Envelope): void {
+    if (envelope.kind === 'channel' && isPresence(envelope.channel)) {
+      this.views.observe(pairKey(envelope.appId, envelope.channel), envelope);
+    }
+    this.delivery?.deliver(envelope);
+  }
+
+  broadcast(envelope: Envelope): void {
+    this.deliverLocal(envelope);
+    const cmd = this.cmd;
+    if (cmd?.status !== 'ready') {
+      if (this.outage) this.outage.dropped++;
+      return;
+    }
+    const payload = encodeEnvelope(this.nodeId, envelope);
+    const topic = this.topicOf(envelope);
+    (this.cluster ? cmd.spublish(topic, payload) : cmd.publish(topic, payload)).catch((err: unknown) => {
+      if (this.outage) this.outage.dropped++;
+      this.degrade(err, 'publish');
+    });
+    if (this.opts.events?.wants('adapter')) {
+      this.opts.events.emit({ type: 'adapter', op: 'publish', bytes: Buffer.byteLength(payload) });
+    }
+  }
+
+  private receive(message: string): void {
+    const decoded = decodeEnvelope(message);
+    if (!decoded || decoded.nodeId === this.nodeId) return;
+    if (this.opts.events?.wants('adapter')) {
+      this.opts.events.emit({ type: 'adapter', op: 'receive', bytes: Buffer.byteLength(message) });
+    }
+    this.deliverLocal(decoded.envelope);
+  }
+
+  /** Starts receiving a topic; resolves once Redis confirmed (at once while it is unreachable). */
+  private listen(topic: string): Promise<void> {
+    const pending = this.topics.get(topic);
+    if (pending) return pending;
+    const sub = this.sub;
+    if (!sub) return Promise.resolve();
+    // While disconnected the subscription queues and ioredis replays it on reconnect.
+    const done = (this.cluster ? sub.ssubscribe(topic) : sub.subscribe(topic)).then(
+      () => undefined,
+      (err: unknown) => this.degrade(err, 'subscribe'),
+    );
+    const confirmed = sub.status === 'ready' ? done : Promise.resolve();
+    this.topics.set(topic, confirmed);
+    return confirmed;
+  }
+
+  private unlisten(topic: string): void {
+    if (!this.topics.delete(topic) || !this.sub) return;
+    (this.cluster ? this.sub.sunsubscribe(topic) : this.sub.unsubscribe(topic)).catch(() => undefined);
+  }
+
+  // --- membership: subscriptions ----------------------------------------------------------------
+
+  async subscribe(appId: string, channel: string, socketId: string): Promise<number> {
+    const k = this.keys.channel(appId, channel);
+    const key = pairKey(appId, channel);
+    const first = !this.held.channels.has(key);
+    const local = this.held.subscribe(appId, channel, socketId);
+    const listening = this.listen(k.topic);
+    if (!this.online()) return local;
+    const cmd = this.cmd!;
+    try {
+      if (first) void cmd.sadd(this.keys.nodeChannels(this.nodeId), key).catch(() => undefined);
+      const count = Number(await runScript(cmd, 'subscribe', [k.subs], [socketId, this.nodeId]));
+      // After the script, so a concurrent last leave (which removes then re-checks) cannot hide us.
+      await cmd.sadd(this.keys.appChannels(appId), channel);
+      await listening;
+      return count;
+    } catch (err) {
+      this.degrade(err, 'subscribe');
+      return local;
+    }
+  }
+
+  async unsubscribe(appId: string, channel: string, socketId: string): Promise<number> {
+    const k = this.keys.channel(appId, channel);
+    const key = pairKey(appId, channel);
+    const local = this.held.unsubscribe(appId, channel, socketId);
+    const last = !this.held.channels.has(key);
+    if (last) {
+      this.unlisten(k.topic);
+      this.views.drop(key);
+      this.snapshotsDue.delete(key);
+    }
+    if (!this.online()) return local;
+    const cmd = this.cmd!;
+    try {
+      if (last) void cmd.srem(this.keys.nodeChannels(this.nodeId), key).catch(() => undefined);
+      const count = Number(await runScript(cmd, 'unsubscribe', [k.subs], [socketId]));
+      if (count === 0) await forgetChannel(cmd, this.keys, appId, channel);
+      return count;
+    } catch (err) {
+      this.degrade(err, 'unsubscribe');
+      return local;
+    }
+  }
+
+  async channels(appId: string): Promise<Map<string, ChannelStats>> {
+    if (!this.online()) return this.held.allStats(appId);
+    try {
+      const cmd = this.cmd!;
+      const names = await cmd.smembers(this.keys.appChannels(appId));
+      const stats = await Promise.all(names.map((name) => this.remoteStats(appId, name)));
+      const out = new Map<string, ChannelStats>();
+      names.forEach((name, i) => {
+        if (stats[i]!.subscriptionCount > 0) out.set(name, stats[i]!);
+      });
+      return out;
+    } catch (err) {
+      this.degrade(err, 'channels');
+      return this.held.allStats(appId);
+    }
+  }
+
+  async channel(appId: string, channel: string): Promise<ChannelStats> {
+    if (!this.online()) return this.held.stats(appId, channel);
+    try {
+      return await this.remoteStats(appId, channel);
+    } catch (err) {
+      this.degrade(err, 'channel');
+      return this.held.stats(appId, channel);
+    }
+  }
+
+  private async remoteStats(appId: string, channel: string): Promise<ChannelStats> {
+    const cmd = this.cmd!;
+    const k = this.keys.channel(appId, channel);
+    if (!isPresence(channel)) return { subscriptionCount: await cmd.hlen(k.subs) };
+    const [subscriptionCount, userCount] = await Promise.all([cmd.hlen(k.subs), cmd.hlen(k.members)]);
+    return { subscriptionCount, userCount };
+  }
+
+  // --- membership: presence ---------------------------------------------------------------------
+
+  async addMember(
+    appId: string,
+    channel: string,
+    socketId: string,
+    member: PresenceMember,
+  ): Promise<MemberChange> {
+    const local = this.held.addMember(appId, channel, socketId, member);
+    // The joining socket's member list (the next members() call) is what it will be told.
+    const key = pairKey(appId, channel);
+    this.snapshotsDue.set(key, (this.snapshotsDue.get(key) ?? 0) + 1);
+    if (!this.online()) return local;
+    const k = this.keys.channel(appId, channel);
+    try {
+      const [changed, userCount] = (await runScript(
+        this.cmd!,
+        'memberAdd',
+        [k.presenceSockets, k.presenceCounts, k.members],
+        [socketId, member.userId, encodeInfo(member.userInfo)],
+      )) as [number, number];
+      return { changed: changed === 1, userCount };
+    } catch (err) {
+      this.degrade(err, 'addMember');
+      return local;
+    }
+  }
+
+  async removeMember(
+    appId: string,
+    channel: string,
+    socketId: string,
+    _userId: string,
+  ): Promise<MemberChange> {
+    const local = this.held.removeMember(appId, channel, socketId);
+    if (!this.online()) return local;
+    const k = this.keys.channel(appId, channel);
+    try {
+      const [changed, userCount] = (await runScript(
+        this.cmd!,
+        'memberRemove',
+        [k.presenceSockets, k.presenceCounts, k.members],
+        [socketId],
+      )) as [number, number];
+      return { changed: changed === 1, userCount };
+    } catch (err) {
+      this.degrade(err, 'removeMember');
+      return local;
+    }
+  }
+
+  async members(appId: string, channel: string): Promise<Map<string, unknown>> {
+    let out: Map<string, unknown>;
+    if (!this.online()) out = this.held.members(appId, channel);
+    else {
+      try {
+        out = await this.clusterMembers(appId, channel);
+      } catch (err) {
+        this.degrade(err, 'members');
+        out = this.held.members(appId, channel);
+      }
+    }
+    const key = pairKey(appId, channel);
+    const due = this.snapshotsDue.get(key);
+    if (due !== undefined) {
+      if (due > 1) this.snapshotsDue.set(key, due - 1);
+      else this.snapshotsDue.delete(key);
+      if (this.held.channels.has(key)) this.views.told(key, out);
+    }
+    return out;
+  }
+
+  private async clusterMembers(appId: string, channel: string): Promise<Map<string, unknown>> {
+    const all = await this.cmd!.hgetall(this.keys.channel(appId, channel).members);
+    return new Map(Object.entries(all).map(([id, info]) => [id, decodeInfo(info)]));
+  }
+
+  /**
+   * After an outage, once the other nodes had time to write their share back, tells local sockets
+   * about members they missed (announcements published while this node's pub/sub was reconnecting).
+   */
+  private scheduleReconcile(): void {
+    if (this.reconcileTimer) clearTimeout(this.reconcileTimer);
+    this.reconcileTimer = setTimeout(() => {
+      this.reconcileTimer = null;
+      if (this.cmd?.status !== 'ready' || this.sub?.status !== 'ready') {
+        if (!this.closed) this.scheduleReconcile();
+        return;
+      }
+      void this.reconcile().catch((err: unknown) => this.degrade(err, 'reconcile presence'));
+    }, this.registry?.deadAfterMs ?? 1000);
+    this.reconcileTimer.unref();
+  }
+
+  private async reconcile(): Promise<void> {
+    for (const key of this.views.keys()) {
+      const [appId, channel] = splitPair(key);
+      const { added, removed } = this.views.reconcile(key, await this.clusterMembers(appId, channel));
+      for (const [userId, info] of added) {
+        this.delivery?.deliver({
+          kind: 'channel',
+          appId,
+          channel,
+          frame: encodeMemberAdded(channel, userId, info),
+        });
+      }
+      for (const userId of removed) {
+        this.delivery?.deliver({
+          kind: 'channel',
+          appId,
+          channel,
+          frame: encodeMemberRemoved(channel, userId),
+        });
+      }
+    }
+  }
+
+  // --- membership: users ------------------------------------------------------------------------
+
+  async addUserSocket(appId: string, userId: string, socketId: string): Promise<boolean> {
+    const firstHere = this.held.addUser(appId, userId, socketId);
+    if (firstHere) await this.listen(this.keys.userTopic(appId, userId));
+    if (!this.online()) return firstHere;
+    const cmd = this.cmd!;
+    try {
+      if (firstHere) void cmd.sadd(this.keys.nodeUsers(this.nodeId), pairKey(appId, userId)).catch(() => 0);
+      return (
+        (await runScript(cmd, 'userAdd', [this.keys.user(appId, userId)], [socketId, this.nodeId])) === 1
+      );
+    } catch (err) {
+      this.degrade(err, 'addUserSocket');
+      return firstHere;
+    }
+  }
+
+  async removeUserSocket(appId: string, userId: string, socketId: string): Promise<boolean> {
+    const lastHere = this.held.removeUser(appId, userId, socketId);
+    if (lastHere) this.unlisten(this.keys.userTopic(appId, userId));
+    if (!this.online()) return lastHere;
+    const cmd = this.cmd!;
+    try {
+      if (lastHere) void cmd.srem(this.keys.nodeUsers(this.nodeId), pairKey(appId, userId)).catch(() => 0);
+      return (await runScript(cmd, 'userRemove', [this.keys.user(appId, userId)], [socketId])) === 1;
+    } catch (err) {
+      this.degrade(err, 'removeUserSocket');
+      return lastHere;
+    }
+  }
+
+  async onlineUsers(appId: string, userIds: readonly string[]): Promise<string[]> {
+    const localOnly = () => userIds.filter((id) => this.held.hasUser(appId, id));
+    if (!this.online()) return localOnly();
+    try {
+      const cmd = this.cmd!;
+      const found = await Promise.all(userIds.map((id) => cmd.exists(this.keys.user(appId, id))));
+      return userIds.filter((_, i) => found[i] === 1);
+    } catch (err) {
+      this.degrade(err, 'onlineUsers');
+      return localOnly();
+    }
+  }
+
+  // --- cache channels ---------------------------------------------------------------------------
+
+  async setCache(
+    appId: string,
+    channel: string,
+    event: string,
+    data: string,
+    ttlSeconds: number,
+  ): Promise<void> {
+    if (!this.online()) return;
+    try {
+      await this.cmd!.set(
+        this.keys.channel(appId, channel).cache,
+        JSON.stringify({ event, data }),
+        'EX',
+        ttlSeconds,
+      );
+    } catch (err) {
+      this.degrade(err, 'setCache');
+    }
+  }
+
+  async getCache(appId: string, channel: string): Promise<CachedEvent | null> {
+    if (!this.online()) return null;
+    try {
+      const res = (await runScript(this.cmd!, 'cacheGet', [this.keys.channel(appId, channel).cache], [])) as
+        | [string, number]
+        | null;
+      if (!res) return null;
+      const { event, data } = JSON.parse(res[0]) as { event: string; data: string };
+      return { event, data, ttl: Math.max(1, Math.ceil(res[1] / 1000)) };
+    } catch (err) {
+      this.degrade(err, 'getCache');
+      return null;
+    }
+  }
+
+  // --- writing a node's share back, and reaping dead nodes ----------------------------------------
+
+  /** Makes Redis hold exactly this node's share again; runs once at a time, again if asked meanwhile. */
+  private resync(): void {
+    if (this.syncing) {
+      this.syncAgain = true;
+      return;
+    }
+    this.syncing = this.sync!.writeBack()
+      .catch((err: unknown) => this.degrade(err, 'resynchronise'))
+      .finally(() => {
+        this.syncing = null;
+        if (this.syncAgain && !this.closed) {
+          this.syncAgain = false;
+          this.resync();
+        }
+      });
+  }
+
+  // --- leaving ----------------------------------------------------------------------------------
+
+  /** Stops at once without leaving, as a killed process would: for fault drills and tests. */
+  abandon(): void {
+    this.closed = true;
+    if (this.reconcileTimer) clearTimeout(this.reconcileTimer);
+    this.registry?.stop();
+    this.delivery = null;
+    this.cmd?.disconnect();
+    this.sub?.disconnect();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const cmd = this.cmd;
+    const sub = this.sub;
+    try {
+      if (this.syncing) await this.syncing;
+      if (cmd?.status === 'ready') {
+        // Connections were closed (and left) before this; anything still held leaves without events.
+        this.delivery = null;
+        await this.sync?.leave();
+        await this.registry?.leave();
+        await cmd.del(this.keys.nodeChannels(this.nodeId), this.keys.nodeUsers(this.nodeId));
+      }
+    } catch (err) {
+      this.opts.logger.warn({ err }, 'Could not leave the Redis cluster cleanly; others will reap this node');
+    } finally {
+      if (this.reconcileTimer) clearTimeout(this.reconcileTimer);
+      this.registry?.stop();
+      this.delivery = null;
+      cmd?.disconnect();
+      sub?.disconnect();
+    }
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * The adapter's Lua scripts (the .lua files beside this module, each with a KEYS/ARGV header),
+ * registered on a client with ioredis `defineCommand`, which runs them by SHA and loads them on a miss.
+ */
+import { readFileSync } from 'node:fs';
+import type { RedisClient } from './connect.js';
+
+/** Script name → [file, number of KEYS]. */
+const SCRIPTS = {
+  subscribe: ['subscribe.lua', 1],
+  unsubscribe: ['unsubscribe.lua', 1],
+  memberAdd: ['member-add.lua', 3],
+  memberRemove: ['member-remove.lua', 3],
+  syncChannel: ['sync-channel.lua', 4],
+  userAdd: ['user-add.lua', 1],
+  userRemove: ['user-remove.lua', 1],
+  syncUser: ['sync-user.lua', 1],
+  heartbeat: ['heartbeat.lua', 2],
+  cacheGet: ['cache-get.lua', 1],
+} as const;
+
+export type ScriptName = keyof typeof SCRIPTS;
+
+function readLua(file: string): string {
+  // Next to the compiled module when packaged, else in the source tree (tsc does not copy .lua files).
+  for (const rel of [`./${file}`, `../../../../src/adapters/redis/${file}`]) {
+    try {
+      return readFileSync(new URL(rel, import.meta.url), 'utf8');
+    } catch {
+      // try the next place
+    }
+  }
+  throw new Error(`Redis script ${file} not found`);
+}
+
+let sources: Map<ScriptName, string> | null = null;
+
+export function defineScripts(client: RedisClient): void {
+  sources ??= new Map(Object.entries(SCRIPTS).map(([name, [file]]) => [name as ScriptName, readLua(file)]));
+  for (const [name, [, keys]] of Object.entries(SCRIPTS)) {
+    client.defineCommand(`herald_${name}`, { numberOfKeys: keys, lua: sources.get(name as ScriptName)! });
+  }
+}
+
+export function runScript(
+  client: RedisClient,
+  name: ScriptName,
+  keys: readonly string[],
+  args: readonly (string | number)[],
+): Promise<unknown> {
+  const fn = (client as unknown as Record<string, (...a: (string | number)[]) => Promise<unknown>>)[
+    `herald_${name}`
+  ]!;
+  return fn.call(client, ...keys, ...args);
+}

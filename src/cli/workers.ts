@@ -1,0 +1,67 @@
+/**
+ * `herald start --workers N`: the primary forks N workers that share the listening port (node:cluster
+ * hands connections to them). Workers coordinate through the configured adapter: Redis when set, or
+ * else the primary's IPC relay (src/adapters/ipc-relay.ts). A worker that dies is cleaned up after and
+ * replaced; SIGTERM drains every worker (4200 to clients) before the primary exits.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import { IPC_ENV, type IpcMessage } from '../adapters/ipc-adapter.js';
+import { IpcRelay } from '../adapters/ipc-relay.js';
+import type { HeraldConfig } from '../config/config.js';
+
+const RESTART_DELAY_MS = 1000;
+
+export function startPrimary(config: HeraldConfig): Promise<number> {
+  const useIpc = config.adapter.driver !== 'redis';
+  const relay = useIpc ? new IpcRelay() : null;
+  // Advanced serialization carries Maps (channel stats, members) across IPC.
+  cluster.setupPrimary({ serialization: 'advanced' });
+  let stopping = false;
+
+  const fork = (): Worker => {
+    const worker = cluster.fork(useIpc ? { [IPC_ENV]: '1' } : {});
+    const id = String(worker.id);
+    relay?.attach(id, {
+      send: (m: IpcMessage) => {
+        if (worker.isConnected()) worker.send(m);
+      },
+      onMessage: (listener) => worker.on('message', listener),
+    });
+    return worker;
+  };
+
+  cluster.on('exit', (worker, code, signal) => {
+    void relay?.detach(String(worker.id));
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    console.error(`worker ${worker.process.pid} exited (${signal ?? code}); starting another`);
+    setTimeout(() => {
+      if (!stopping) fork();
+    }, RESTART_DELAY_MS).unref();
+  });
+
+  for (let i = 0; i < config.workers; i++) fork();
+  console.error(
+    `Herald primary ${process.pid}: ${config.workers} workers sharing port ${config.port}, ` +
+      `coordinated through ${useIpc ? 'the primary (IPC)' : 'Redis'}`,
+  );
+
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGKILL');
+      process.exit(1);
+    }
+    stopping = true;
+    console.error(`${signal}: draining ${Object.keys(cluster.workers ?? {}).length} workers`);
+    const workers = Object.values(cluster.workers ?? {});
+    if (workers.length === 0) process.exit(0);
+    for (const w of workers) w?.process.kill('SIGTERM');
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  return new Promise<number>(() => {
+    // Runs until a signal ends the process.
+  });
+}

@@ -1,0 +1,176 @@
+/**
+ * `herald start --workers 2` without Redis: two worker processes share the port and coordinate
+ * through the primary (IPC). Connections are spread over both workers (node:cluster round-robin), so
+ * clients only see each other's members and events if the workers share state and traffic.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import {
+  deletePrefix,
+  eventually,
+  RawClient,
+  REDIS_URL,
+  sdk,
+  spawnNode,
+  stop,
+  uniquePrefix,
+} from '../helpers/cluster.js';
+import { type HeraldProcess, spawnHerald } from '../helpers/process.js';
+
+let herald: HeraldProcess;
+const raws: RawClient[] = [];
+
+/** Child process ids of `pid`, from /proc (no ps needed). */
+function children(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(entry));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return out;
+}
+
+async function raw(): Promise<RawClient> {
+  const r = await RawClient.connect(herald.port);
+  raws.push(r);
+  return r;
+}
+
+before(async () => {
+  herald = await spawnHerald(['--workers', '2'], { HERALD_SHUTDOWN_TIMEOUT: '0' });
+  await eventually('both workers listening', async () => {
+    assert.equal(herald.output().match(/Herald is listening/g)?.length, 2);
+  });
+});
+
+after(async () => {
+  for (const r of raws) r.close();
+  await stop(herald);
+});
+
+describe('--workers 2 without Redis', () => {
+  it('runs two workers on one port, sharing presence, client events and API events', async () => {
+    assert.equal(children(herald.child.pid!).length, 2, 'two worker processes');
+    const clients = [await raw(), await raw(), await raw(), await raw()];
+    for (const [i, c] of clients.entries()) {
+      await c.subscribe(herald.port, 'presence-shared', { user_id: `u${i}` });
+      await c.subscribe(herald.port, 'private-talk');
+    }
+    const joiner = await raw();
+    await joiner.subscribe(herald.port, 'presence-shared', { user_id: 'u-last' });
+    const ok = await joiner.next((f) => f.event === 'pusher_internal:subscription_succeeded');
+    assert.equal((ok.data as { presence: { count: number } }).presence.count, 5, 'every worker’s members');
+    for (const c of clients) {
+      await c.next(
+        (f) => f.event === 'pusher_internal:member_added' && JSON.stringify(f.data).includes('u-last'),
+      );
+    }
+    const first = clients[0]!;
+    assert.deepEqual(
+      first.frames
+        .filter((f) => f.event === 'pusher_internal:member_added')
+        .map((f) => (f.data as { user_id: string }).user_id),
+      ['u1', 'u2', 'u3', 'u-last'],
+    );
+
+    first.send('client-hi', { from: 0 }, 'private-talk');
+    for (const c of clients.slice(1)) await c.next((f) => f.event === 'client-hi');
+    assert.equal(
+      first.count((f) => f.event === 'client-hi'),
+      0,
+      'no echo',
+    );
+
+    await sdk(herald.port).trigger('private-talk', 'from-api', { ok: 1 });
+    for (const c of clients) await c.next((f) => f.event === 'from-api');
+    const users = (await (
+      await sdk(herald.port).get({ path: '/channels/presence-shared/users' })
+    ).json()) as {
+      users: { id: string }[];
+    };
+    assert.equal(users.users.length, 5);
+  });
+
+  it('a worker that dies is cleaned up after: its members leave, and a new worker takes its place', async () => {
+    const [victim] = children(herald.child.pid!);
+    // Four connections in a row land two on each worker (round-robin).
+    const cs = [await raw(), await raw(), await raw(), await raw()];
+    for (const [i, c] of cs.entries()) await c.subscribe(herald.port, 'presence-crash', { user_id: `v${i}` });
+    process.kill(victim!, 'SIGKILL');
+    const isOpen = (c: RawClient) => c.ws.readyState === c.ws.OPEN;
+    await eventually('the killed worker’s connections to drop', async () =>
+      assert.equal(cs.filter(isOpen).length, 2),
+    );
+    const alive = cs.filter(isOpen);
+    const deadUsers = cs.flatMap((c, i) => (isOpen(c) ? [] : [`v${i}`]));
+    for (const c of alive) {
+      for (const user of deadUsers) {
+        await c.next(
+          (f) => f.event === 'pusher_internal:member_removed' && JSON.stringify(f.data).includes(user),
+        );
+      }
+    }
+    const users = (await (await sdk(herald.port).get({ path: '/channels/presence-crash/users' })).json()) as {
+      users: { id: string }[];
+    };
+    assert.deepEqual(
+      users.users.map((u) => u.id).sort(),
+      cs.flatMap((c, i) => (isOpen(c) ? [`v${i}`] : [])),
+    );
+    await eventually('a replacement worker', async () => {
+      const now = children(herald.child.pid!);
+      assert.equal(now.length, 2);
+      assert.ok(!now.includes(victim!));
+    });
+  });
+
+  it('SIGTERM drains every worker with 4200 and the primary exits 0', async () => {
+    const c = await raw();
+    herald.child.kill('SIGTERM');
+    assert.equal(await c.closed, 4200);
+    assert.equal(await herald.exited, 0, herald.output());
+  });
+});
+
+describe('--workers 2 with Redis', () => {
+  it('each worker is a Redis node: members and events are shared across them', async () => {
+    const prefix = uniquePrefix();
+    const h = await spawnNode(REDIS_URL, prefix, {}, ['--workers', '2']);
+    const cs: RawClient[] = [];
+    try {
+      await eventually('both workers listening', async () => {
+        assert.equal(h.output().match(/Herald is listening/g)?.length, 2);
+      });
+      assert.equal(children(h.child.pid!).length, 2);
+      for (let i = 0; i < 4; i++) {
+        const c = await RawClient.connect(h.port);
+        cs.push(c);
+        await c.subscribe(h.port, 'presence-redis-workers', { user_id: `r${i}` });
+      }
+      const users = (await (
+        await sdk(h.port).get({ path: '/channels/presence-redis-workers/users' })
+      ).json()) as {
+        users: { id: string }[];
+      };
+      assert.equal(users.users.length, 4);
+      await sdk(h.port).trigger('presence-redis-workers', 'all', {});
+      for (const c of cs) await c.next((f) => f.event === 'all');
+      assert.equal(
+        cs[0]!.count((f) => f.event === 'pusher_internal:member_added'),
+        3,
+        'the first client saw every other member, on both workers',
+      );
+    } finally {
+      for (const c of cs) c.close();
+      await stop(h, 'SIGTERM');
+      await deletePrefix(REDIS_URL, prefix);
+    }
+  });
+});

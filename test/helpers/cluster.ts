@@ -1,0 +1,262 @@
+/**
+ * Several Herald processes sharing one Redis under a unique key prefix, and the clients the cluster
+ * tests drive them with: the official pusher-js (auth signed by the official pusher SDK) and a raw
+ * `ws` client for exact frames and close codes.
+ */
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import PusherServer from 'pusher';
+import WebSocket from 'ws';
+import { type HeraldProcess, spawnHerald } from './process.js';
+import { PusherJs } from './pusher-js.js';
+
+export const REDIS_URL = process.env['HERALD_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+export const KEY = 'app-key';
+export const SECRET = 'app-secret';
+export const ENCRYPTION_KEY = randomBytes(32).toString('base64');
+
+export function uniquePrefix(): string {
+  return `herald-test-${randomBytes(6).toString('hex')}`;
+}
+
+export function spawnNode(
+  redisUrl: string,
+  prefix: string,
+  env: Record<string, string> = {},
+  args: string[] = [],
+): Promise<HeraldProcess> {
+  return spawnHerald(args, {
+    HERALD_REDIS_URL: redisUrl,
+    HERALD_REDIS_PREFIX: prefix,
+    HERALD_NODE_TIMEOUT: '3',
+    HERALD_SHUTDOWN_TIMEOUT: '0',
+    ...env,
+  });
+}
+
+export function sdk(port: number): PusherServer {
+  return new PusherServer({
+    appId: 'app-id',
+    key: KEY,
+    secret: SECRET,
+    host: '127.0.0.1',
+    port: String(port),
+    useTLS: false,
+    encryptionMasterKeyBase64: ENCRYPTION_KEY,
+  });
+}
+
+export interface ClientIdentity {
+  userId?: string;
+  userInfo?: Record<string, unknown>;
+  watchlist?: string[];
+}
+
+type Callback = (err: Error | null, data: unknown) => void;
+
+/** pusher-js options pointing at one node, with channel and user auth signed locally by the SDK. */
+export function clientOptions(port: number, who: ClientIdentity = {}): Record<string, unknown> {
+  const signer = sdk(port);
+  return {
+    cluster: 'mt1',
+    wsHost: '127.0.0.1',
+    wsPort: port,
+    forceTLS: false,
+    enabledTransports: ['ws'],
+    channelAuthorization: {
+      customHandler: (p: { socketId: string; channelName: string }, cb: Callback) =>
+        cb(
+          null,
+          signer.authorizeChannel(
+            p.socketId,
+            p.channelName,
+            p.channelName.startsWith('presence-')
+              ? { user_id: who.userId ?? 'anonymous', user_info: who.userInfo ?? {} }
+              : undefined,
+          ),
+        ),
+    },
+    userAuthentication: {
+      customHandler: (p: { socketId: string }, cb: Callback) =>
+        cb(
+          null,
+          signer.authenticateUser(p.socketId, {
+            id: who.userId ?? 'anonymous',
+            ...(who.watchlist ? { watchlist: who.watchlist } : {}),
+          }),
+        ),
+    },
+  };
+}
+
+export function pusherClient(port: number, who: ClientIdentity = {}): PusherJs {
+  return new PusherJs(KEY, clientOptions(port, who) as never);
+}
+
+/** Resolves when `register` calls back, rejects after `ms`. */
+export function waitFor<T>(
+  what: string,
+  register: (done: (value: T) => void) => void,
+  ms = 10_000,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
+    register((value) => {
+      clearTimeout(timer);
+      resolve(value);
+    });
+  });
+}
+
+/** Re-checks `check` until it holds (it may throw meanwhile), failing after `ms`. */
+export async function eventually<T>(what: string, check: () => Promise<T>, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${String(last)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A pusher-js channel; presence channels also carry their member list. */
+export type ClientChannel = ReturnType<PusherJs['subscribe']> & {
+  members: { count: number; get(id: string): unknown };
+};
+
+export function subscribed(client: PusherJs, name: string): Promise<ClientChannel> {
+  const channel = client.subscribe(name) as ClientChannel;
+  return waitFor(`subscription to ${name}`, (done) =>
+    channel.bind('pusher:subscription_succeeded', () => done(channel)),
+  );
+}
+
+export function connected(client: PusherJs): Promise<string> {
+  return waitFor('connection', (done) => {
+    if (client.connection.state === 'connected') done(client.connection.socket_id);
+    else client.connection.bind('connected', () => done(client.connection.socket_id));
+  });
+}
+
+export interface Frame {
+  event: string;
+  channel?: string;
+  data?: unknown;
+  user_id?: string;
+}
+
+/** A raw WebSocket client: every frame parsed, waits with deadlines, the close code. */
+export class RawClient {
+  readonly frames: Frame[] = [];
+  socketId = '';
+  readonly closed: Promise<number>;
+  private waiters: (() => void)[] = [];
+
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (d) => {
+      const f = JSON.parse(d.toString()) as Frame;
+      if (typeof f.data === 'string') {
+        try {
+          f.data = JSON.parse(f.data);
+        } catch {
+          // plain string data stays as is
+        }
+      }
+      this.frames.push(f);
+      for (const w of this.waiters.splice(0)) w();
+    });
+    this.closed = new Promise((resolve) => ws.once('close', (code) => resolve(code)));
+  }
+
+  static async connect(port: number): Promise<RawClient> {
+    const c = new RawClient(
+      new WebSocket(`ws://127.0.0.1:${port}/app/${KEY}?protocol=7&client=js&version=8.4.0`),
+    );
+    const est = await c.next((f) => f.event === 'pusher:connection_established');
+    c.socketId = (est.data as { socket_id: string }).socket_id;
+    return c;
+  }
+
+  send(event: string, data: unknown, channel?: string): void {
+    this.ws.send(JSON.stringify({ event, data, ...(channel ? { channel } : {}) }));
+  }
+
+  /** The first frame (already received or coming) matching `match`. */
+  async next(match: (f: Frame) => boolean, ms = 10_000, from = 0): Promise<Frame> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const f = this.frames.find((x, i) => i >= from && match(x));
+      if (f) return f;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out; frames so far: ${JSON.stringify(this.frames)}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  count(match: (f: Frame) => boolean): number {
+    return this.frames.filter(match).length;
+  }
+
+  async signin(port: number, user: { id: string; watchlist?: string[] }): Promise<void> {
+    const auth = sdk(port).authenticateUser(this.socketId, user);
+    this.send('pusher:signin', auth);
+    await this.next((f) => f.event === 'pusher:signin_success');
+  }
+
+  async subscribe(
+    port: number,
+    channel: string,
+    presence?: { user_id: string; user_info?: unknown },
+  ): Promise<void> {
+    const needsAuth = /^(private-|presence-)/.test(channel);
+    const auth = needsAuth ? sdk(port).authorizeChannel(this.socketId, channel, presence as never) : {};
+    const from = this.frames.length;
+    this.send('pusher:subscribe', { channel, ...auth });
+    await this.next(
+      (f) =>
+        (f.event === 'pusher_internal:subscription_succeeded' && f.channel === channel) ||
+        f.event === 'pusher:error',
+      10_000,
+      from,
+    ).then((f) => {
+      if (f.event === 'pusher:error') throw new Error(`subscribe ${channel}: ${JSON.stringify(f.data)}`);
+    });
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
+
+/** Deletes every key under `prefix` (and nothing else: the Redis is shared). */
+export async function deletePrefix(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    const keys: string[] = [];
+    for await (const batch of redis.scanStream({ match: `${prefix}:*`, count: 500 })) {
+      keys.push(...(batch as string[]));
+    }
+    if (keys.length > 0) await redis.del(...keys);
+  } catch {
+    // The Redis may be gone (fault tests); nothing to clean then.
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Ends a process and waits for it. */
+export async function stop(node: HeraldProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  if (node.child.exitCode === null && node.child.signalCode === null) node.child.kill(signal);
+  await node.exited;
+}

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -138,6 +139,22 @@ describe('starting for real', () => {
     await roundTrip(p.port, { id: 'env-app', key: 'env-key', secret: 'env-secret' });
     const c = client(p.port, 'env-key');
     await connected(c);
+  });
+});
+
+describe('the environment in the way', () => {
+  test('a taken port: exit 1 with one line naming the address and how to change it, no stack trace', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      const r = run(['start', '--port', String(port)]);
+      assert.equal(r.code, 1, r.out);
+      assert.match(r.out, new RegExp(`127\\.0\\.0\\.1:${port}.*in use.*--port`));
+      assert.doesNotMatch(r.out, /\n\s+at /, 'no stack trace');
+    } finally {
+      blocker.close();
+    }
   });
 });
 

@@ -130,11 +130,15 @@ describe('ordering', () => {
       await sdk.triggerBatch(batch);
     }
     const got: Record<string, number[]> = { 'batch-a': [], 'batch-b': [] };
+    const overall: number[] = [];
     for (let i = 0; i < 100; i++) {
       const s = await inbox.next((x) => x.event === 'e', 5000, `event ${i}`);
       got[s.channel]!.push((s.data as { k: number }).k);
+      overall.push((s.data as { k: number }).k);
     }
     const all = Array.from({ length: 100 }, (_, k) => k);
+    // One subscriber of both channels sees the items in publish order, across channels too.
+    assert.deepEqual(overall, all);
     assert.deepEqual(
       got['batch-a'],
       all.filter((k) => k % 3 !== 0),

@@ -85,7 +85,8 @@ export async function subscribe(
   // From here on everything is synchronous: no event can slip between success and the index.
   if (snapshot) {
     const ids = [...snapshot.keys()];
-    const hash: Record<string, unknown> = {};
+    // Null prototype: user ids are client-chosen and __proto__ must not vanish from the snapshot.
+    const hash: Record<string, unknown> = Object.create(null);
     for (const [id, info] of snapshot) hash[id] = info ?? null;
     conn.sendText(encodePresenceSucceeded(channel, { ids, hash, count: ids.length }));
   } else {

@@ -62,7 +62,20 @@ async function start(flags: Record<string, string>): Promise<number> {
   }
   if (config.workers > 1 && cluster.isPrimary) return startPrimary(config);
   const herald = createHerald(config);
-  const { port } = await herald.listen();
+  let port: number;
+  try {
+    ({ port } = await herald.listen());
+  } catch (err) {
+    // A taken port is an operator's problem to fix, not a crash: one line naming it, no stack.
+    const e = err as NodeJS.ErrnoException;
+    console.error(
+      e.code === 'EADDRINUSE'
+        ? `Cannot listen on ${config.host}:${config.port}: the address is in use (choose another with --port / HERALD_PORT)`
+        : `Cannot start: ${e.message}`,
+    );
+    await herald.close().catch(() => undefined);
+    return 1;
+  }
   console.log(banner(config, port));
 
   let signals = 0;

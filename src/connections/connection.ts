@@ -32,6 +32,8 @@ export class Connection {
   rateCount = 0;
   /** Inbound messages waiting while an asynchronous handler runs, so order is kept per connection. */
   inbox: string[] | null = null;
+  /** Size of `inbox` as counted by the dispatcher's budget. */
+  inboxBytes = 0;
   busy = false;
 
   constructor(

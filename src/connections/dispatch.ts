@@ -13,8 +13,13 @@ import type { Connection } from './connection.js';
 import { sendError, toHeraldError } from './wire-errors.js';
 
 const PONG = prepareFrame(PONG_FRAME);
-/** Frames a connection may queue behind a slow handler before further ones are refused. */
-const MAX_INBOX = 256;
+/**
+ * Bytes a connection may queue behind a slow handler before further frames are refused. Counted in
+ * bytes, not frames: pusher-js resubscribes every channel in one burst after a reconnect, and a
+ * dashboard on hundreds of channels must not lose some of them. Each entry also costs its overhead.
+ */
+const MAX_INBOX_BYTES = 4 * 1024 * 1024;
+const ENTRY_OVERHEAD = 64;
 
 function handle(ctx: NodeContext, conn: Connection, text: string): Promise<void> | undefined {
   if (Buffer.byteLength(text) > ctx.config.maxFrameBytes) {
@@ -79,19 +84,26 @@ function run(ctx: NodeContext, conn: Connection, text: string): void {
 function resume(ctx: NodeContext, conn: Connection): void {
   conn.busy = false;
   while (!conn.busy && conn.inbox && conn.inbox.length > 0 && !conn.closed) {
-    run(ctx, conn, conn.inbox.shift()!);
+    const text = conn.inbox.shift()!;
+    conn.inboxBytes -= text.length + ENTRY_OVERHEAD;
+    run(ctx, conn, text);
   }
-  if (conn.inbox && conn.inbox.length === 0) conn.inbox = null;
+  if (conn.inbox && conn.inbox.length === 0) {
+    conn.inbox = null;
+    conn.inboxBytes = 0;
+  }
 }
 
 export function onMessage(ctx: NodeContext, conn: Connection, text: string): void {
   if (conn.busy) {
     conn.inbox ??= [];
-    if (conn.inbox.length >= MAX_INBOX) {
+    const cost = text.length + ENTRY_OVERHEAD;
+    if (conn.inboxBytes + cost > MAX_INBOX_BYTES) {
       fail(ctx, conn, new HeraldError('invalidMessage', 'Too many messages in flight: slow down'));
       return;
     }
     conn.inbox.push(text);
+    conn.inboxBytes += cost;
     return;
   }
   run(ctx, conn, text);

@@ -15,7 +15,13 @@ export function appKeyFromPath(pathname: string, prefix: string): string | null 
   if (prefix && !pathname.startsWith(prefix)) return null;
   const rest = pathname.slice(prefix.length);
   const m = /^\/app\/([^/]+)\/?$/.exec(rest);
-  return m ? decodeURIComponent(m[1]!) : null;
+  if (!m) return null;
+  try {
+    return decodeURIComponent(m[1]!);
+  } catch {
+    // Malformed percent-encoding: no app has that key, so it is an unknown app (4001), not a 500.
+    return m[1]!;
+  }
 }
 
 export async function checkHandshake(

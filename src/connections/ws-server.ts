@@ -107,7 +107,8 @@ export class WsServer {
       rejectUpgrade(socket, 429, 'Too many connections from this address');
       return;
     }
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    // A leading `//` (pusher-js with `wsPath: '/'`) would otherwise be read as a host name.
+    const url = new URL((req.url ?? '/').replace(/^\/{2,}/, '/'), 'http://localhost');
     const counts = {
       node: this.ctx.hub.connectionCount,
       app: (appId: string) => this.ctx.hub.appConnectionCount(appId),

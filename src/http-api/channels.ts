@@ -16,7 +16,8 @@ export async function listChannels(
     throw new HeraldError('badRequest', 'info=user_count requires filter_by_prefix=presence-');
   }
   const all = await ctx.adapter.channels(app.id);
-  const channels: Record<string, unknown> = {};
+  // Null prototype: a channel may be called __proto__ (legal in the Pusher set) and must stay listed.
+  const channels: Record<string, unknown> = Object.create(null);
   for (const [name, stats] of all) {
     if (stats.subscriptionCount === 0 || !name.startsWith(prefix)) continue;
     const attrs: Record<string, unknown> = {};

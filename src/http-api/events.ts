@@ -107,7 +107,8 @@ async function attributes(
   app: AppConfig,
   ev: EventRequest,
 ): Promise<Record<string, unknown>> {
-  const out: Record<string, unknown> = {};
+  // Null prototype: keys are channel names, and __proto__ is a legal one.
+  const out: Record<string, unknown> = Object.create(null);
   for (const channel of ev.channels) {
     out[channel] = await channelAttributes(ctx, app.id, channel, ev.info, { strict: false });
   }

@@ -13,7 +13,9 @@ import { PusherJsWithEncryption } from '../helpers/pusher-js-encrypted.js';
 import { RawClient, sdkFor } from '../helpers/raw-client.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
 
-const V = JSON.parse(readFileSync('/work/shared/spec/vectors.json', 'utf8')) as {
+const V = JSON.parse(
+  readFileSync(new URL('../../../test/fixtures/vectors.json', import.meta.url), 'utf8'),
+) as {
   encryption: { masterKeyBase64: string; channel: string; sharedSecretBase64: string };
 };
 /** T-12: the fixed-nonce ciphertext of {"message":"hello"} on private-encrypted-foo. */

@@ -52,7 +52,9 @@ interface Vectors {
   webhooks: { body: string; headers: Record<string, string> }[];
 }
 
-const V = JSON.parse(readFileSync('/work/shared/spec/vectors.json', 'utf8').toString()) as Vectors;
+const V = JSON.parse(
+  readFileSync(new URL('../../../test/fixtures/vectors.json', import.meta.url), 'utf8').toString(),
+) as Vectors;
 const { key, secret, socketId } = V.credentials;
 
 describe('channel authorization vectors (CH-06, CH-07, T-01..T-03)', () => {

@@ -23,6 +23,8 @@ interface AppState {
   /** user id → signed-in socket ids */
   users: Map<string, Set<string>>;
   cache: Map<string, { event: string; data: string; expiresAt: number }>;
+  /** Cache size at which the next publish sweeps expired entries. */
+  cacheSweepAt: number;
 }
 
 export class LocalAdapter implements Adapter {
@@ -51,7 +53,13 @@ export class LocalAdapter implements Adapter {
   private app(appId: string): AppState {
     let s = this.apps.get(appId);
     if (!s) {
-      s = { channels: new Map(), presence: new Map(), users: new Map(), cache: new Map() };
+      s = {
+        channels: new Map(),
+        presence: new Map(),
+        users: new Map(),
+        cache: new Map(),
+        cacheSweepAt: 1024,
+      };
       this.apps.set(appId, s);
     }
     return s;
@@ -177,7 +185,16 @@ export class LocalAdapter implements Adapter {
     data: string,
     ttlSeconds: number,
   ): Promise<void> {
-    this.app(appId).cache.set(channel, { event, data, expiresAt: this.now() + ttlSeconds * 1000 });
+    const s = this.app(appId);
+    const cache = s.cache;
+    const now = this.now();
+    cache.set(channel, { event, data, expiresAt: now + ttlSeconds * 1000 });
+    // Entries also expire when read; sweep as the map grows so channels published to and never
+    // subscribed again (cache-order-{id}) do not pile up until restart.
+    if (cache.size >= s.cacheSweepAt) {
+      for (const [name, entry] of cache) if (entry.expiresAt <= now) cache.delete(name);
+      s.cacheSweepAt = Math.max(1024, cache.size * 2);
+    }
   }
 
   async getCache(appId: string, channel: string): Promise<CachedEvent | null> {

@@ -27,6 +27,8 @@ export class Connection {
   /** Signed in or joined a private/presence channel (authorized connections, UA-11). */
   authorized = false;
   closed = false;
+  /** Close code the server decided on when the socket was cut before the close handshake. */
+  closeCode: number | undefined = undefined;
   /** Client-event rate window: start time and count. */
   rateWindowStart = 0;
   rateCount = 0;

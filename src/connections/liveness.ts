@@ -40,12 +40,19 @@ export class LivenessSweep {
     const pongMs = this.config.pongTimeout * 1000;
     for (const conn of this.connections()) {
       if (conn.closed) continue;
+      if (conn.closeCode === 4201) {
+        // Told 4201 one sweep ago and still not gone: a dead peer never answers the close frame, and
+        // waiting out ws's 30 s close timeout would keep its presence membership and quota slot.
+        conn.socket.terminate();
+        continue;
+      }
       if (conn.pingSentAt > 0) {
         // `>=`: on loopback the answer often lands in the very millisecond the ping left; the ping is only
         // sent when lastSeen is older than that, so equality means a fresh frame.
         if (conn.lastSeen >= conn.pingSentAt) conn.pingSentAt = 0;
         else if (now - conn.pingSentAt >= pongMs) {
           closeWith(conn, 'pongTimeout');
+          conn.closeCode = 4201;
           continue;
         }
       } else if (now - conn.lastSeen >= idleMs) {

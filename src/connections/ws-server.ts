@@ -64,7 +64,7 @@ function onWsClose(this: TaggedSocket, code: number): void {
     type: 'connection_closed',
     appId: conn.app.id,
     socketId: conn.socketId,
-    code,
+    code: conn.closeCode ?? code,
     durationMs: ctx.now() - conn.openedAt,
   });
 }
@@ -142,7 +142,9 @@ export class WsServer {
       (buffered) => {
         if (!conn || conn.closed) return;
         ctx.events.emit({ type: 'slow_consumer', appId: app.id, socketId, bufferedBytes: buffered });
-        // The client cannot read the error in time anyway; close with the back-off code.
+        // The client cannot read the error in time anyway; close with the back-off code. The socket is
+        // cut before that close frame can leave, so remember the code for the close event (metrics, logs).
+        conn.closeCode = 4100;
         ws.close(4100, truncateReason(new HeraldError('slowConsumer').message));
         ws.terminate();
       },

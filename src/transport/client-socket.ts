@@ -10,6 +10,8 @@ export interface ClientSocket {
   close(code: number, reason: string): void;
   /** Sends a WebSocket ping frame (server liveness, WS-14). */
   ping(): void;
+  /** Drops the connection without waiting for the close handshake (a peer that answers nothing). */
+  terminate(): void;
   /** Bytes accepted but not yet handed to the kernel. */
   readonly bufferedBytes: number;
   readonly open: boolean;

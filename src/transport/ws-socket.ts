@@ -94,4 +94,8 @@ export class WsClientSocket implements ClientSocket {
   ping(): void {
     if (this.ws.readyState === WebSocket.OPEN) this.ws.ping();
   }
+
+  terminate(): void {
+    this.ws.terminate();
+  }
 }

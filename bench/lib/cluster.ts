@@ -118,6 +118,6 @@ export class Cluster {
 /** Splits `items` into `n` nearly equal consecutive parts. */
 export function split<T>(items: readonly T[], n: number): T[][] {
   const out: T[][] = Array.from({ length: n }, () => []);
-  items.forEach((item, i) => out[i % n]!.push(item));
+  for (let i = 0; i < items.length; i++) out[i % n]!.push(items[i]!);
   return out;
 }

@@ -19,7 +19,7 @@ import type { BenchOptions, Metrics, Scenario } from './scenarios/types.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-const HELP = `Usage: npm run bench -- <scenario|all|report> [options]
+const HELP = `Usage: npm run bench -- <scenario|all|report|profile FILE…> [options]
 
 Scenarios: ${Object.keys(SCENARIOS).join(', ')}
 
@@ -269,6 +269,11 @@ async function main(): Promise<void> {
   const cli = parse(process.argv.slice(2));
   if (cli.scenario === 'report') {
     report();
+    return;
+  }
+  if (cli.scenario === 'profile') {
+    const { topFunctions } = await import('./report/profile.js');
+    for (const f of process.argv.slice(3).filter((a) => !a.startsWith('--'))) console.log(`${f}\n${topFunctions(f)}\n`);
     return;
   }
   const names = cli.scenario === 'all' ? Object.keys(SCENARIOS) : [cli.scenario];

@@ -18,6 +18,9 @@ import {
 import { authorize } from './authorize.js';
 import { checkMemberLimits, presenceMember } from './presence.js';
 
+/** Shared by every non-presence subscription: one object instead of one per subscription. */
+const NO_MEMBER = Object.freeze({ userId: undefined });
+
 export async function subscribe(
   ctx: NodeContext,
   conn: Connection,
@@ -46,7 +49,7 @@ export async function subscribe(
   }
   if (conn.closed) return;
   // Claim the slot before awaiting so a concurrent close can clean it up.
-  conn.subscriptions.set(channel, { userId: member?.userId });
+  conn.subscriptions.set(channel, member ? { userId: member.userId } : NO_MEMBER);
 
   const count = await ctx.adapter.subscribe(appId, channel, conn.socketId);
   let memberAdded = false;

@@ -26,6 +26,16 @@ function scheduleFlush(s: WsClientSocket): void {
   }
 }
 
+/**
+ * What every socket of one server shares: the send-buffer bound and what to do past it. One object per
+ * server rather than a closure per connection keeps an idle connection small.
+ */
+export interface SocketPolicy {
+  readonly maxBuffered: number;
+  /** Called once the bytes queued for `ws` exceed `maxBuffered`; expected to disconnect it. */
+  overflow(ws: WebSocket, buffered: number): void;
+}
+
 export class WsClientSocket implements ClientSocket {
   private pending: Buffer[] | null = null;
   /** Raw TCP socket when frames can be pre-built (no per-message compression negotiated). */
@@ -33,8 +43,7 @@ export class WsClientSocket implements ClientSocket {
 
   constructor(
     private readonly ws: WebSocket,
-    private readonly onOverflow: (buffered: number) => void,
-    private readonly maxBuffered: number,
+    private readonly policy: SocketPolicy,
   ) {
     // ws keeps its socket in a private field; reaching it lets one frame serve every recipient.
     const internals = ws as unknown as { _socket?: Socket; _extensions?: Record<string, unknown> };
@@ -81,7 +90,7 @@ export class WsClientSocket implements ClientSocket {
 
   private checkOverflow(): void {
     const buffered = this.bufferedBytes;
-    if (buffered > this.maxBuffered) this.onOverflow(buffered);
+    if (buffered > this.policy.maxBuffered) this.policy.overflow(this.ws, buffered);
   }
 
   close(code: number, reason: string): void {

@@ -35,8 +35,8 @@ Scenarios: ${Object.keys(SCENARIOS).join(', ')}
   --members K --churners J       presence-churn (default 100 members, 10 churners)
   --rooms R --room-size G --tokens T   client-events (default 250 × 4, 2 tokens per room)
   --connections N      connections scenario (default 5000)
-  --rate R|half        events/s (fixed rate, intended-time latency); "half" = half of Herald's
-                       max fan-out rate measured first; default: as fast as the window allows
+  --rate R|half[:srv]  events/s (fixed rate, intended-time latency); "half" = half of Herald's
+                       (or srv's) max rate, measured first; default: as fast as the window allows
   --window E           events in flight when publishing as fast as possible (default 64)
   --concurrency N      concurrent HTTP requests (default 16)
   --payload B          event data bytes (default 64)
@@ -50,7 +50,8 @@ interface Cli {
   scenario: string;
   servers: ServerKind[];
   opts: BenchOptions;
-  rateHalf: boolean;
+  /** `--rate half[:server]`: half of that server's max rate, measured first (default herald). */
+  rateHalf: ServerKind | null;
   target: string | null;
   app: TargetApp;
   workers: number;
@@ -97,7 +98,9 @@ function parse(argv: string[]): Cli {
     scenario,
     servers,
     target,
-    rateHalf: rateFlag === 'half',
+    rateHalf: rateFlag?.startsWith('half')
+      ? ((rateFlag.split(':')[1] ?? (target ? 'target' : 'herald')) as ServerKind)
+      : null,
     app: {
       id: flags['app-id'] ?? 'bench-app',
       key: flags['key'] ?? 'bench-key',
@@ -126,7 +129,8 @@ function parse(argv: string[]): Cli {
       tokens: Math.max(1, num('tokens', 2)),
       connections: num('connections', 5000),
       concurrency: Math.max(1, num('concurrency', 16)),
-      rate: rateFlag === undefined || rateFlag === 'half' || rateFlag === 'max' ? null : num('rate', 0),
+      rate:
+        rateFlag === undefined || rateFlag.startsWith('half') || rateFlag === 'max' ? null : num('rate', 0),
       window: Math.max(1, num('window', 64)),
       payload: num('payload', 64),
     },
@@ -181,13 +185,22 @@ async function runScenario(cli: Cli, name: string): Promise<BenchResult> {
   log(`machine: ${describeMachine(machine)}`);
   const opts = { ...cli.opts };
   if (cli.rateHalf) {
-    const probe = await runOnce(cli, scenario, cli.servers.includes('target') ? 'target' : 'herald', {
-      ...opts,
-      rate: null,
-      runs: 1,
-    });
-    opts.rate = Math.max(1, Math.round((probe['requests_per_s'] ?? 0) / 2));
-    log(`rate: half of the measured max ${probe['requests_per_s']} events/s = ${opts.rate} events/s`);
+    // The median of three short probes: one probe on a shared machine can be far off.
+    const probes: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const probe = await runOnce(cli, scenario, cli.rateHalf, {
+        ...opts,
+        rate: null,
+        duration: 2,
+        warmup: 0.5,
+      });
+      probes.push(probe['requests_per_s'] ?? 0);
+    }
+    const max = probes.sort((a, b) => a - b)[1]!;
+    opts.rate = Math.max(1, Math.round(max / 2));
+    log(
+      `rate: half of ${cli.rateHalf}'s max ${max} events/s (probes ${probes.join(', ')}) = ${opts.rate} events/s`,
+    );
   }
   const runs: RunRecord[] = [];
   for (let run = 0; run < opts.runs; run++) {
@@ -273,7 +286,8 @@ async function main(): Promise<void> {
   }
   if (cli.scenario === 'profile') {
     const { topFunctions } = await import('./report/profile.js');
-    for (const f of process.argv.slice(3).filter((a) => !a.startsWith('--'))) console.log(`${f}\n${topFunctions(f)}\n`);
+    for (const f of process.argv.slice(3).filter((a) => !a.startsWith('--')))
+      console.log(`${f}\n${topFunctions(f)}\n`);
     return;
   }
   const names = cli.scenario === 'all' ? Object.keys(SCENARIOS) : [cli.scenario];

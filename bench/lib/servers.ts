@@ -30,6 +30,8 @@ export interface RunningServer {
   readonly ws: string;
   /** RSS and heap after a forced GC, or null when the server is not ours to inspect. */
   memory(): Promise<MemoryFacts | null>;
+  /** CPU time used so far (µs), or null when the server is not ours to inspect. */
+  cpu(): Promise<number | null>;
   stop(): Promise<void>;
 }
 
@@ -73,6 +75,7 @@ function ipcServer(kind: ServerKind, child: ChildProcess): Promise<RunningServer
       reject(new Error(`${kind} server exited (${code}) before listening`));
     child.once('exit', onExit);
     const waiters: ((m: MemoryFacts) => void)[] = [];
+    const cpuWaiters: ((n: number) => void)[] = [];
     child.on('message', (msg: ServerReply) => {
       if (msg.type === 'listening') {
         child.off('exit', onExit);
@@ -84,6 +87,11 @@ function ipcServer(kind: ServerKind, child: ChildProcess): Promise<RunningServer
               waiters.push(res);
               child.send({ type: 'memory' });
             }),
+          cpu: () =>
+            new Promise<number>((res) => {
+              cpuWaiters.push(res);
+              child.send({ type: 'cpu' });
+            }),
           stop: () =>
             new Promise<void>((res) => {
               if (child.exitCode !== null) return res();
@@ -94,6 +102,8 @@ function ipcServer(kind: ServerKind, child: ChildProcess): Promise<RunningServer
         });
       } else if (msg.type === 'memory') {
         waiters.shift()?.(msg.value);
+      } else if (msg.type === 'cpu') {
+        cpuWaiters.shift()?.(msg.value);
       }
     });
   });
@@ -128,6 +138,24 @@ function treeRss(pid: number): number {
   return total;
 }
 
+/** User + system CPU of a process and its children from /proc, in microseconds (10 ms resolution). */
+function treeCpu(pid: number): number {
+  let total = 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    total += (Number(fields[11]) + Number(fields[12])) * 10_000;
+    const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean);
+    for (const k of kids) total += treeCpu(Number(k));
+  } catch {
+    // process gone or /proc unavailable
+  }
+  return total;
+}
+
 async function startHeraldCli(opts: ServerOptions): Promise<RunningServer> {
   const port = await freePort();
   const file = join(tmpdir(), `herald-bench-${process.pid}-${port}.json`);
@@ -153,6 +181,7 @@ async function startHeraldCli(opts: ServerOptions): Promise<RunningServer> {
     kind: 'herald',
     ws: `ws://127.0.0.1:${port}`,
     memory: async () => ({ rss: treeRss(child.pid!), heapUsed: 0, external: 0, arrayBuffers: 0 }),
+    cpu: async () => treeCpu(child.pid!),
     stop: () =>
       new Promise<void>((res) => {
         if (child.exitCode !== null) return res();
@@ -167,7 +196,13 @@ export async function startServer(kind: ServerKind, opts: ServerOptions): Promis
   switch (kind) {
     case 'target':
       if (!opts.target) throw new Error('--target ws://host:port is required for the target server');
-      return { kind, ws: opts.target, memory: async () => null, stop: async () => undefined };
+      return {
+        kind,
+        ws: opts.target,
+        memory: async () => null,
+        cpu: async () => null,
+        stop: async () => undefined,
+      };
     case 'herald': {
       if (opts.workers > 1) return startHeraldCli(opts);
       const child = fork(HOST, [JSON.stringify(benchHeraldConfig(opts.app, opts.heraldConfig))], {

@@ -34,6 +34,8 @@ export function ratioSpread(
 export function fmt(n: number | null | undefined, unit = ''): string {
   if (n === null || n === undefined) return '–';
   if (unit === 'B') return n >= 10_000 ? `${(n / 1024).toFixed(1)} KiB` : `${Math.round(n)} B`;
+  if (unit === '%') return Math.round(n).toString();
+  if (unit === 'µs') return n.toFixed(n < 1 ? 3 : 2);
   if (unit === 'ms') return n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : Math.round(n).toString();
   if (Math.abs(n) >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
   if (Math.abs(n) >= 1e4) return `${(n / 1e3).toFixed(1)}k`;

@@ -4,8 +4,8 @@
  * receipt, so the load adapts to what the server sustains. With `--rate` it is open-loop.
  */
 import type { CollectReply } from '../load/protocol.js';
-import { connectAll, deliveryMetrics, openWindow, range } from './measure.js';
-import { LATENCY_METRICS, type Scenario } from './metrics.js';
+import { connectAll, cpuInWindow, cpuMetrics, deliveryMetrics, openWindow, range } from './measure.js';
+import { CPU_PER_DELIVERY, LATENCY_METRICS, type Scenario } from './metrics.js';
 
 export const clientEvents: Scenario = {
   name: 'client-events',
@@ -13,6 +13,7 @@ export const clientEvents: Scenario = {
   uses: ['rooms', 'roomSize', 'tokens', 'rate', 'payload'],
   metrics: [
     { key: 'deliveries_per_s', label: 'deliveries/s', unit: '/s', better: 'higher', ratio: true },
+    CPU_PER_DELIVERY,
     ...LATENCY_METRICS,
   ],
   async run(ctx) {

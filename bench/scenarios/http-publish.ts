@@ -17,6 +17,7 @@ export const httpPublish: Scenario = {
       better: 'higher',
       ratio: true,
     },
+    { key: 'cpu_us_per_request', label: 'server CPU µs/request', unit: 'µs', better: 'lower', ratio: true },
     { key: 'request_p99_ms', label: 'request p99', unit: 'ms', better: 'lower' },
     {
       key: 'subs_requests_per_s',
@@ -42,6 +43,8 @@ export const httpPublish: Scenario = {
       requests_per_s: alone['requests_per_s'] ?? null,
       request_p50_ms: alone['request_p50_ms'] ?? null,
       request_p99_ms: alone['request_p99_ms'] ?? null,
+      cpu_us_per_request: alone['cpu_us_per_delivery'] ?? null,
+      server_cpu_pct: alone['server_cpu_pct'] ?? null,
       http_errors: (alone['http_errors'] ?? 0) + (withSubs['http_errors'] ?? 0),
       subs_requests_per_s: withSubs['requests_per_s'] ?? null,
       subs_deliveries_per_s: withSubs['deliveries_per_s'] ?? null,

@@ -39,6 +39,30 @@ export async function openWindow(ctx: ScenarioContext): Promise<Window> {
   return { start, from, to };
 }
 
+/** Server CPU time (µs) spent inside the window, or null when the server cannot be inspected. */
+export async function cpuInWindow(ctx: ScenarioContext, w: Window): Promise<number | null> {
+  const at = (t: number) => new Promise((r) => setTimeout(r, Math.max(0, (t - nowMicros()) / 1000)));
+  await at(w.from);
+  const a = await ctx.server.cpu();
+  await at(w.to);
+  const b = await ctx.server.cpu();
+  return a === null || b === null ? null : b - a;
+}
+
+/** Server CPU per delivery: what a server spends, even when the clients cap the throughput. */
+export function cpuMetrics(
+  ctx: ScenarioContext,
+  cpuUs: number | null,
+  deliveriesPerS: number | null,
+): Metrics {
+  if (cpuUs === null) return { server_cpu_pct: null, cpu_us_per_delivery: null };
+  const seconds = ctx.opts.duration;
+  return {
+    server_cpu_pct: Math.round(cpuUs / seconds / 1e4),
+    cpu_us_per_delivery: deliveriesPerS ? Math.round((cpuUs / seconds / deliveriesPerS) * 1000) / 1000 : null,
+  };
+}
+
 export async function collect(processes: readonly LoadProcess[]): Promise<CollectReply[]> {
   return Promise.all(processes.map((p) => p.call<CollectReply>({ cmd: 'collect' })));
 }
@@ -78,6 +102,7 @@ export async function publishAndMeasure(
   const perEvent = deliveries.reduce((a, b) => a + b, 0) / deliveries.length;
   const windowEvents = opts.windowEvents === undefined ? ctx.opts.window : opts.windowEvents;
   const publishers = opts.publishers ?? [cluster.publisher];
+  const cpu = cpuInWindow(ctx, w);
   const replies = await Promise.all(
     publishers.map((p) =>
       p.call<PublishReply>({
@@ -106,9 +131,14 @@ export async function publishAndMeasure(
   const req = summarize(reqHist);
   reqHist.destroy();
   const requestsInWindow = replies.reduce((n, r) => n + r.requestsInWindow, 0);
+  const delivered = deliveryMetrics(ctx, collected);
+  const requestsPerS = Math.round(requestsInWindow / ctx.opts.duration);
+  const cpuUs = await cpu;
+  const perUnit = perEvent > 0 ? (delivered['deliveries_per_s'] ?? null) : requestsPerS;
   return {
-    ...deliveryMetrics(ctx, collected),
-    requests_per_s: Math.round(requestsInWindow / ctx.opts.duration),
+    ...delivered,
+    ...cpuMetrics(ctx, cpuUs, perUnit),
+    requests_per_s: requestsPerS,
     request_p50_ms: req.p50,
     request_p99_ms: req.p99,
     http_errors: httpErrors,

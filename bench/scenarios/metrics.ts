@@ -10,8 +10,19 @@ export const LATENCY_METRICS: readonly MetricInfo[] = [
   { key: 'max_ms', label: 'max', unit: 'ms', better: 'lower' },
 ];
 
+/** When the load processes cap throughput, server CPU per delivery still tells servers apart. */
+export const CPU_PER_DELIVERY: MetricInfo = {
+  key: 'cpu_us_per_delivery',
+  label: 'server CPU µs/delivery',
+  unit: 'µs',
+  better: 'lower',
+  ratio: true,
+};
+
 export const DELIVERY_METRICS: readonly MetricInfo[] = [
   { key: 'deliveries_per_s', label: 'deliveries/s', unit: '/s', better: 'higher', ratio: true },
+  CPU_PER_DELIVERY,
+  { key: 'server_cpu_pct', label: 'server CPU %', unit: '%', better: 'lower' },
   { key: 'requests_per_s', label: 'events/s', unit: '/s', better: 'higher' },
   ...LATENCY_METRICS,
 ];

@@ -5,7 +5,7 @@
  *
  *  - naive:     one pre-built frame per event, written to every socket with its own write.
  *  - coalesced: the same frame, but all frames for one socket within one event-loop turn leave in one
- *               write (cork/uncork → writev).
+ *               write (copied into one buffer: measured cheaper than cork/uncork → writev).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -53,12 +53,7 @@ function flush(): void {
   for (const c of dirty.splice(0)) {
     const p = c.pending!;
     c.pending = null;
-    if (p.length === 1) c.raw.write(p[0]!);
-    else {
-      c.raw.cork();
-      for (const b of p) c.raw.write(b);
-      c.raw.uncork();
-    }
+    c.raw.write(p.length === 1 ? p[0]! : Buffer.concat(p));
   }
 }
 

@@ -1,6 +1,6 @@
 /** What every locally started server answers over IPC, so the controller can measure it from outside. */
 
-export type ServerRequest = { type: 'memory' } | { type: 'stop' };
+export type ServerRequest = { type: 'memory' } | { type: 'cpu' } | { type: 'stop' };
 
 export interface MemoryFacts {
   rss: number;
@@ -9,7 +9,11 @@ export interface MemoryFacts {
   arrayBuffers: number;
 }
 
-export type ServerReply = { type: 'listening'; port: number } | { type: 'memory'; value: MemoryFacts };
+export type ServerReply =
+  | { type: 'listening'; port: number }
+  | { type: 'memory'; value: MemoryFacts }
+  /** CPU time (user + system) the process has used so far, in microseconds. */
+  | { type: 'cpu'; value: number };
 
 /** Answers memory requests after a full GC (the process runs with --expose-gc) and exits on stop. */
 export function serveIpc(onStop: () => Promise<void> | void): void {
@@ -26,6 +30,9 @@ export function serveIpc(onStop: () => Promise<void> | void): void {
         arrayBuffers: m.arrayBuffers,
       };
       process.send?.({ type: 'memory', value } satisfies ServerReply);
+    } else if (msg.type === 'cpu') {
+      const u = process.cpuUsage();
+      process.send?.({ type: 'cpu', value: u.user + u.system } satisfies ServerReply);
     } else if (msg.type === 'stop') {
       Promise.resolve(onStop()).finally(() => process.exit(0));
     }

@@ -39,10 +39,12 @@ export const clientEvents: Scenario = {
         }),
       ),
     );
-    await new Promise((r) => setTimeout(r, (w.to - w.start) / 1000 + 300));
+    const cpu = await cpuInWindow(ctx, w);
+    await new Promise((r) => setTimeout(r, 300));
     const replies: CollectReply[] = await Promise.all(
       procs.map((p) => p.call<CollectReply>({ cmd: 'collect' })),
     );
-    return deliveryMetrics(ctx, replies);
+    const delivered = deliveryMetrics(ctx, replies);
+    return { ...delivered, ...cpuMetrics(ctx, cpu, delivered['deliveries_per_s'] ?? null) };
   },
 };

@@ -48,7 +48,7 @@ const ERROR = Buffer.from('"pusher:error"');
 const SENDER = Buffer.from(';s=');
 
 /** Chat activity shared by every chat member of this process. */
-export const chat = { endAt: 0, padTo: 64, running: false };
+export const chat = { endAt: 0, padTo: 64, running: false, closedLoop: true };
 
 export class BenchConn {
   readonly ws: WebSocket;
@@ -163,7 +163,7 @@ function onMessage(this: Tagged, data: Buffer): void {
   if (now >= stats.windowFrom && now < stats.windowTo) stats.receivedInWindow++;
   if (t >= stats.windowFrom && t < stats.windowTo) stats.latency.recordValue(Math.max(1, now - t));
   const ch = c.spec.chat;
-  if (ch && chat.running && now < chat.endAt) {
+  if (ch && chat.running && chat.closedLoop && now < chat.endAt) {
     // Closed loop: the member after the sender answers, so each token circulates round the channel.
     const sender = readField(data, SENDER);
     if ((sender + 1) % ch.size === ch.index) c.sendChat(nowMicros());

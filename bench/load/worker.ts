@@ -46,6 +46,7 @@ function startChat(cmd: Extract<Command, { cmd: 'chat' }>): void {
   chat.endAt = cmd.endAt;
   chat.padTo = cmd.padTo;
   chat.running = true;
+  chat.closedLoop = cmd.rate === null;
   const members = conns.filter((c) => c.spec.chat && c.ready);
   if (cmd.rate === null) {
     for (const c of members) {

@@ -264,9 +264,16 @@ function report(): void {
   }
   const sections = results.map((r) => {
     const chart = `benchmarks/${r.scenario}${r.label ? `--${r.label}` : ''}.svg`;
-    return markdown(r, SCENARIOS[r.scenario]?.uses ?? [], chart).replace(/^### /, '### ');
+    writeFileSync(join(ROOT, 'docs', chart), chartFor(r));
+    return markdown(r, SCENARIOS[r.scenario]?.uses ?? [], chart);
   });
-  const body = ['All ratios', '', ...ratioRows, '', ...sections].join('\n');
+  const body = [
+    '### All ratios (Herald ÷ baseline, computed per run)',
+    '',
+    ...ratioRows,
+    '',
+    ...sections,
+  ].join('\n');
   const docPath = join(ROOT, 'docs/benchmarks.md');
   const doc = readFileSync(docPath, 'utf8');
   const start = '<!-- figures:start -->';

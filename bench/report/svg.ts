@@ -18,6 +18,8 @@ const COLORS: Record<string, string> = {
   target: '#c0622f',
 };
 
+const SUFFIX: Record<string, string> = { '/s': '/s', ms: ' ms', µs: ' µs', '%': '%' };
+
 function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
@@ -46,14 +48,14 @@ export function barChart(title: string, panels: readonly Panel[]): string {
       out.push(`<text x="${x0}" y="${y + barH / 2 + 4}">${esc(bar.label)}</text>`);
       const s = bar.spread;
       if (!s) return;
-      const scale = (v: number) => x0 + labelW + (v / max) * (panelW - 70);
+      const scale = (v: number) => Math.round((x0 + labelW + (v / max) * (panelW - 70)) * 10) / 10;
       const color = COLORS[bar.label] ?? '#2f6fb3';
       out.push(
-        `<rect x="${x0 + labelW}" y="${y}" width="${Math.max(1, scale(s.median) - x0 - labelW)}" height="${barH}" fill="${color}"/>`,
+        `<rect x="${x0 + labelW}" y="${y}" width="${Math.max(1, Math.round((scale(s.median) - x0 - labelW) * 10) / 10)}" height="${barH}" fill="${color}"/>`,
         `<line x1="${scale(s.min)}" x2="${scale(s.max)}" y1="${y + barH / 2}" y2="${y + barH / 2}" stroke="#000" stroke-width="1.5"/>`,
         `<line x1="${scale(s.min)}" x2="${scale(s.min)}" y1="${y + 5}" y2="${y + barH - 5}" stroke="#000"/>`,
         `<line x1="${scale(s.max)}" x2="${scale(s.max)}" y1="${y + 5}" y2="${y + barH - 5}" stroke="#000"/>`,
-        `<text x="${scale(s.max) + 5}" y="${y + barH / 2 + 4}">${esc(fmt(s.median, panel.unit))}${panel.unit === '/s' ? '/s' : panel.unit === 'ms' ? ' ms' : ''}</text>`,
+        `<text x="${scale(s.max) + 5}" y="${y + barH / 2 + 4}">${esc(fmt(s.median, panel.unit))}${SUFFIX[panel.unit] ?? ''}</text>`,
       );
     });
   });

@@ -60,12 +60,14 @@ export class WsClientSocket implements ClientSocket {
   }
 
   send(frame: PreparedFrame): void {
-    if (this.ws.readyState !== WebSocket.OPEN) return;
     if (!this.raw) {
+      if (this.ws.readyState !== WebSocket.OPEN) return;
       this.ws.send(frame.text);
       this.checkOverflow();
       return;
     }
+    // No state check here: flush() checks once per socket and turn, and drops frames for a socket
+    // that closed in between.
     if (this.pending === null) {
       this.pending = [frame.bytes];
       scheduleFlush(this);

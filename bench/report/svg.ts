@@ -36,6 +36,7 @@ export function barChart(title: string, panels: readonly Panel[]): string {
   const height = top + panelH + 10;
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<title>${esc(title)}</title>`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
     `<text x="10" y="22" font-size="15" font-weight="bold">${esc(title)}</text>`,
   ];

@@ -20,6 +20,9 @@ import { subscribeServerToUser } from '../users/server-to-user.js';
 import { authorize } from './authorize.js';
 import { checkMemberLimits, presenceMember } from './presence.js';
 
+/** Shared by every non-presence subscription: one object instead of one per subscription. */
+const NO_MEMBER = Object.freeze({ userId: undefined });
+
 export async function subscribe(
   ctx: NodeContext,
   conn: Connection,
@@ -49,7 +52,7 @@ export async function subscribe(
   }
   if (conn.closed) return;
   // Claim the slot before awaiting so a concurrent close can clean it up.
-  conn.subscriptions.set(channel, { userId: member?.userId });
+  conn.subscriptions.set(channel, member ? { userId: member.userId } : NO_MEMBER);
 
   let count: number;
   let memberAdded = false;

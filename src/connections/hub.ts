@@ -177,9 +177,13 @@ export class Hub implements NodeDelivery {
   private fanOut(set: Set<Connection>, text: string, except: string | undefined): number {
     const frame = prepareFrame(text);
     let n = 0;
+    if (except === undefined) {
+      for (const conn of set) conn.socket.send(frame);
+      return set.size;
+    }
     for (const conn of set) {
       if (conn.socketId === except) continue;
-      conn.send(frame);
+      conn.socket.send(frame);
       n++;
     }
     return n;

@@ -11,7 +11,7 @@ import type { NodeContext } from '../node-context.js';
 import { HeraldError } from '../protocol/errors.js';
 import { encodeConnectionEstablished, encodeError } from '../protocol/messages.js';
 import { newSocketId } from '../protocol/socket-id.js';
-import { WsClientSocket } from '../transport/ws-socket.js';
+import { type SocketPolicy, WsClientSocket } from '../transport/ws-socket.js';
 import { signout } from '../users/signin.js';
 import { Connection } from './connection.js';
 import { onMessage } from './dispatch.js';
@@ -74,6 +74,8 @@ export class WsServer {
   private accepting = true;
   private readonly cleanups = new Set<Promise<unknown>>();
   private readonly sockets = new Set<WebSocket>();
+  /** Shared by every socket of this server: the send-buffer bound and the slow-consumer cut. */
+  private readonly policy: SocketPolicy;
 
   constructor(
     private readonly ctx: NodeContext,
@@ -86,6 +88,24 @@ export class WsServer {
       perMessageDeflate: ctx.config.perMessageDeflate,
       clientTracking: false,
     });
+    this.policy = {
+      maxBuffered: ctx.config.maxSocketBufferBytes,
+      overflow(ws: WebSocket, buffered: number) {
+        const conn = (ws as TaggedSocket)[kConn];
+        if (!conn || conn.closed) return;
+        ctx.events.emit({
+          type: 'slow_consumer',
+          appId: conn.app.id,
+          socketId: conn.socketId,
+          bufferedBytes: buffered,
+        });
+        // The client cannot read the error in time anyway; close with the back-off code. The socket is
+        // cut before that close frame can leave, so remember the code for the close event (metrics, logs).
+        conn.closeCode = 4100;
+        ws.close(4100, truncateReason(new HeraldError('slowConsumer').message));
+        ws.terminate();
+      },
+    };
   }
 
   /** Stop accepting upgrades (draining). */
@@ -136,21 +156,7 @@ export class WsServer {
     }
     const now = ctx.now();
     const socketId = newSocketId();
-    let conn: Connection | null = null;
-    const socket = new WsClientSocket(
-      ws,
-      (buffered) => {
-        if (!conn || conn.closed) return;
-        ctx.events.emit({ type: 'slow_consumer', appId: app.id, socketId, bufferedBytes: buffered });
-        // The client cannot read the error in time anyway; close with the back-off code. The socket is
-        // cut before that close frame can leave, so remember the code for the close event (metrics, logs).
-        conn.closeCode = 4100;
-        ws.close(4100, truncateReason(new HeraldError('slowConsumer').message));
-        ws.terminate();
-      },
-      ctx.config.maxSocketBufferBytes,
-    );
-    conn = new Connection(socketId, app, socket, now, ip);
+    const conn = new Connection(socketId, app, new WsClientSocket(ws, this.policy), now, ip);
     ws[kConn] = conn;
     ws[kCtx] = ctx;
     ws[kServer] = this;

@@ -1,7 +1,7 @@
 /**
  * `ClientSocket` over a `ws` WebSocket. Prepared frames bypass ws's per-call framing and are written
  * to the TCP socket directly; frames for the same socket within one event-loop turn are coalesced into
- * one writev (cork/uncork). One shared setImmediate flushes every dirty socket.
+ * one write. One shared setImmediate flushes every dirty socket.
  */
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
@@ -26,6 +26,16 @@ function scheduleFlush(s: WsClientSocket): void {
   }
 }
 
+/**
+ * What every socket of one server shares: the send-buffer bound and what to do past it. One object per
+ * server rather than a closure per connection keeps an idle connection small.
+ */
+export interface SocketPolicy {
+  readonly maxBuffered: number;
+  /** Called once the bytes queued for `ws` exceed `maxBuffered`; expected to disconnect it. */
+  overflow(ws: WebSocket, buffered: number): void;
+}
+
 export class WsClientSocket implements ClientSocket {
   private pending: Buffer[] | null = null;
   /** Raw TCP socket when frames can be pre-built (no per-message compression negotiated). */
@@ -33,8 +43,7 @@ export class WsClientSocket implements ClientSocket {
 
   constructor(
     private readonly ws: WebSocket,
-    private readonly onOverflow: (buffered: number) => void,
-    private readonly maxBuffered: number,
+    private readonly policy: SocketPolicy,
   ) {
     // ws keeps its socket in a private field; reaching it lets one frame serve every recipient.
     const internals = ws as unknown as { _socket?: Socket; _extensions?: Record<string, unknown> };
@@ -51,12 +60,14 @@ export class WsClientSocket implements ClientSocket {
   }
 
   send(frame: PreparedFrame): void {
-    if (this.ws.readyState !== WebSocket.OPEN) return;
     if (!this.raw) {
+      if (this.ws.readyState !== WebSocket.OPEN) return;
       this.ws.send(frame.text);
       this.checkOverflow();
       return;
     }
+    // No state check here: flush() checks once per socket and turn, and drops frames for a socket
+    // that closed in between.
     if (this.pending === null) {
       this.pending = [frame.bytes];
       scheduleFlush(this);
@@ -69,19 +80,15 @@ export class WsClientSocket implements ClientSocket {
     const pending = this.pending;
     this.pending = null;
     if (!pending || !this.raw || this.ws.readyState !== WebSocket.OPEN) return;
-    if (pending.length === 1) {
-      this.raw.write(pending[0]!);
-    } else {
-      this.raw.cork();
-      for (const b of pending) this.raw.write(b);
-      this.raw.uncork();
-    }
+    // One copy into one buffer is cheaper than a writev of many small chunks (each chunk costs the
+    // stream a bookkeeping object and the kernel an iovec).
+    this.raw.write(pending.length === 1 ? pending[0]! : Buffer.concat(pending));
     this.checkOverflow();
   }
 
   private checkOverflow(): void {
     const buffered = this.bufferedBytes;
-    if (buffered > this.maxBuffered) this.onOverflow(buffered);
+    if (buffered > this.policy.maxBuffered) this.policy.overflow(this.ws, buffered);
   }
 
   close(code: number, reason: string): void {

@@ -1,0 +1,223 @@
+/**
+ * Starting the server under test: Herald (in-process host, or `herald start --workers N`), one of the
+ * two baselines, or an external target the user already runs.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { MemoryFacts, ServerReply } from '../servers/ipc.js';
+import type { TargetApp } from './pusher-wire.js';
+
+export type ServerKind = 'herald' | 'naive' | 'coalesced' | 'target';
+
+export interface ServerOptions {
+  /** ws://host:port of an external server (kind 'target'). */
+  target?: string;
+  app: TargetApp;
+  /** Herald: worker processes (passed through to `herald start --workers`). */
+  workers: number;
+  /** Write a V8 CPU profile of the server to this directory. */
+  cpuProfDir?: string;
+  /** Herald config overrides (JSON), e.g. {"perMessageDeflate": true}. */
+  heraldConfig?: Record<string, unknown>;
+}
+
+export interface RunningServer {
+  readonly kind: ServerKind;
+  readonly ws: string;
+  /** RSS and heap after a forced GC, or null when the server is not ours to inspect. */
+  memory(): Promise<MemoryFacts | null>;
+  /** CPU time used so far (µs), or null when the server is not ours to inspect. */
+  cpu(): Promise<number | null>;
+  stop(): Promise<void>;
+}
+
+const HOST = fileURLToPath(new URL('../servers/herald-host.js', import.meta.url));
+const BASELINE = fileURLToPath(new URL('../servers/baseline.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../../bin/herald.js', import.meta.url));
+
+/** Herald's configuration for the harness: the bench app, quiet logs, limits out of the way. */
+export function benchHeraldConfig(
+  app: TargetApp,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    log: { level: 'warn' },
+    metrics: { enabled: false },
+    shutdownTimeout: 0,
+    apps: [
+      {
+        ...app,
+        clientEvents: true,
+        limits: {
+          maxClientEventsPerSecond: 1_000_000,
+          maxApiRequestsPerSecond: 0,
+          maxPresenceMembers: 100_000,
+        },
+      },
+    ],
+    ...extra,
+  };
+}
+
+function profArgs(dir: string | undefined, name: string): string[] {
+  return dir
+    ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`]
+    : [];
+}
+
+function ipcServer(kind: ServerKind, child: ChildProcess): Promise<RunningServer> {
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number | null) =>
+      reject(new Error(`${kind} server exited (${code}) before listening`));
+    child.once('exit', onExit);
+    const waiters: ((m: MemoryFacts) => void)[] = [];
+    const cpuWaiters: ((n: number) => void)[] = [];
+    child.on('message', (msg: ServerReply) => {
+      if (msg.type === 'listening') {
+        child.off('exit', onExit);
+        resolve({
+          kind,
+          ws: `ws://127.0.0.1:${msg.port}`,
+          memory: () =>
+            new Promise<MemoryFacts>((res) => {
+              waiters.push(res);
+              child.send({ type: 'memory' });
+            }),
+          cpu: () =>
+            new Promise<number>((res) => {
+              cpuWaiters.push(res);
+              child.send({ type: 'cpu' });
+            }),
+          stop: () =>
+            new Promise<void>((res) => {
+              if (child.exitCode !== null) return res();
+              child.once('exit', () => res());
+              child.send({ type: 'stop' });
+              setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+            }),
+        });
+      } else if (msg.type === 'memory') {
+        waiters.shift()?.(msg.value);
+      } else if (msg.type === 'cpu') {
+        cpuWaiters.shift()?.(msg.value);
+      }
+    });
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** RSS of a process and its children from /proc (no GC: used for multi-process Herald). */
+function treeRss(pid: number): number {
+  let total = 0;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    total += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+    const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean);
+    for (const k of kids) total += treeRss(Number(k));
+  } catch {
+    // process gone or /proc unavailable
+  }
+  return total;
+}
+
+/** User + system CPU of a process and its children from /proc, in microseconds (10 ms resolution). */
+function treeCpu(pid: number): number {
+  let total = 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    total += (Number(fields[11]) + Number(fields[12])) * 10_000;
+    const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean);
+    for (const k of kids) total += treeCpu(Number(k));
+  } catch {
+    // process gone or /proc unavailable
+  }
+  return total;
+}
+
+async function startHeraldCli(opts: ServerOptions): Promise<RunningServer> {
+  const port = await freePort();
+  const file = join(tmpdir(), `herald-bench-${process.pid}-${port}.json`);
+  writeFileSync(file, JSON.stringify(benchHeraldConfig(opts.app, opts.heraldConfig)));
+  const child = fork(
+    BIN,
+    ['start', '--port', String(port), '--workers', String(opts.workers), '--config', file],
+    {
+      execArgv: profArgs(opts.cpuProfDir, 'herald'),
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    },
+  );
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (/listening on/.test(out)) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`herald exited (${code}) before listening:\n${out}`)));
+  });
+  child.stdout?.resume();
+  return {
+    kind: 'herald',
+    ws: `ws://127.0.0.1:${port}`,
+    memory: async () => ({ rss: treeRss(child.pid!), heapUsed: 0, external: 0, arrayBuffers: 0 }),
+    cpu: async () => treeCpu(child.pid!),
+    stop: () =>
+      new Promise<void>((res) => {
+        if (child.exitCode !== null) return res();
+        child.once('exit', () => res());
+        child.kill('SIGINT');
+        setTimeout(() => child.kill('SIGKILL'), 8000).unref();
+      }),
+  };
+}
+
+export async function startServer(kind: ServerKind, opts: ServerOptions): Promise<RunningServer> {
+  switch (kind) {
+    case 'target':
+      if (!opts.target) throw new Error('--target ws://host:port is required for the target server');
+      return {
+        kind,
+        ws: opts.target,
+        memory: async () => null,
+        cpu: async () => null,
+        stop: async () => undefined,
+      };
+    case 'herald': {
+      if (opts.workers > 1) return startHeraldCli(opts);
+      const child = fork(HOST, [JSON.stringify(benchHeraldConfig(opts.app, opts.heraldConfig))], {
+        execArgv: ['--expose-gc', ...profArgs(opts.cpuProfDir, 'herald')],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      return ipcServer(kind, child);
+    }
+    case 'naive':
+    case 'coalesced': {
+      const child = fork(BASELINE, [kind], {
+        execArgv: ['--expose-gc', ...profArgs(opts.cpuProfDir, kind)],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      return ipcServer(kind, child);
+    }
+  }
+}

@@ -1,0 +1,11 @@
+import { clientEvents } from './client-events.js';
+import { connections } from './connections.js';
+import { fanout } from './fanout.js';
+import { httpPublish } from './http-publish.js';
+import { manyChannels } from './many-channels.js';
+import { presenceChurn } from './presence-churn.js';
+import type { Scenario } from './types.js';
+
+export const SCENARIOS: Record<string, Scenario> = Object.fromEntries(
+  [fanout, manyChannels, presenceChurn, clientEvents, connections, httpPublish].map((s) => [s.name, s]),
+);

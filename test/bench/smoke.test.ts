@@ -1,0 +1,112 @@
+/**
+ * The benchmark harness cannot rot: every scenario runs at a tiny size against Herald and both
+ * baselines, and must produce well-formed results with real deliveries. Never asserts speed.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { BenchResult } from '../../bench/report/result.js';
+
+const CLI = fileURLToPath(new URL('../../bench/cli.js', import.meta.url));
+const out = mkdtempSync(join(tmpdir(), 'herald-bench-smoke-'));
+after(() => rmSync(out, { recursive: true, force: true }));
+
+const TINY = [
+  '--runs',
+  '1',
+  '--duration',
+  '0.4',
+  '--warmup',
+  '0.1',
+  '--quiet',
+  '--out',
+  out,
+  '--subscribers',
+  '20',
+  '--channels',
+  '4',
+  '--per-channel',
+  '3',
+  '--members',
+  '5',
+  '--churners',
+  '2',
+  '--rooms',
+  '4',
+  '--room-size',
+  '3',
+  '--connections',
+  '30',
+  '--window',
+  '8',
+];
+
+function bench(scenario: string, extra: string[] = []): Promise<BenchResult> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [CLI, scenario, ...TINY, ...extra],
+      { timeout: 60_000 },
+      (err, _stdout, stderr) => {
+        if (err) {
+          reject(new Error(`${scenario} failed: ${err.message}\n${stderr}`));
+          return;
+        }
+        resolve(JSON.parse(readFileSync(join(out, `${scenario}.json`), 'utf8')) as BenchResult);
+      },
+    );
+  });
+}
+
+const HEADLINE: Record<string, string> = {
+  fanout: 'deliveries_per_s',
+  'many-channels': 'deliveries_per_s',
+  'presence-churn': 'member_events_per_s',
+  'client-events': 'deliveries_per_s',
+  connections: 'connections_per_s',
+  'http-publish': 'subs_deliveries_per_s',
+};
+
+describe('bench smoke', () => {
+  for (const [scenario, metric] of Object.entries(HEADLINE)) {
+    test(`${scenario} runs against herald, naive and coalesced`, async () => {
+      const r = await bench(scenario);
+      assert.equal(r.scenario, scenario);
+      assert.deepEqual(r.options.servers, ['herald', 'naive', 'coalesced']);
+      assert.ok(r.machine.cores > 0 && r.machine.node.startsWith('v'));
+      assert.deepEqual(
+        r.runs.filter((x) => x.error).map((x) => `${x.server}: ${x.error}`),
+        [],
+      );
+      for (const server of ['herald', 'naive', 'coalesced']) {
+        const run = r.runs.find((x) => x.server === server);
+        assert.ok(run, `a run for ${server}`);
+        const value = run.metrics[metric];
+        assert.ok(typeof value === 'number' && value > 0, `${server} ${metric} = ${value}`);
+        assert.ok(r.summary[server]?.[metric], `summary for ${server}`);
+      }
+      // Memory deltas of 30 connections are noise (may even be negative): only the headline ratio must
+      // be a positive number; every other ratio is a finite number or absent.
+      const headline = r.ratios.filter((x) => x.metric === metric);
+      assert.ok(headline.length > 0 || !r.metrics.some((m) => m.key === metric && m.ratio));
+      for (const x of headline) assert.ok(x.spread && x.spread.median > 0, `${x.baseline} ratio`);
+      for (const x of r.ratios) assert.ok(x.spread === null || Number.isFinite(x.spread.median));
+      assert.match(readFileSync(join(out, `${scenario}.svg`), 'utf8'), /^<svg [^>]*>[\s\S]*<\/svg>\n$/);
+      assert.match(readFileSync(join(out, `${scenario}.md`), 'utf8'), new RegExp(`^### ${scenario}`));
+    });
+  }
+
+  test('fanout at a fixed rate records latency for every server', async () => {
+    const r = await bench('fanout', ['--rate', '200']);
+    for (const server of ['herald', 'naive', 'coalesced']) {
+      const m = r.runs.find((x) => x.server === server)!.metrics;
+      assert.ok((m['latency_samples'] ?? 0) > 0, `${server} latency samples`);
+      assert.ok((m['p99_ms'] ?? 0) >= (m['p50_ms'] ?? 0));
+      assert.equal(m['undelivered'], 0);
+    }
+  });
+});

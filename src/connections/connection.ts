@@ -27,8 +27,10 @@ export class Connection {
   /** Signed in or joined a private/presence channel (authorized connections, UA-11). */
   authorized = false;
   closed = false;
-  /** Close code the server decided on when the socket was cut before the close handshake. */
+  /** Close code the server decided on; it stands even when the socket is cut before the close handshake. */
   closeCode: number | undefined = undefined;
+  /** The liveness sweep has seen this connection closing once: the next sweep cuts it (see LivenessSweep). */
+  closeSeen = false;
   /** Client-event rate window: start time and count. */
   rateWindowStart = 0;
   rateCount = 0;

@@ -40,10 +40,12 @@ export class LivenessSweep {
     const pongMs = this.config.pongTimeout * 1000;
     for (const conn of this.connections()) {
       if (conn.closed) continue;
-      if (conn.closeCode === 4201) {
-        // Told 4201 one sweep ago and still not gone: a dead peer never answers the close frame, and
-        // waiting out ws's 30 s close timeout would keep its presence membership and quota slot.
-        conn.socket.terminate();
+      if (conn.closeCode !== undefined) {
+        // Closed by the server at least one full sweep ago and still not gone: a dead or stuck peer never
+        // answers the close frame, and waiting out ws's 30 s close timeout would keep its presence
+        // membership, watchlist status and quota slot. A healthy peer answers within milliseconds.
+        if (conn.closeSeen) conn.socket.terminate();
+        else conn.closeSeen = true;
         continue;
       }
       if (conn.pingSentAt > 0) {
@@ -52,7 +54,8 @@ export class LivenessSweep {
         if (conn.lastSeen >= conn.pingSentAt) conn.pingSentAt = 0;
         else if (now - conn.pingSentAt >= pongMs) {
           closeWith(conn, 'pongTimeout');
-          conn.closeCode = 4201;
+          // Nothing came back for a whole pong timeout: no need to wait another sweep for the close frame.
+          conn.closeSeen = true;
           continue;
         }
       } else if (now - conn.lastSeen >= idleMs) {

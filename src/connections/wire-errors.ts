@@ -6,14 +6,20 @@ import type { Connection } from './connection.js';
 /** Sends `pusher:error` for the error and closes the connection when the error kind closes. */
 export function sendError(conn: Connection, err: HeraldError): void {
   conn.sendText(encodeError(err.code, err.message));
-  if (err.close !== null) conn.socket.close(err.close, truncateReason(err.message));
+  if (err.close !== null) {
+    conn.closeCode ??= err.close;
+    conn.socket.close(err.close, truncateReason(err.message));
+  }
 }
 
 /** Error-then-close for a connection-level condition (WS-09). */
 export function closeWith(conn: Connection, kind: ErrorKindName, detail?: string): void {
   sendError(conn, new HeraldError(kind, detail));
   const k = ErrorKinds[kind];
-  if (k.close === null) conn.socket.close(1011, 'closing');
+  if (k.close === null) {
+    conn.closeCode ??= 1011;
+    conn.socket.close(1011, 'closing');
+  }
 }
 
 /** Maps anything thrown by a handler to a HeraldError; unknown errors become a non-closing internal error. */

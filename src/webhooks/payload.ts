@@ -5,15 +5,8 @@ import { createHash } from 'node:crypto';
 import type { WebhookEventName, WebhookTarget } from '../config/config.js';
 import type { EventOf } from '../events/server-events.js';
 
-export type WebhookSource = EventOf<
-  | 'channel_occupied'
-  | 'channel_vacated'
-  | 'member_added'
-  | 'member_removed'
-  | 'client_event'
-  | 'cache_miss'
-  | 'subscription_count'
->;
+/** The server events that webhooks report: one per webhook kind, of the same name. */
+export type WebhookSource = EventOf<WebhookEventName>;
 
 export type WebhookEvent =
   | { name: 'channel_occupied' | 'channel_vacated' | 'cache_miss'; channel: string }

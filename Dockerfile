@@ -11,7 +11,8 @@ COPY package.json package-lock.json ./
 RUN npm install --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json ./
 COPY src ./src
-RUN npx tsc -p tsconfig.json && npm prune --omit=dev --no-audit --no-fund
+COPY scripts/copy-assets.mjs ./scripts/
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 # --- runtime: compiled code and production dependencies only, as the unprivileged `node` user ---------
 FROM node:20-bookworm-slim
@@ -28,7 +29,7 @@ COPY --chown=root:root bin ./bin
 COPY --chown=root:root deploy/healthcheck.mjs ./deploy/healthcheck.mjs
 USER node
 EXPOSE 6001 9601
-# Healthy while the node accepts traffic (GET /ready); 503 while draining or when Redis is unreachable.
+# Healthy while the node accepts traffic (GET /ready); 503 while draining.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "deploy/healthcheck.mjs"]
 ENTRYPOINT ["node", "bin/herald.js"]

@@ -22,15 +22,8 @@ const SCRIPTS = {
 export type ScriptName = keyof typeof SCRIPTS;
 
 function readLua(file: string): string {
-  // Next to the compiled module when packaged, else in the source tree (tsc does not copy .lua files).
-  for (const rel of [`./${file}`, `../../../../src/adapters/redis/${file}`]) {
-    try {
-      return readFileSync(new URL(rel, import.meta.url), 'utf8');
-    } catch {
-      // try the next place
-    }
-  }
-  throw new Error(`Redis script ${file} not found`);
+  // `npm run build` copies the .lua files beside the compiled module (scripts/copy-assets.mjs).
+  return readFileSync(new URL(`./${file}`, import.meta.url), 'utf8');
 }
 
 let sources: Map<ScriptName, string> | null = null;

@@ -105,12 +105,14 @@ describe('node bin/herald.js start --workers 2', () => {
     assert.equal(s.delta(before, 'herald_connections_closed_total', APP), 2);
   });
 
-  it('SIGTERM drains every worker (4200 to clients) and the primary exits 0', async () => {
-    const c = await raw(herald.port);
+  it('SIGTERM to every process (as systemd or Ctrl-C send it) drains the workers and exits 0', async () => {
+    const cs = [await raw(herald.port), await raw(herald.port)];
     const workers = children(herald.child.pid!);
     assert.equal(workers.length, 2);
+    // The workers hear it twice (directly and from the primary): still one drain, not "exit now".
     herald.child.kill('SIGTERM');
-    assert.equal(await c.closed, 4200);
+    for (const pid of workers) process.kill(pid, 'SIGTERM');
+    for (const c of cs) assert.equal(await c.closed, 4200);
     assert.equal(await herald.exited, 0, herald.output());
     assert.match(herald.output(), /draining 2 workers/);
     for (const pid of workers) assert.throws(() => process.kill(pid, 0), 'worker gone');

@@ -8,6 +8,9 @@
  * everything else is the default configuration.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { eventually, pusherClient, RawClient, sdk, subscribed, waitFor } from '../helpers/cluster.js';
 import { type Scrape, scrape } from '../helpers/metrics.js';
@@ -20,6 +23,8 @@ import {
   spawnListening,
 } from '../helpers/process.js';
 import type { PusherJs } from '../helpers/pusher-js.js';
+import { TEST_APP } from '../helpers/server.js';
+import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const ENV = { HERALD_METRICS: 'true', HERALD_METRICS_PORT: '0', HERALD_SHUTDOWN_TIMEOUT: '0' };
 const spawned: HeraldProcess[] = [];
@@ -27,6 +32,7 @@ const raws: RawClient[] = [];
 const clients: PusherJs[] = [];
 let herald: HeraldProcess;
 let metricsUrl: string;
+let receiver: WebhookReceiver;
 
 async function bothWorkers(p: HeraldProcess): Promise<void> {
   await eventually('both workers listening', async () =>
@@ -43,7 +49,18 @@ async function raw(port: number): Promise<RawClient> {
 const APP = { app_id: 'app-id' };
 
 before(async () => {
-  herald = await spawnHerald(['--workers', '2'], ENV);
+  receiver = await WebhookReceiver.start(TEST_APP);
+  // The default configuration plus one webhook target (the file's app is the default dev app).
+  const file = join(mkdtempSync(join(tmpdir(), 'herald-workers-')), 'herald.json');
+  const events = ['channel_occupied', 'channel_vacated', 'member_added', 'member_removed'];
+  writeFileSync(
+    file,
+    JSON.stringify({
+      webhooks: { batchWindowMs: 20, delayMs: 50 },
+      apps: [{ ...TEST_APP, webhooks: [{ url: receiver.url('/hook'), events }] }],
+    }),
+  );
+  herald = await spawnHerald(['--workers', '2', '--config', file], ENV);
   spawned.push(herald);
   await bothWorkers(herald);
   const m = /metrics of all workers on (http:\/\/\S+\/metrics)/.exec(herald.output());
@@ -55,6 +72,7 @@ after(async () => {
   for (const c of clients) c.disconnect();
   for (const r of raws) r.close();
   for (const p of spawned) await killTree(p);
+  await receiver?.close();
 });
 
 describe('node bin/herald.js start --workers 2', () => {
@@ -103,6 +121,34 @@ describe('node bin/herald.js start --workers 2', () => {
       assert.equal(s.sum('herald_connections', APP), 4);
     });
     assert.equal(s.delta(before, 'herald_connections_closed_total', APP), 2);
+  });
+
+  it('webhooks fire once for the node, not once per worker', async () => {
+    const count = (name: string, channel: string, user?: string) =>
+      receiver
+        .acceptedEvents()
+        .filter((e) => e.name === name && e.channel === channel && (user === undefined || e.user_id === user))
+        .length;
+    const cs: RawClient[] = [];
+    // Four connections in a row: two per worker; u0 joins through both workers.
+    for (const user of ['u0', 'u1', 'u0', 'u2']) {
+      const c = await raw(herald.port);
+      await c.subscribe(herald.port, 'presence-workers-hooks', { user_id: user });
+      cs.push(c);
+    }
+    for (const c of cs) c.close();
+    await receiver.waitFor('vacated', () => count('channel_vacated', 'presence-workers-hooks') > 0);
+    // Everything before the vacate was batched no later than it, by the worker that produced it.
+    await eventually('removes', async () =>
+      assert.equal(count('member_removed', 'presence-workers-hooks'), 3),
+    );
+    assert.ok(receiver.requests.every((r) => r.valid));
+    assert.equal(count('channel_occupied', 'presence-workers-hooks'), 1);
+    assert.equal(count('channel_vacated', 'presence-workers-hooks'), 1);
+    for (const u of ['u0', 'u1', 'u2']) {
+      assert.equal(count('member_added', 'presence-workers-hooks', u), 1, u);
+      assert.equal(count('member_removed', 'presence-workers-hooks', u), 1, u);
+    }
   });
 
   it('SIGTERM to every process (as systemd or Ctrl-C send it) drains the workers and exits 0', async () => {

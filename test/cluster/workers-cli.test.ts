@@ -151,6 +151,31 @@ describe('node bin/herald.js start --workers 2', () => {
     }
   });
 
+  it('a killed worker: every scrape answers, covering the survivor, then the replacement too', async () => {
+    const isOpen = (c: RawClient) => c.ws.readyState === c.ws.OPEN;
+    for (let i = 0; i < 4; i++) await raw(herald.port);
+    const [victim] = children(herald.child.pid!);
+    process.kill(victim!, 'SIGKILL');
+    await eventually('the victim’s clients cut', async () =>
+      assert.ok(raws.some((c) => c.socketId !== '' && !isOpen(c))),
+    );
+    // Scraped all along the crash and the restart: each scrape must answer 200 (scrape() asserts it),
+    // never wait on the dead worker or on the replacement before it listens.
+    while (herald.output().match(/worker \d+ listening/g)?.length !== 3) {
+      await scrape(metricsUrl);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await eventually('the scrape equal to the clients still open', async () => {
+      const s = await scrape(metricsUrl);
+      assert.equal(s.sum('herald_connections', APP), raws.filter(isOpen).length);
+    });
+    // Two connections in a row: round-robin gives the replacement one of them.
+    for (let i = 0; i < 2; i++) await raw(herald.port);
+    const s = await scrape(metricsUrl);
+    assert.equal(s.sum('herald_connections', APP), raws.filter(isOpen).length, 'the replacement counted');
+    assert.equal(herald.output().match(/Herald is listening on/g)?.length, 1, 'no second banner');
+  });
+
   it('SIGTERM to every process (as systemd or Ctrl-C send it) drains the workers and exits 0', async () => {
     const cs = [await raw(herald.port), await raw(herald.port)];
     const workers = children(herald.child.pid!);

@@ -99,7 +99,10 @@ export class ClusterMetrics implements Scrapable {
       );
       this.pending.set(id, p);
       if (p.waiting.size === 0) return p.finish();
-      for (const w of workers) w!.send({ heraldMetrics: 'ask', id } satisfies Ask);
+      // With a callback a send to a worker dying meanwhile reports to it instead of throwing in the
+      // primary; that worker's exit then takes it off the list.
+      for (const w of workers)
+        w!.send({ heraldMetrics: 'ask', id } satisfies Ask, undefined, () => undefined);
     });
   }
 

@@ -2,6 +2,7 @@
  * Composition root: builds one Herald node from a validated configuration. Nothing else constructs
  * implementations; every seam (adapter, app store, logger, clock) can be passed in.
  */
+import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import {
   createServer as createHttpServer,
@@ -28,6 +29,7 @@ import { ServerEvents } from './events/server-events.js';
 import { HttpApi } from './http-api/router.js';
 import { logServerEvents } from './logging/event-log.js';
 import { createLogger, type Logger } from './logging/logger.js';
+import { answerPrimary } from './metrics/cluster.js';
 import { HeraldMetrics } from './metrics/metrics.js';
 import { type MetricsServer, serveMetrics } from './metrics/server.js';
 import type { NodeContext } from './node-context.js';
@@ -105,6 +107,9 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
 
   const stopLogging = logServerEvents(events, logger, config.log.debugPayloads);
   const metrics = config.metrics.enabled ? new HeraldMetrics(events, hub) : null;
+  // Under --workers the primary serves /metrics for all workers (src/metrics/cluster.ts).
+  const metricsViaPrimary = config.workers > 1 && cluster.isWorker;
+  if (metrics && metricsViaPrimary) answerPrimary(metrics.registry);
   let metricsServer: MetricsServer | null = null;
   const webhooks = config.apps.some((a) => a.webhooks.length > 0)
     ? new Webhooks({
@@ -169,7 +174,7 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
       const addr = server.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.port;
       logger.info({ host: config.host, port, tls: config.ssl !== undefined }, 'Herald listening');
-      if (!metrics) return { port, host: config.host };
+      if (!metrics || metricsViaPrimary) return { port, host: config.host };
       metricsServer = await serveMetrics(metrics, config.metrics.host, config.metrics.port);
       logger.info({ host: metricsServer.host, port: metricsServer.port }, 'metrics on /metrics');
       return { port, host: config.host, metricsPort: metricsServer.port };

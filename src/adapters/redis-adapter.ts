@@ -112,7 +112,8 @@ export class RedisAdapter implements Adapter {
       },
       reap: (id) => this.sync!.reap(id),
       failed: (err) => this.degrade(err, 'heartbeat'),
-      beaten: () => {
+      beaten: (ms) => {
+        if (this.opts.events?.wants('adapter_rtt')) this.opts.events.emit({ type: 'adapter_rtt', ms });
         if (!this.repair) return;
         this.repair = false;
         this.resync();

@@ -76,12 +76,15 @@ async function start(flags: Record<string, string>): Promise<number> {
     await herald.close().catch(() => undefined);
     return 1;
   }
-  console.log(banner(config, port));
+  // Under --workers the primary prints it, once for all workers.
+  if (!cluster.isWorker) console.log(banner(config, port));
 
   let signals = 0;
   const stop = (signal: string) => {
     signals++;
-    if (signals > 1) {
+    // A worker hears the primary's SIGTERM and often the same signal sent to the whole group (Ctrl-C,
+    // systemd's control-group kill): that is not "again". The primary's second signal SIGKILLs workers.
+    if (signals > 1 && !cluster.isWorker) {
       console.error(`${signal} again: exiting now`);
       process.exit(1);
     }

@@ -3,15 +3,31 @@
  * hands connections to them). Workers coordinate through the configured adapter: Redis when set, or
  * else the primary's IPC relay (src/adapters/ipc-relay.ts). A worker that dies is cleaned up after and
  * replaced; SIGTERM drains every worker (4200 to clients) before the primary exits.
+ *
+ * The primary prints the banner once (workers print none) and serves /metrics for all workers, summed
+ * (src/metrics/cluster.ts): a port shared by the workers would hand each scrape to one of them.
  */
 import cluster, { type Worker } from 'node:cluster';
 import { IPC_ENV, type IpcMessage } from '../adapters/ipc-adapter.js';
 import { IpcRelay } from '../adapters/ipc-relay.js';
 import type { HeraldConfig } from '../config/config.js';
+import { ClusterMetrics } from '../metrics/cluster.js';
+import { serveMetrics } from '../metrics/server.js';
+import { banner } from './banner.js';
 
 const RESTART_DELAY_MS = 1000;
 
-export function startPrimary(config: HeraldConfig): Promise<number> {
+export async function startPrimary(config: HeraldConfig): Promise<number> {
+  let metricsAt = '';
+  if (config.metrics.enabled) {
+    try {
+      const m = await serveMetrics(new ClusterMetrics(), config.metrics.host, config.metrics.port);
+      metricsAt = `; metrics of all workers on http://${m.host}:${m.port}/metrics`;
+    } catch (err) {
+      console.error(`Cannot start: ${(err as Error).message}`);
+      return 1;
+    }
+  }
   const useIpc = config.adapter.driver !== 'redis';
   const relay = useIpc ? new IpcRelay() : null;
   // Advanced serialization carries Maps (channel stats, members) across IPC.
@@ -30,6 +46,14 @@ export function startPrimary(config: HeraldConfig): Promise<number> {
     return worker;
   };
 
+  let announced = false;
+  cluster.on('listening', (worker, address) => {
+    console.error(`worker ${worker.process.pid} listening`);
+    if (announced) return;
+    announced = true;
+    console.log(banner(config, address.port));
+  });
+
   cluster.on('exit', (worker, code, signal) => {
     void relay?.detach(String(worker.id));
     if (stopping) {
@@ -45,7 +69,7 @@ export function startPrimary(config: HeraldConfig): Promise<number> {
   for (let i = 0; i < config.workers; i++) fork();
   console.error(
     `Herald primary ${process.pid}: ${config.workers} workers sharing port ${config.port}, ` +
-      `coordinated through ${useIpc ? 'the primary (IPC)' : 'Redis'}`,
+      `coordinated through ${useIpc ? 'the primary (IPC)' : 'Redis'}${metricsAt}`,
   );
 
   const stop = (signal: NodeJS.Signals) => {

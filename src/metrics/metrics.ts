@@ -159,7 +159,7 @@ export class HeraldMetrics {
     });
     const adapterRtt = new Histogram({
       name: 'herald_adapter_rtt_seconds',
-      help: 'Round-trip time of adapter (Redis) commands.',
+      help: 'Round-trip time of the Redis adapter heartbeat (one script call every nodeTimeout / 5).',
       buckets: RTT_BUCKETS,
       registers,
     });

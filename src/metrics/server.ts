@@ -3,7 +3,12 @@
  * rate limit or a TLS setup with clients, and the endpoint stays private unless the operator opens it.
  */
 import { createServer, type Server } from 'node:http';
-import type { HeraldMetrics } from './metrics.js';
+
+/** What the listener serves: one node's registry, or the primary's aggregate of its workers. */
+export interface Scrapable {
+  scrape(): Promise<string>;
+  readonly contentType: string;
+}
 
 export interface MetricsServer {
   readonly port: number;
@@ -11,11 +16,7 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
-export async function serveMetrics(
-  metrics: HeraldMetrics,
-  host: string,
-  port: number,
-): Promise<MetricsServer> {
+export async function serveMetrics(metrics: Scrapable, host: string, port: number): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if ((req.method === 'GET' || req.method === 'HEAD') && path === '/metrics') {

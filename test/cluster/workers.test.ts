@@ -46,7 +46,7 @@ async function raw(): Promise<RawClient> {
 before(async () => {
   herald = await spawnHerald(['--workers', '2'], { HERALD_SHUTDOWN_TIMEOUT: '0' });
   await eventually('both workers listening', async () => {
-    assert.equal(herald.output().match(/Herald is listening/g)?.length, 2);
+    assert.equal(herald.output().match(/worker \d+ listening/g)?.length, 2);
   });
 });
 
@@ -146,7 +146,7 @@ describe('--workers 2 with Redis', () => {
     const cs: RawClient[] = [];
     try {
       await eventually('both workers listening', async () => {
-        assert.equal(h.output().match(/Herald is listening/g)?.length, 2);
+        assert.equal(h.output().match(/worker \d+ listening/g)?.length, 2);
       });
       assert.equal(children(h.child.pid!).length, 2);
       for (let i = 0; i < 4; i++) {

@@ -1,5 +1,6 @@
 /** Runs `herald start` as a child process and reads its port from the banner. */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const BIN = fileURLToPath(new URL('../../../bin/herald.js', import.meta.url));
@@ -12,8 +13,17 @@ export interface HeraldProcess {
   exited: Promise<number | null>;
 }
 
-export async function spawnHerald(args: string[], env: Record<string, string> = {}): Promise<HeraldProcess> {
-  const child = spawn(process.execPath, [BIN, 'start', '--port', '0', ...args], {
+export function spawnHerald(args: string[], env: Record<string, string> = {}): Promise<HeraldProcess> {
+  return spawnListening(process.execPath, [BIN, 'start', '--port', '0', ...args], env);
+}
+
+/** Runs `command` (a Herald start through any launcher, e.g. npm) and reads the port from the banner. */
+export async function spawnListening(
+  command: string,
+  argv: string[],
+  env: Record<string, string> = {},
+): Promise<HeraldProcess> {
+  const child = spawn(command, argv, {
     env: { ...process.env, HERALD_LOG_LEVEL: 'warn', HERALD_METRICS: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -42,4 +52,42 @@ export async function spawnHerald(args: string[], env: Record<string, string> = 
     });
   });
   return { child, port, output: () => out, exited };
+}
+
+/** Child process ids of `pid`, from /proc (no ps needed). */
+export function children(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(entry));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return out;
+}
+
+/** `pid`'s children, their children, and so on. */
+export function descendants(pid: number): number[] {
+  const direct = children(pid);
+  return [...direct, ...direct.flatMap(descendants)];
+}
+
+/** SIGKILLs a process and everything it started (npm → herald primary → workers), then waits for it. */
+export async function killTree(p: HeraldProcess): Promise<void> {
+  const pid = p.child.pid;
+  if (pid !== undefined) {
+    for (const d of descendants(pid)) {
+      try {
+        process.kill(d, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+  if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+  await p.exited;
 }

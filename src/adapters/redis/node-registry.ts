@@ -14,8 +14,8 @@ export interface RegistryHooks {
   /** Remove a dead node's memberships; resolve when done. */
   reap(nodeId: string): Promise<void>;
   failed(err: unknown): void;
-  /** After each successful beat. */
-  beaten(): void;
+  /** After each successful beat, with its round trip (the adapter's RTT metric samples it). */
+  beaten(ms: number): void;
 }
 
 export class NodeRegistry {
@@ -55,6 +55,7 @@ export class NodeRegistry {
     if (this.client.status !== 'ready') return;
     const claim = Date.now() >= this.claimAfter ? 1 : 0;
     let res: unknown;
+    const sent = performance.now();
     try {
       res = await runScript(
         this.client,
@@ -69,7 +70,7 @@ export class NodeRegistry {
     const [fresh, ...claimed] = res as [number, ...string[]];
     if (fresh === 1) this.hooks.unregistered(this.beats === 0);
     this.beats++;
-    this.hooks.beaten();
+    this.hooks.beaten(performance.now() - sent);
     for (const id of claimed) {
       if (this.reaping.has(id)) continue;
       this.reaping.add(id);

@@ -61,7 +61,19 @@ export async function subscribe(
   try {
     count = await ctx.adapter.subscribe(appId, channel, conn.socketId);
     if (member) {
-      memberAdded = (await ctx.adapter.addMember(appId, channel, conn.socketId, member)).changed;
+      const added = await ctx.adapter.addMember(appId, channel, conn.socketId, member);
+      memberAdded = added.changed;
+      // The check above reads the count before adding, so joins racing on other nodes (or between
+      // awaits) all pass it; the adapter's add is atomic and numbers the users, so only a join that
+      // made the room exceed the limit backs out (silently, through the undo below).
+      const max = conn.app.limits.maxPresenceMembers;
+      if (memberAdded && added.userCount > max) {
+        throw new HeraldError(
+          'presenceLimit',
+          `Presence channel ${channel} is full (${max} members)`,
+          channel,
+        );
+      }
       snapshot = await ctx.adapter.members(appId, channel);
     }
     if (kind.cache) cached = await ctx.adapter.getCache(appId, channel);
@@ -69,10 +81,20 @@ export async function subscribe(
     // A failed store call must not leave the slot claimed (every retry would read "Existing
     // subscription"); undo what landed. Nothing was announced yet, so the undo stays silent.
     conn.subscriptions.delete(channel);
-    await Promise.allSettled([
+    const [, removed] = await Promise.allSettled([
       ctx.adapter.unsubscribe(appId, channel, conn.socketId),
       member ? ctx.adapter.removeMember(appId, channel, conn.socketId, member.userId) : undefined,
     ]);
+    // A member that was added may be in snapshots other joiners took meanwhile: tell them it left
+    // (a frame only; no webhook, as none announced its arrival). pusher-js ignores unknown ids.
+    if (member && memberAdded && removed.status === 'fulfilled' && removed.value?.changed) {
+      ctx.adapter.broadcast({
+        kind: 'channel',
+        appId,
+        channel,
+        frame: encodeMemberRemoved(channel, member.userId),
+      });
+    }
     throw err;
   }
   if (conn.closed || !conn.subscriptions.has(channel)) {

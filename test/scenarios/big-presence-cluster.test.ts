@@ -169,3 +169,31 @@ test('a burst of joins past the limit, spread over two nodes, admits exactly the
   const refused = results.find((r) => !r.ok)!;
   await refused.raw.subscribe(port(0), 'public-after-refusal');
 });
+
+test('users joining with two tabs on two nodes at the same instant are announced once each', async () => {
+  const channel = 'presence-twin-tabs';
+  const watcher = pusherClient(port(0), { userId: 'watcher2' });
+  clients.push(watcher);
+  const ch = await subscribed(watcher, channel);
+  const added: string[] = [];
+  const removed: string[] = [];
+  ch.bind('pusher:member_added', (m: { id: string }) => added.push(m.id));
+  ch.bind('pusher:member_removed', (m: { id: string }) => removed.push(m.id));
+  const users = Array.from({ length: 30 }, (_, n) => `twin-${n}`);
+  const tabs = await Promise.all(users.flatMap((id) => [join1(0, channel, id), join1(1, channel, id)]));
+  assert.ok(tabs.every((t) => t.ok));
+  const marker = () => waitFor('marker', (done) => ch.bind('marker', done));
+  let seen = marker();
+  await sdk(port(1)).trigger(channel, 'marker', {});
+  await seen;
+  assert.deepEqual([...added].sort(), [...users].sort(), 'one member_added per user');
+  assert.equal(ch.members.count, users.length + 1);
+
+  for (const t of tabs) t.raw.close();
+  await eventually('everyone gone', async () => assert.ok(removed.length >= users.length));
+  seen = marker();
+  await sdk(port(0)).trigger(channel, 'marker', {});
+  await seen;
+  assert.deepEqual([...removed].sort(), [...users].sort(), 'one member_removed per user');
+  assert.equal(ch.members.count, 1);
+});

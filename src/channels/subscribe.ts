@@ -125,7 +125,7 @@ export async function subscribe(
       conn.sendText(encodeChannelEvent(cached.event, channel, cached.data));
     } else {
       conn.sendText(encodeCacheMiss(channel));
-      ctx.events.emit({ type: 'cache_miss', appId, channel });
+      ctx.events.emit({ type: 'cache_miss', appId, channel, occupied: count === 1 });
     }
   }
   if (member && memberAdded) {

@@ -15,7 +15,8 @@ export type ServerEvent =
   | { type: 'member_added'; appId: string; channel: string; userId: string }
   | { type: 'member_removed'; appId: string; channel: string; userId: string }
   | { type: 'subscription_count'; appId: string; channel: string; count: number }
-  | { type: 'cache_miss'; appId: string; channel: string }
+  // `occupied`: this subscription made the channel occupied (cluster-wide), so no other node sent a miss.
+  | { type: 'cache_miss'; appId: string; channel: string; occupied?: boolean }
   | {
       type: 'client_event';
       appId: string;

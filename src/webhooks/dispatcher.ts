@@ -6,7 +6,8 @@
  * - `channel_vacated` / `member_removed` are held for `delayMs`; a re-occupy / re-join within it
  *   cancels both (WH-05). Held events carry the time they happened.
  * - `cache_miss` is sent once per empty cache channel: again only after the channel was vacated or
- *   an HTTP API publish filled the cache.
+ *   an HTTP API publish filled the cache. Per node: subscribers of one empty channel on several nodes
+ *   can each report it once.
  */
 import type { AppConfig, WebhookEventName, WebhookTarget } from '../config/config.js';
 import type { ServerEvents } from '../events/server-events.js';
@@ -76,7 +77,9 @@ export class WebhookDispatcher {
       this.offs.push(
         events.on('cache_miss', (e) => {
           const key = vacateKey(e.appId, e.channel);
-          if (this.cacheMissSent.has(key)) return;
+          // The set is per node and only the node that saw the vacate clears it: the subscription that
+          // occupied the channel (unique in the cluster) always reports, or a node would stay silent.
+          if (this.cacheMissSent.has(key) && !e.occupied) return;
           this.cacheMissSent.add(key);
           this.forward(e, this.now());
         }),

@@ -71,3 +71,51 @@ test('a snapshot larger than the socket buffer limit reaches raw and pusher-js j
   await sdk(server.port).trigger(channel, 'hello', { n: 1 });
   assert.deepEqual(await got, { n: 1 });
 });
+
+test('400 members: a watcher gets every member_added, a late joiner and the API see them all', async () => {
+  const channel = 'presence-thousand';
+  const watcher = new PusherJs(TEST_APP.key, clientOptions(server.port, { userId: 'watcher' }) as never);
+  clients.push(watcher);
+  const ch = watcher.subscribe(channel) as unknown as { members: { count: number }; bind: PusherJs['bind'] };
+  await new Promise<void>((resolve) => ch.bind('pusher:subscription_succeeded', () => resolve()));
+  const N = 400;
+  let added = 0;
+  const allAdded = new Promise<void>((resolve) =>
+    ch.bind('pusher:member_added', () => {
+      if (++added === N) resolve();
+    }),
+  );
+  for (let n = 0; n < N; n += 100) {
+    await Promise.all(
+      Array.from({ length: 100 }, async (_, k) => {
+        const raw = await RawClient.connect(server.port);
+        raws.push(raw);
+        await raw.subscribe(server.port, channel, { user_id: `t${n + k}`, user_info: { n: n + k } });
+      }),
+    );
+  }
+  await allAdded;
+  assert.equal(ch.members.count, N + 1);
+
+  const late = await RawClient.connect(server.port);
+  raws.push(late);
+  await late.subscribe(server.port, channel, { user_id: 'late' });
+  const ok = late.frames.find((f) => f.event === 'pusher_internal:subscription_succeeded')!;
+  const presence = (ok.data as { presence: { count: number; ids: string[]; hash: Record<string, unknown> } })
+    .presence;
+  assert.equal(presence.count, N + 2);
+  assert.equal(new Set(presence.ids).size, N + 2);
+  assert.deepEqual(presence.hash['t399'], { n: 399 });
+
+  const api = sdk(server.port);
+  const info = (await (
+    await api.get({ path: `/channels/${channel}`, params: { info: 'user_count' } })
+  ).json()) as {
+    user_count: number;
+  };
+  assert.equal(info.user_count, N + 2);
+  const users = (await (await api.get({ path: `/channels/${channel}/users` })).json()) as {
+    users: unknown[];
+  };
+  assert.equal(users.users.length, N + 2);
+});

@@ -154,7 +154,7 @@ function treeRss(pid: number): number {
 }
 
 /** User + system CPU of a process and its children from /proc, in microseconds (10 ms resolution). */
-function treeCpu(pid: number): number {
+export function treeCpu(pid: number): number {
   let total = 0;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -3,6 +3,7 @@
 import { nowMicros } from '../lib/clock.js';
 import { type Cluster, type LoadProcess, split } from '../lib/cluster.js';
 import { merge, summarize } from '../lib/histogram.js';
+import { treeCpu } from '../lib/servers.js';
 import type { CollectReply, ConnectReply, ConnSpec, PublishReply } from '../load/protocol.js';
 import type { Metrics, ScenarioContext } from './types.js';
 
@@ -43,6 +44,14 @@ export async function openWindow(ctx: ScenarioContext): Promise<Window> {
 export interface ServerUsage {
   cpuUs: number | null;
   writes: number | null;
+  /** CPU time of the load processes (receivers and publisher) in the window, µs. */
+  loadCpuUs: number;
+}
+
+function loadCpu(ctx: ScenarioContext): number {
+  let total = 0;
+  for (const p of ctx.cluster.all) if (p.pid !== undefined) total += treeCpu(p.pid);
+  return total;
 }
 
 /** The server's usage inside the window (nulls when the server cannot be inspected). */
@@ -50,13 +59,16 @@ export async function cpuInWindow(ctx: ScenarioContext, w: Window): Promise<Serv
   const at = (t: number) => new Promise((r) => setTimeout(r, Math.max(0, (t - nowMicros()) / 1000)));
   await at(w.from);
   const wa = ctx.server.writes();
+  const la = loadCpu(ctx);
   const a = await ctx.server.cpu();
   await at(w.to);
   const wb = ctx.server.writes();
+  const lb = loadCpu(ctx);
   const b = await ctx.server.cpu();
   return {
     cpuUs: a === null || b === null ? null : b - a,
     writes: wa === null || wb === null ? null : wb - wa,
+    loadCpuUs: lb - la,
   };
 }
 
@@ -69,6 +81,7 @@ export function cpuMetrics(ctx: ScenarioContext, usage: ServerUsage, deliveriesP
   const { cpuUs, writes } = usage;
   return {
     server_cpu_pct: cpuUs === null ? null : Math.round(cpuUs / seconds / 1e4),
+    load_cpu_pct: Math.round(usage.loadCpuUs / seconds / 1e4),
     cpu_us_per_delivery:
       cpuUs !== null && deliveriesPerS ? Math.round((cpuUs / seconds / deliveriesPerS) * 1000) / 1000 : null,
     deliveries_per_write:

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Cluster } from './lib/cluster.js';
 import { describeMachine, machineFacts } from './lib/machine.js';
 import type { TargetApp } from './lib/pusher-wire.js';
-import { type ServerKind, startServer } from './lib/servers.js';
+import { type ServerKind, startServer, workersOf } from './lib/servers.js';
 import { fmtRatio } from './lib/stats.js';
 import { markdown } from './report/markdown.js';
 import { type BenchResult, type RunRecord, summarizeRuns } from './report/result.js';
@@ -25,7 +25,8 @@ const HELP = `Usage: npm run bench -- <scenario|all|report|profile FILE…> [opt
 Scenarios: ${Object.keys(SCENARIOS).join(', ')}
 
   --servers a,b,c      herald, naive, coalesced, target (default herald,naive,coalesced;
-                       with --target: target,herald,naive,coalesced)
+                       with --target: target,herald,naive,coalesced); herald-wN is
+                       \`herald start --workers N\`, e.g. herald-w1,herald-w2 (ratio to herald-w1)
   --target ws://h:p    an external Pusher-compatible server, with --app-id --key --secret
   --runs N             repetitions, interleaved across servers (default 3)
   --duration S         measured seconds per run (default 5), --warmup S (default 1)
@@ -92,7 +93,8 @@ function parse(argv: string[]): Cli {
     .split(',')
     .map((s) => s.trim()) as ServerKind[];
   for (const s of servers) {
-    if (!['herald', 'naive', 'coalesced', 'target'].includes(s)) throw new Error(`unknown server ${s}`);
+    if (!['herald', 'naive', 'coalesced', 'target'].includes(s) && workersOf(s) === null)
+      throw new Error(`unknown server ${s}`);
   }
   const rateFlag = flags['rate'];
   return {

@@ -9,6 +9,9 @@ type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 
 export class LoadProcess {
   private readonly child: ChildProcess;
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   received = 0;

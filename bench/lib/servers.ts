@@ -11,7 +11,14 @@ import { fileURLToPath } from 'node:url';
 import type { MemoryFacts, ServerReply } from '../servers/ipc.js';
 import type { TargetApp } from './pusher-wire.js';
 
-export type ServerKind = 'herald' | 'naive' | 'coalesced' | 'target';
+/** `herald-wN` is Herald started as `herald start --workers N`, so several worker counts share a run. */
+export type ServerKind = 'herald' | 'naive' | 'coalesced' | 'target' | `herald-w${number}`;
+
+/** Worker count of a `herald-wN` kind, or null for the other kinds. */
+export function workersOf(kind: string): number | null {
+  const m = /^herald-w([1-9]\d*)$/.exec(kind);
+  return m ? Number(m[1]) : null;
+}
 
 export interface ServerOptions {
   /** ws://host:port of an external server (kind 'target'). */
@@ -32,6 +39,8 @@ export interface RunningServer {
   memory(): Promise<MemoryFacts | null>;
   /** CPU time used so far (µs), or null when the server is not ours to inspect. */
   cpu(): Promise<number | null>;
+  /** write/writev/send system calls so far (Linux /proc), or null when not available. */
+  writes(): number | null;
   stop(): Promise<void>;
 }
 
@@ -69,6 +78,11 @@ function profArgs(dir: string | undefined, name: string): string[] {
     : [];
 }
 
+/** The primary and its workers inherit the flags: one directory per server, files named by pid. */
+function clusterProfArgs(dir: string | undefined, name: string): string[] {
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, `${name}-${Date.now()}`)}`] : [];
+}
+
 function ipcServer(kind: ServerKind, child: ChildProcess): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
     const onExit = (code: number | null) =>
@@ -92,6 +106,7 @@ function ipcServer(kind: ServerKind, child: ChildProcess): Promise<RunningServer
               cpuWaiters.push(res);
               child.send({ type: 'cpu' });
             }),
+          writes: () => treeWrites(child.pid!),
           stop: () =>
             new Promise<void>((res) => {
               if (child.exitCode !== null) return res();
@@ -139,7 +154,7 @@ function treeRss(pid: number): number {
 }
 
 /** User + system CPU of a process and its children from /proc, in microseconds (10 ms resolution). */
-function treeCpu(pid: number): number {
+export function treeCpu(pid: number): number {
   let total = 0;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -156,7 +171,22 @@ function treeCpu(pid: number): number {
   return total;
 }
 
-async function startHeraldCli(opts: ServerOptions): Promise<RunningServer> {
+/** Write system calls of a process and its children (`syscw` in /proc/<pid>/io). */
+function treeWrites(pid: number): number | null {
+  try {
+    let total = Number(/syscw:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? Number.NaN);
+    const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean);
+    for (const k of kids) total += treeWrites(Number(k)) ?? 0;
+    return Number.isFinite(total) ? total : null;
+  } catch {
+    return null;
+  }
+}
+
+async function startHeraldCli(kind: ServerKind, opts: ServerOptions): Promise<RunningServer> {
   const port = await freePort();
   const file = join(tmpdir(), `herald-bench-${process.pid}-${port}.json`);
   writeFileSync(file, JSON.stringify(benchHeraldConfig(opts.app, opts.heraldConfig)));
@@ -164,7 +194,7 @@ async function startHeraldCli(opts: ServerOptions): Promise<RunningServer> {
     BIN,
     ['start', '--port', String(port), '--workers', String(opts.workers), '--config', file],
     {
-      execArgv: profArgs(opts.cpuProfDir, 'herald'),
+      execArgv: clusterProfArgs(opts.cpuProfDir, kind),
       stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     },
   );
@@ -178,10 +208,11 @@ async function startHeraldCli(opts: ServerOptions): Promise<RunningServer> {
   });
   child.stdout?.resume();
   return {
-    kind: 'herald',
+    kind,
     ws: `ws://127.0.0.1:${port}`,
     memory: async () => ({ rss: treeRss(child.pid!), heapUsed: 0, external: 0, arrayBuffers: 0 }),
     cpu: async () => treeCpu(child.pid!),
+    writes: () => treeWrites(child.pid!),
     stop: () =>
       new Promise<void>((res) => {
         if (child.exitCode !== null) return res();
@@ -193,6 +224,8 @@ async function startHeraldCli(opts: ServerOptions): Promise<RunningServer> {
 }
 
 export async function startServer(kind: ServerKind, opts: ServerOptions): Promise<RunningServer> {
+  const workers = workersOf(kind);
+  if (workers !== null) return startHeraldCli(kind, { ...opts, workers });
   switch (kind) {
     case 'target':
       if (!opts.target) throw new Error('--target ws://host:port is required for the target server');
@@ -201,18 +234,18 @@ export async function startServer(kind: ServerKind, opts: ServerOptions): Promis
         ws: opts.target,
         memory: async () => null,
         cpu: async () => null,
+        writes: () => null,
         stop: async () => undefined,
       };
     case 'herald': {
-      if (opts.workers > 1) return startHeraldCli(opts);
+      if (opts.workers > 1) return startHeraldCli(kind, opts);
       const child = fork(HOST, [JSON.stringify(benchHeraldConfig(opts.app, opts.heraldConfig))], {
         execArgv: ['--expose-gc', ...profArgs(opts.cpuProfDir, 'herald')],
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
       return ipcServer(kind, child);
     }
-    case 'naive':
-    case 'coalesced': {
+    default: {
       const child = fork(BASELINE, [kind], {
         execArgv: ['--expose-gc', ...profArgs(opts.cpuProfDir, kind)],
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

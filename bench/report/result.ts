@@ -3,7 +3,8 @@ import type { MachineFacts } from '../lib/machine.js';
 import { ratioSpread, type Spread, spread } from '../lib/stats.js';
 import type { BenchOptions, Metrics, Scenario } from '../scenarios/types.js';
 
-export const BASELINES = ['naive', 'coalesced'] as const;
+/** Denominators of the ratios: the two baselines, and one worker when worker counts are compared. */
+export const BASELINES = ['naive', 'coalesced', 'herald-w1'] as const;
 
 export interface RunRecord {
   run: number;

@@ -3,6 +3,7 @@
 import { nowMicros } from '../lib/clock.js';
 import { type Cluster, type LoadProcess, split } from '../lib/cluster.js';
 import { merge, summarize } from '../lib/histogram.js';
+import { treeCpu } from '../lib/servers.js';
 import type { CollectReply, ConnectReply, ConnSpec, PublishReply } from '../load/protocol.js';
 import type { Metrics, ScenarioContext } from './types.js';
 
@@ -39,27 +40,52 @@ export async function openWindow(ctx: ScenarioContext): Promise<Window> {
   return { start, from, to };
 }
 
-/** Server CPU time (µs) spent inside the window, or null when the server cannot be inspected. */
-export async function cpuInWindow(ctx: ScenarioContext, w: Window): Promise<number | null> {
-  const at = (t: number) => new Promise((r) => setTimeout(r, Math.max(0, (t - nowMicros()) / 1000)));
-  await at(w.from);
-  const a = await ctx.server.cpu();
-  await at(w.to);
-  const b = await ctx.server.cpu();
-  return a === null || b === null ? null : b - a;
+/** What the server used inside the window: CPU time (µs) and write system calls. */
+export interface ServerUsage {
+  cpuUs: number | null;
+  writes: number | null;
+  /** CPU time of the load processes (receivers and publisher) in the window, µs. */
+  loadCpuUs: number;
 }
 
-/** Server CPU per delivery: what a server spends, even when the clients cap the throughput. */
-export function cpuMetrics(
-  ctx: ScenarioContext,
-  cpuUs: number | null,
-  deliveriesPerS: number | null,
-): Metrics {
-  if (cpuUs === null) return { server_cpu_pct: null, cpu_us_per_delivery: null };
-  const seconds = ctx.opts.duration;
+function loadCpu(ctx: ScenarioContext): number {
+  let total = 0;
+  for (const p of ctx.cluster.all) if (p.pid !== undefined) total += treeCpu(p.pid);
+  return total;
+}
+
+/** The server's usage inside the window (nulls when the server cannot be inspected). */
+export async function cpuInWindow(ctx: ScenarioContext, w: Window): Promise<ServerUsage> {
+  const at = (t: number) => new Promise((r) => setTimeout(r, Math.max(0, (t - nowMicros()) / 1000)));
+  await at(w.from);
+  const wa = ctx.server.writes();
+  const la = loadCpu(ctx);
+  const a = await ctx.server.cpu();
+  await at(w.to);
+  const wb = ctx.server.writes();
+  const lb = loadCpu(ctx);
+  const b = await ctx.server.cpu();
   return {
-    server_cpu_pct: Math.round(cpuUs / seconds / 1e4),
-    cpu_us_per_delivery: deliveriesPerS ? Math.round((cpuUs / seconds / deliveriesPerS) * 1000) / 1000 : null,
+    cpuUs: a === null || b === null ? null : b - a,
+    writes: wa === null || wb === null ? null : wb - wa,
+    loadCpuUs: lb - la,
+  };
+}
+
+/**
+ * Server CPU per delivery: what a server spends, even when the clients cap the throughput. Deliveries
+ * per write system call tell how well frames were coalesced, which is most of that CPU.
+ */
+export function cpuMetrics(ctx: ScenarioContext, usage: ServerUsage, deliveriesPerS: number | null): Metrics {
+  const seconds = ctx.opts.duration;
+  const { cpuUs, writes } = usage;
+  return {
+    server_cpu_pct: cpuUs === null ? null : Math.round(cpuUs / seconds / 1e4),
+    load_cpu_pct: Math.round(usage.loadCpuUs / seconds / 1e4),
+    cpu_us_per_delivery:
+      cpuUs !== null && deliveriesPerS ? Math.round((cpuUs / seconds / deliveriesPerS) * 1000) / 1000 : null,
+    deliveries_per_write:
+      writes && deliveriesPerS ? Math.round(((deliveriesPerS * seconds) / writes) * 10) / 10 : null,
   };
 }
 
@@ -133,11 +159,11 @@ export async function publishAndMeasure(
   const requestsInWindow = replies.reduce((n, r) => n + r.requestsInWindow, 0);
   const delivered = deliveryMetrics(ctx, collected);
   const requestsPerS = Math.round(requestsInWindow / ctx.opts.duration);
-  const cpuUs = await cpu;
+  const usage = await cpu;
   const perUnit = perEvent > 0 ? (delivered['deliveries_per_s'] ?? null) : requestsPerS;
   return {
     ...delivered,
-    ...cpuMetrics(ctx, cpuUs, perUnit),
+    ...cpuMetrics(ctx, usage, perUnit),
     requests_per_s: requestsPerS,
     request_p50_ms: req.p50,
     request_p99_ms: req.p99,

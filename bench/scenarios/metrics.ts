@@ -23,6 +23,8 @@ export const DELIVERY_METRICS: readonly MetricInfo[] = [
   { key: 'deliveries_per_s', label: 'deliveries/s', unit: '/s', better: 'higher', ratio: true },
   CPU_PER_DELIVERY,
   { key: 'server_cpu_pct', label: 'server CPU %', unit: '%', better: 'lower' },
+  { key: 'load_cpu_pct', label: 'load CPU %', unit: '%', better: 'lower' },
+  { key: 'deliveries_per_write', label: 'deliveries/write', unit: '', better: 'higher' },
   { key: 'requests_per_s', label: 'events/s', unit: '/s', better: 'higher' },
   ...LATENCY_METRICS,
 ];

@@ -4,12 +4,9 @@ import type { NodeContext } from '../node-context.js';
 import { channelKind, channelNameProblem } from '../protocol/channel-names.js';
 import { HeraldError } from '../protocol/errors.js';
 import { channelAttributes, parseInfo } from './info.js';
+import type { QueryParams } from './query.js';
 
-export async function listChannels(
-  ctx: NodeContext,
-  app: AppConfig,
-  query: URLSearchParams,
-): Promise<unknown> {
+export async function listChannels(ctx: NodeContext, app: AppConfig, query: QueryParams): Promise<unknown> {
   const prefix = query.get('filter_by_prefix') ?? '';
   const info = parseInfo(query.get('info'));
   if (info.has('user_count') && !prefix.startsWith('presence-')) {
@@ -37,7 +34,7 @@ export async function getChannel(
   ctx: NodeContext,
   app: AppConfig,
   channel: string,
-  query: URLSearchParams,
+  query: QueryParams,
 ): Promise<unknown> {
   checkName(app, channel);
   const info = parseInfo(query.get('info'));

@@ -6,6 +6,7 @@ import { HeraldError } from '../protocol/errors.js';
 import { encodeChannelEvent } from '../protocol/messages.js';
 import { isValidSocketId } from '../protocol/socket-id.js';
 import { sendToUser } from '../users/server-to-user.js';
+import { EMPTY_JSON_OBJECT } from './http-error.js';
 import { channelAttributes, parseInfo } from './info.js';
 
 interface EventRequest {
@@ -80,8 +81,13 @@ function validateEvent(app: AppConfig, raw: Record<string, unknown>, batch: bool
   return { name, data, channels, socketId: (socketId as string | null | undefined) ?? undefined, info };
 }
 
-async function publish(ctx: NodeContext, app: AppConfig, ev: EventRequest): Promise<void> {
-  for (const channel of ev.channels) {
+/**
+ * Publishes every channel of one event. Synchronous unless a cache channel must store its value first:
+ * the common trigger then answers without a promise hop per channel.
+ */
+function publish(ctx: NodeContext, app: AppConfig, ev: EventRequest, from = 0): Promise<void> | undefined {
+  for (let i = from; i < ev.channels.length; i++) {
+    const channel = ev.channels[i]!;
     const frame = encodeChannelEvent(ev.name, channel, ev.data);
     const userId = serverToUserId(channel);
     if (userId !== null) {
@@ -89,17 +95,26 @@ async function publish(ctx: NodeContext, app: AppConfig, ev: EventRequest): Prom
       continue;
     }
     if (channelKind(channel).cache) {
-      await ctx.adapter.setCache(app.id, channel, ev.name, ev.data, ctx.config.cacheTtl);
+      // The value is stored before the event leaves, then the remaining channels follow.
+      return ctx.adapter.setCache(app.id, channel, ev.name, ev.data, ctx.config.cacheTtl).then(() => {
+        broadcast(ctx, app, ev, channel, frame);
+        return publish(ctx, app, ev, i + 1);
+      });
     }
-    ctx.adapter.broadcast({
-      kind: 'channel',
-      appId: app.id,
-      channel,
-      frame,
-      source: 'api',
-      ...(ev.socketId ? { except: ev.socketId } : {}),
-    });
+    broadcast(ctx, app, ev, channel, frame);
   }
+  return undefined;
+}
+
+function broadcast(ctx: NodeContext, app: AppConfig, ev: EventRequest, channel: string, frame: string): void {
+  ctx.adapter.broadcast({
+    kind: 'channel',
+    appId: app.id,
+    channel,
+    frame,
+    source: 'api',
+    ...(ev.socketId ? { except: ev.socketId } : {}),
+  });
 }
 
 async function attributes(
@@ -115,15 +130,18 @@ async function attributes(
   return out;
 }
 
-export async function triggerEvent(
+/** The result, or a promise of it when a cache channel or `info` needs the adapter. */
+export function triggerEvent(
   ctx: NodeContext,
   app: AppConfig,
   body: Record<string, unknown>,
-): Promise<unknown> {
+): unknown | Promise<unknown> {
   const ev = validateEvent(app, body, false);
-  await publish(ctx, app, ev);
-  if (ev.info.size === 0) return {};
-  return { channels: await attributes(ctx, app, ev) };
+  const published = publish(ctx, app, ev);
+  if (published === undefined && ev.info.size === 0) return EMPTY_JSON_OBJECT;
+  return (published ?? Promise.resolve()).then(async () =>
+    ev.info.size === 0 ? EMPTY_JSON_OBJECT : { channels: await attributes(ctx, app, ev) },
+  );
 }
 
 export async function triggerBatch(
@@ -153,7 +171,7 @@ export async function triggerBatch(
     }
   });
   for (const ev of events) await publish(ctx, app, ev);
-  if (events.every((ev) => ev.info.size === 0)) return {};
+  if (events.every((ev) => ev.info.size === 0)) return EMPTY_JSON_OBJECT;
   const results = [];
   for (const ev of events) {
     results.push(

@@ -13,7 +13,8 @@ import { parseJsonObject, readBody } from './body.js';
 import { getChannel, getUsers, listChannels } from './channels.js';
 import { triggerBatch, triggerEvent } from './events.js';
 import { sendHttpError, sendJson } from './http-error.js';
-import { lowercaseQueryKeys, verifyApiRequest } from './verify-signature.js';
+import { type ApiQuery, parseTarget } from './query.js';
+import { verifyApiRequest } from './verify-signature.js';
 
 type Route =
   | { name: 'events'; method: 'POST' }
@@ -67,10 +68,9 @@ export class HttpApi {
 
   handle(req: IncomingMessage, res: ServerResponse): void {
     const started = performance.now();
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    lowercaseQueryKeys(url.searchParams);
+    const { path: fullPath, query } = parseTarget(req.url ?? '/');
     const prefix = this.ctx.config.pathPrefix;
-    let path = url.pathname;
+    let path = fullPath;
     // Strip only a whole leading segment: `/pusherapps/...` is not under the prefix `/pusher`.
     if (prefix && (path === prefix || path.startsWith(`${prefix}/`))) path = path.slice(prefix.length) || '/';
 
@@ -91,10 +91,10 @@ export class HttpApi {
     if (parts[0] === 'users' && parts.length === 3 && parts[2] === 'terminate_connections') {
       // The Python SDK posts terminate_user_connections without the /apps/{id} prefix: resolve the
       // app from auth_key instead, and sign over the path as sent.
-      const key = url.searchParams.get('auth_key') ?? '';
+      const key = query.get('auth_key') ?? '';
       const route: Route = { name: 'terminate', method: 'POST', userId: parts[1]! };
       const seen: Seen = { appId: null };
-      this.dispatch(req, res, url, path, () => this.ctx.apps.byKey(key), route, seen).then(
+      this.dispatch(req, res, query, path, () => this.ctx.apps.byKey(key), route, seen).then(
         (status) => this.record(seen.appId, route.name, status, started),
         (err: unknown) => this.record(seen.appId, route.name, sendHttpError(res, err), started),
       );
@@ -113,7 +113,7 @@ export class HttpApi {
     const routeName = route?.name ?? 'unknown';
     const lookup = () => (appId === null ? Promise.resolve(undefined) : this.ctx.apps.byId(appId));
     const seen: Seen = { appId: null };
-    this.dispatch(req, res, url, path, lookup, route, seen).then(
+    this.dispatch(req, res, query, path, lookup, route, seen).then(
       (status) => this.record(seen.appId, routeName, status, started),
       (err: unknown) => {
         if (!(err instanceof HeraldError))
@@ -144,7 +144,7 @@ export class HttpApi {
   private async dispatch(
     req: IncomingMessage,
     res: ServerResponse,
-    url: URL,
+    query: ApiQuery,
     path: string,
     lookupApp: () => Promise<AppConfig | undefined>,
     route: Route | null,
@@ -163,12 +163,12 @@ export class HttpApi {
     }
     seen.appId = app.id;
     const body = await readBody(req, ctx.config.maxHttpBodyBytes);
-    const decodedPath = safeDecode(path);
+    const decodedPath = path.includes('%') ? safeDecode(path) : path;
     verifyApiRequest(
       app,
       req.method,
       path === decodedPath ? [path] : [path, decodedPath],
-      url.searchParams,
+      query,
       body,
       ctx.now(),
     );
@@ -182,16 +182,18 @@ export class HttpApi {
     let result: unknown;
     switch (route.name) {
       case 'events':
-        result = await triggerEvent(ctx, app, parseJsonObject(body));
+        // Most triggers finish synchronously: no await unless there is a promise.
+        result = triggerEvent(ctx, app, parseJsonObject(body));
+        if (result instanceof Promise) result = await result;
         break;
       case 'batch_events':
         result = await triggerBatch(ctx, app, parseJsonObject(body));
         break;
       case 'channels':
-        result = await listChannels(ctx, app, url.searchParams);
+        result = await listChannels(ctx, app, query);
         break;
       case 'channel':
-        result = await getChannel(ctx, app, safeDecode(route.channel), url.searchParams);
+        result = await getChannel(ctx, app, safeDecode(route.channel), query);
         break;
       case 'users':
         result = await getUsers(ctx, app, safeDecode(route.channel));

@@ -2,25 +2,15 @@
 import type { AppConfig } from '../config/config.js';
 import { HeraldError } from '../protocol/errors.js';
 import { apiStringToSign, hmacSha256Hex, md5Hex, safeEqual } from '../protocol/signatures.js';
+import type { QueryParams } from './query.js';
 
 export const TIMESTAMP_WINDOW_SECONDS = 600;
-
-/**
- * Lowercases every query key in place (API-03 signs lowercased keys, and Pusher's verifier reads
- * `AUTH_KEY` as `auth_key`), so the checks and the handlers see the names that were signed.
- */
-export function lowercaseQueryKeys(query: URLSearchParams): void {
-  const entries = [...query];
-  if (entries.every(([k]) => k === k.toLowerCase())) return;
-  for (const [k] of entries) query.delete(k);
-  for (const [k, v] of entries) query.append(k.toLowerCase(), v);
-}
 
 export function verifyApiRequest(
   app: AppConfig,
   method: string,
   paths: readonly string[],
-  query: URLSearchParams,
+  query: QueryParams,
   body: Buffer,
   nowMs: number,
 ): void {

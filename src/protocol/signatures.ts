@@ -2,14 +2,20 @@
  * The three Pusher signatures (channel auth, user sign-in, HTTP API request) and webhook signing.
  * All comparisons are constant-time. Pure: only node:crypto.
  */
+import * as crypto from 'node:crypto';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+
+/** One-shot `crypto.hash` (Node ≥ 20.12) skips the Hash object; older 20.x fall back to createHash. */
+const oneShotHash = (
+  crypto as { hash?: (algorithm: string, data: string | Buffer, encoding: 'hex') => string }
+).hash;
 
 export function hmacSha256Hex(secret: string, data: string | Buffer): string {
   return createHmac('sha256', secret).update(data).digest('hex');
 }
 
 export function md5Hex(data: string | Buffer): string {
-  return createHash('md5').update(data).digest('hex');
+  return oneShotHash ? oneShotHash('md5', data, 'hex') : createHash('md5').update(data).digest('hex');
 }
 
 /** Constant-time comparison of two strings; unequal lengths are unequal without leaking where. */
@@ -68,7 +74,9 @@ export function canonicalQuery(params: Iterable<[string, string]>): string {
     pairs.push([key, v]);
   }
   pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  return pairs.map(([k, v]) => `${k}=${v}`).join('&');
+  let out = '';
+  for (let i = 0; i < pairs.length; i++) out += `${i === 0 ? '' : '&'}${pairs[i]![0]}=${pairs[i]![1]}`;
+  return out;
 }
 
 export function apiStringToSign(method: string, path: string, params: Iterable<[string, string]>): string {

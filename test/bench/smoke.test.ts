@@ -45,7 +45,7 @@ const TINY = [
   '8',
 ];
 
-function bench(scenario: string, extra: string[] = []): Promise<BenchResult> {
+function bench(scenario: string, extra: string[] = [], label = ''): Promise<BenchResult> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
@@ -56,7 +56,8 @@ function bench(scenario: string, extra: string[] = []): Promise<BenchResult> {
           reject(new Error(`${scenario} failed: ${err.message}\n${stderr}`));
           return;
         }
-        resolve(JSON.parse(readFileSync(join(out, `${scenario}.json`), 'utf8')) as BenchResult);
+        const file = join(out, `${scenario}${label ? `--${label}` : ''}.json`);
+        resolve(JSON.parse(readFileSync(file, 'utf8')) as BenchResult);
       },
     );
   });
@@ -108,5 +109,23 @@ describe('bench smoke', () => {
       assert.ok((m['p99_ms'] ?? 0) >= (m['p50_ms'] ?? 0));
       assert.equal(m['undelivered'], 0);
     }
+  });
+
+  test('herald-w1 and herald-w2 run in one fanout, with the ratio to one worker', async () => {
+    const r = await bench('fanout', ['--servers', 'herald-w1,herald-w2', '--label', 'w'], 'w');
+    assert.deepEqual(
+      r.runs.filter((x) => x.error).map((x) => `${x.server}: ${x.error}`),
+      [],
+    );
+    for (const server of ['herald-w1', 'herald-w2']) {
+      const m = r.runs.find((x) => x.server === server)!.metrics;
+      assert.ok((m['deliveries_per_s'] ?? 0) > 0, `${server} deliveries`);
+      assert.equal(m['undelivered'], 0, `${server} undelivered`);
+      assert.ok((m['cpu_us_per_delivery'] ?? 0) > 0, `${server} CPU read from /proc`);
+    }
+    const ratio = r.ratios.find((x) => x.metric === 'deliveries_per_s');
+    assert.equal(ratio?.server, 'herald-w2');
+    assert.equal(ratio?.baseline, 'herald-w1');
+    assert.ok(ratio?.spread && ratio.spread.median > 0);
   });
 });

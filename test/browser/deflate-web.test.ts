@@ -4,26 +4,17 @@
  * client must get every event, in order, byte-identical after decoding, and client events both ways.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { type AppServer, launchChromium, serveApp } from '../helpers/browser.js';
 import { pusherClient } from '../helpers/clients.js';
 import type { PusherJs } from '../helpers/pusher-js.js';
 import { sdkFor } from '../helpers/raw-client.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
 import { Inbox, record } from '../scenarios/inbox.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const pusherJs = readFileSync(
-  new URL('../../../node_modules/pusher-js/dist/web/pusher.min.js', import.meta.url),
-  'utf8',
-);
-
 let herald: TestServer;
-let appServer: Server;
-let appPort: number;
+let app: AppServer;
 let browser: Browser;
 let node: PusherJs;
 
@@ -41,51 +32,26 @@ const PAGE = (port: number) => `<!doctype html><html><body><script src="/pusher.
 </script></body></html>`;
 
 before(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium`);
   herald = await startHerald({ perMessageDeflate: true });
   const sdk = sdkFor(herald);
-  appServer = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    if (url.pathname === '/pusher.js') {
-      res.writeHead(200, { 'Content-Type': 'application/javascript' }).end(pusherJs);
-    } else if (url.pathname === '/pusher/auth') {
-      let body = '';
-      req.on('data', (d: Buffer) => {
-        body += d.toString();
-      });
-      req.on('end', () => {
-        const form = new URLSearchParams(body);
-        const auth = sdk.authorizeChannel(form.get('socket_id')!, form.get('channel_name')!);
-        res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(auth));
-      });
-    } else {
-      res.writeHead(200, { 'Content-Type': 'text/html' }).end(PAGE(herald.port));
-    }
+  app = await serveApp({
+    pusherJs: 'pusher.min.js',
+    page: () => PAGE(herald.port),
+    authorize: (socketId, channel) => sdk.authorizeChannel(socketId, channel),
   });
-  await new Promise<void>((resolve) => appServer.listen(0, '127.0.0.1', resolve));
-  appPort = (appServer.address() as AddressInfo).port;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
   node?.disconnect();
   await browser?.close();
-  appServer?.close();
+  app?.close();
   await herald?.close();
 });
 
 test('compressed (Chromium) and uncompressed (Node) subscribers get the same 30 events in order', async () => {
   const page = await browser.newPage();
-  await page.goto(`http://127.0.0.1:${appPort}/`);
+  await page.goto(`http://127.0.0.1:${app.port}/`);
   await page.waitForFunction('window.ready === true', undefined, { timeout: 10_000 });
   node = pusherClient(herald);
   const inbox = new Inbox();

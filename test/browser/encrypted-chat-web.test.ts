@@ -5,25 +5,17 @@
  * the chat room and a private-encrypted channel for its messages; whispers on a private channel.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import PusherServer from 'pusher';
+import { type AppServer, launchChromium, serveApp } from '../helpers/browser.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const MASTER_KEY = Buffer.alloc(32, 7).toString('base64');
-const pusherJs = readFileSync(
-  new URL('../../../node_modules/pusher-js/dist/web/pusher-with-encryption.min.js', import.meta.url),
-  'utf8',
-);
 
 let herald: TestServer;
-let appServer: Server;
-let appPort: number;
+let app: AppServer;
 let browser: Browser;
 let sdk: PusherServer;
 
@@ -50,7 +42,6 @@ const PAGE = (
 </script></body></html>`;
 
 before(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium`);
   herald = await startHerald();
   sdk = new PusherServer({
     appId: 'app-id',
@@ -61,54 +52,22 @@ before(async () => {
     useTLS: false,
     encryptionMasterKeyBase64: MASTER_KEY,
   });
-  appServer = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    if (url.pathname === '/pusher.js') {
-      res.writeHead(200, { 'Content-Type': 'application/javascript' }).end(pusherJs);
-    } else if (url.pathname === '/pusher/auth') {
-      let body = '';
-      req.on('data', (d: Buffer) => {
-        body += d.toString();
-      });
-      req.on('end', () => {
-        const form = new URLSearchParams(body);
-        const user = url.searchParams.get('user') ?? 'anon';
-        const channel = form.get('channel_name')!;
-        const auth = sdk.authorizeChannel(
-          form.get('socket_id')!,
-          channel,
-          channel.startsWith('presence-')
-            ? { user_id: user, user_info: { name: user } }
-            : (undefined as never),
-        );
-        res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(auth));
-      });
-    } else {
-      res
-        .writeHead(200, { 'Content-Type': 'text/html' })
-        .end(PAGE(herald.port, url.searchParams.get('user') ?? 'a'));
-    }
+  app = await serveApp({
+    pusherJs: 'pusher-with-encryption.min.js',
+    page: (user) => PAGE(herald.port, user),
+    authorize: (socketId, channel, user) =>
+      sdk.authorizeChannel(
+        socketId,
+        channel,
+        channel.startsWith('presence-') ? { user_id: user, user_info: { name: user } } : (undefined as never),
+      ),
   });
-  await new Promise<void>((resolve) => appServer.listen(0, '127.0.0.1', resolve));
-  appPort = (appServer.address() as AddressInfo).port;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
   await browser?.close();
-  appServer?.close();
+  app?.close();
   await herald?.close();
 });
 
@@ -116,7 +75,7 @@ type Entry = [string, unknown?];
 
 async function open(user: string): Promise<Page> {
   const page = await browser.newPage();
-  await page.goto(`http://127.0.0.1:${appPort}/?user=${user}`);
+  await page.goto(`http://127.0.0.1:${app.port}/?user=${user}`);
   await waitLog(page, (log) =>
     ['vault-ready', 'typing-ready', 'here'].every((k) => log.some((e) => e[0] === k)),
   );

@@ -3,23 +3,14 @@
  * presence channels, with the app's auth endpoint served by a small HTTP server signing with the SDK.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import PusherServer from 'pusher';
+import { type AppServer, launchChromium, serveApp } from '../helpers/browser.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const pusherJs = readFileSync(
-  new URL('../../../node_modules/pusher-js/dist/web/pusher.min.js', import.meta.url),
-  'utf8',
-);
-
 let herald: TestServer;
-let appServer: Server;
-let appPort: number;
+let app: AppServer;
 let browser: Browser;
 let sdk: PusherServer;
 
@@ -41,8 +32,6 @@ const PAGE = (
 </script></body></html>`;
 
 before(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (.ci/run does)`);
   herald = await startHerald();
   sdk = new PusherServer({
     appId: 'app-id',
@@ -52,56 +41,24 @@ before(async () => {
     port: String(herald.port),
     useTLS: false,
   });
-  appServer = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    if (url.pathname === '/pusher.js') {
-      res.writeHead(200, { 'Content-Type': 'application/javascript' }).end(pusherJs);
-    } else if (url.pathname === '/pusher/auth') {
-      let body = '';
-      req.on('data', (d: Buffer) => {
-        body += d.toString();
-      });
-      req.on('end', () => {
-        const form = new URLSearchParams(body);
-        const user = url.searchParams.get('user') ?? 'anon';
-        const auth = sdk.authorizeChannel(form.get('socket_id')!, form.get('channel_name')!, {
-          user_id: user,
-          user_info: { name: user },
-        });
-        res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(auth));
-      });
-    } else {
-      res
-        .writeHead(200, { 'Content-Type': 'text/html' })
-        .end(PAGE(herald.port, url.searchParams.get('user') ?? 'a'));
-    }
+  app = await serveApp({
+    pusherJs: 'pusher.min.js',
+    page: (user) => PAGE(herald.port, user),
+    authorize: (socketId, channel, user) =>
+      sdk.authorizeChannel(socketId, channel, { user_id: user, user_info: { name: user } }),
   });
-  await new Promise<void>((resolve) => appServer.listen(0, '127.0.0.1', resolve));
-  appPort = (appServer.address() as AddressInfo).port;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
   await browser?.close();
-  appServer?.close();
+  app?.close();
   await herald?.close();
 });
 
 async function openPage(user: string): Promise<Page> {
   const page = await browser.newPage();
-  await page.goto(`http://127.0.0.1:${appPort}/?user=${user}`);
+  await page.goto(`http://127.0.0.1:${app.port}/?user=${user}`);
   return page;
 }
 

@@ -25,7 +25,8 @@ if (files.length === 0) {
 const concurrency = process.env.TEST_CONCURRENCY ?? '4';
 const result = spawnSync(
   process.execPath,
-  ['--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
+  // A test that hangs fails by name after two minutes instead of holding CI until its own time limit.
+  ['--test', `--test-concurrency=${concurrency}`, '--test-timeout=120000', '--test-reporter=spec', ...files],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);

@@ -3,10 +3,11 @@
  * lands on the second node behind the balancer, and the drained process exits 0.
  */
 import assert from 'node:assert/strict';
-import net from 'node:net';
+import type net from 'node:net';
 import { after, before, test } from 'node:test';
 import PusherServer from 'pusher';
 import WebSocket from 'ws';
+import { startBalancer } from '../helpers/front.js';
 import { type HeraldProcess, spawnHerald } from '../helpers/process.js';
 import { PusherJs } from '../helpers/pusher-js.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
@@ -16,28 +17,6 @@ let nodeB: TestServer;
 let balancer: net.Server;
 let balancerPort: number;
 const clients: PusherJs[] = [];
-
-/** A TCP balancer that prefers node A and falls back to node B when A refuses connections. */
-function startBalancer(portA: number, portB: number): Promise<net.Server> {
-  const server = net.createServer((downstream) => {
-    downstream.pause();
-    const connect = (port: number, fallback: number | null) => {
-      const upstream = net.connect(port, '127.0.0.1');
-      upstream.once('connect', () => {
-        downstream.pipe(upstream).pipe(downstream);
-        downstream.resume();
-      });
-      upstream.once('error', () => {
-        if (fallback !== null) connect(fallback, null);
-        else downstream.destroy();
-      });
-      downstream.once('error', () => upstream.destroy());
-      downstream.once('close', () => upstream.destroy());
-    };
-    connect(portA, portB);
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
 
 function waitFor<T>(what: string, register: (done: (value: T) => void) => void, ms = 10_000): Promise<T> {
   return new Promise<T>((resolve, reject) => {

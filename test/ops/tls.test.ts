@@ -1,12 +1,12 @@
 /** TLS on the same port: wss:// for pusher-js with forceTLS, https:// for the SDK with useTLS. */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import PusherServer from 'pusher';
 import WebSocket from 'ws';
+import { selfSignedCert } from '../helpers/front.js';
 import { PusherJs } from '../helpers/pusher-js.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
 
@@ -16,29 +16,9 @@ const clients: PusherJs[] = [];
 
 before(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'herald-tls-'));
-  certPath = join(dir, 'cert.pem');
-  const keyPath = join(dir, 'key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      keyPath,
-      '-out',
-      certPath,
-    ],
-    { stdio: 'ignore' },
-  );
+  const pems = selfSignedCert(dir);
+  certPath = pems.cert;
+  const keyPath = pems.key;
   server = await startHerald({
     ssl: { cert: certPath, key: keyPath },
     apps: [

@@ -6,9 +6,8 @@
  * presence identity, and the cluster-wide channel list stays right.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
+import type net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -28,6 +27,7 @@ import {
   uniquePrefix,
   waitFor,
 } from '../helpers/cluster.js';
+import { selfSignedCert, startBalancer } from '../helpers/front.js';
 import type { HeraldProcess } from '../helpers/process.js';
 import { PusherJs } from '../helpers/pusher-js.js';
 
@@ -39,52 +39,8 @@ let balancer: net.Server;
 let balancerPort: number;
 const clients: PusherJs[] = [];
 
-/** A TCP balancer (TLS passes through) that prefers node A and falls back to B when A refuses. */
-function startBalancer(portA: number, portB: number): Promise<net.Server> {
-  const server = net.createServer((downstream) => {
-    downstream.pause();
-    const connect = (port: number, fallback: number | null) => {
-      const upstream = net.connect(port, '127.0.0.1');
-      upstream.once('connect', () => {
-        downstream.pipe(upstream).pipe(downstream);
-        downstream.resume();
-      });
-      upstream.once('error', () => {
-        if (fallback !== null) connect(fallback, null);
-        else downstream.destroy();
-      });
-      downstream.once('error', () => upstream.destroy());
-      downstream.once('close', () => upstream.destroy());
-    };
-    connect(portA, portB);
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
 before(async () => {
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ],
-    { stdio: 'ignore' },
-  );
+  const { cert, key } = selfSignedCert(dir);
   const env = { HERALD_SSL_CERT: cert, HERALD_SSL_KEY: key, HERALD_APP_CLIENT_EVENTS: 'true' };
   [nodeA, nodeB] = await Promise.all([
     spawnNode(REDIS_URL, prefix, { ...env, HERALD_SHUTDOWN_TIMEOUT: '1' }),

@@ -102,6 +102,7 @@ export class RedisAdapter implements Adapter {
       logger: this.opts.logger,
       delivery: () => this.delivery,
       broadcast: (env) => this.broadcast(env),
+      knowsMember: (appId, channel, userId) => this.views.knows(pairKey(appId, channel), userId),
     });
     this.registry = new NodeRegistry(cmd, this.keys, this.nodeId, this.opts.nodeTimeout * 1000, {
       unregistered: (first) => {

@@ -15,13 +15,14 @@ const CLI = fileURLToPath(new URL('../../bench/cli.js', import.meta.url));
 const out = mkdtempSync(join(tmpdir(), 'herald-bench-smoke-'));
 after(() => rmSync(out, { recursive: true, force: true }));
 
+// A window long enough that a loaded CI box still delivers something to every server in it.
 const TINY = [
   '--runs',
   '1',
   '--duration',
-  '0.4',
+  '1',
   '--warmup',
-  '0.1',
+  '0.2',
   '--quiet',
   '--out',
   out,

@@ -19,6 +19,12 @@ export function uniquePrefix(): string {
   return `herald-test-${randomBytes(6).toString('hex')}`;
 }
 
+/**
+ * Node timeout (seconds) for files that never kill a node: on a loaded 2-core CI box a node can stall
+ * for more than the 3 s default below, be presumed dead and have its members reaped mid-test.
+ */
+export const STEADY_NODE_TIMEOUT = '10';
+
 export function spawnNode(
   redisUrl: string,
   prefix: string,

@@ -15,6 +15,7 @@ import {
   pusherClient,
   RawClient,
   REDIS_URL,
+  STEADY_NODE_TIMEOUT,
   sdk,
   spawnNode,
   stop,
@@ -40,7 +41,11 @@ before(async () => {
       apps: [{ id: 'app-id', key: 'app-key', secret: 'app-secret', limits: { maxPresenceMembers: LIMIT } }],
     }),
   );
-  nodes = await Promise.all([0, 1].map(() => spawnNode(REDIS_URL, prefix, { HERALD_CONFIG: config })));
+  nodes = await Promise.all(
+    [0, 1].map(() =>
+      spawnNode(REDIS_URL, prefix, { HERALD_CONFIG: config, HERALD_NODE_TIMEOUT: STEADY_NODE_TIMEOUT }),
+    ),
+  );
 });
 
 after(async () => {

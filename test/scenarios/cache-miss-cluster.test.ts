@@ -10,7 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { deletePrefix, REDIS_URL, spawnNode, stop, uniquePrefix } from '../helpers/cluster.js';
+import {
+  deletePrefix,
+  REDIS_URL,
+  STEADY_NODE_TIMEOUT,
+  spawnNode,
+  stop,
+  uniquePrefix,
+} from '../helpers/cluster.js';
 import type { HeraldProcess } from '../helpers/process.js';
 import type { PusherJs } from '../helpers/pusher-js.js';
 import { TEST_APP } from '../helpers/server.js';
@@ -38,7 +45,11 @@ before(async () => {
       ],
     }),
   );
-  nodes = await Promise.all([0, 1].map(() => spawnNode(REDIS_URL, prefix, {}, ['--config', file])));
+  nodes = await Promise.all(
+    [0, 1].map(() =>
+      spawnNode(REDIS_URL, prefix, { HERALD_NODE_TIMEOUT: STEADY_NODE_TIMEOUT }, ['--config', file]),
+    ),
+  );
 });
 
 after(async () => {

@@ -21,6 +21,7 @@ import {
   KEY,
   REDIS_URL,
   SECRET,
+  STEADY_NODE_TIMEOUT,
   spawnNode,
   stop,
   subscribed,
@@ -41,7 +42,12 @@ const clients: PusherJs[] = [];
 
 before(async () => {
   const { cert, key } = selfSignedCert(dir);
-  const env = { HERALD_SSL_CERT: cert, HERALD_SSL_KEY: key, HERALD_APP_CLIENT_EVENTS: 'true' };
+  const env = {
+    HERALD_SSL_CERT: cert,
+    HERALD_SSL_KEY: key,
+    HERALD_APP_CLIENT_EVENTS: 'true',
+    HERALD_NODE_TIMEOUT: STEADY_NODE_TIMEOUT,
+  };
   [nodeA, nodeB] = await Promise.all([
     spawnNode(REDIS_URL, prefix, { ...env, HERALD_SHUTDOWN_TIMEOUT: '1' }),
     spawnNode(REDIS_URL, prefix, env),

@@ -42,6 +42,11 @@ export class PresenceViews {
     }
   }
 
+  /** False when local sockets were last told this user left (a reaper's member_removed reached them). */
+  knows(key: string, userId: string): boolean {
+    return this.views.get(key)?.has(userId) ?? true;
+  }
+
   drop(key: string): void {
     this.views.delete(key);
   }

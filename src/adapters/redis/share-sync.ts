@@ -42,6 +42,8 @@ export interface ShareSyncDeps {
   logger: Logger;
   delivery(): NodeDelivery | null;
   broadcast(envelope: Envelope): void;
+  /** Whether this node's sockets in the channel still believe the user is a member. */
+  knowsMember(appId: string, channel: string, userId: string): boolean;
 }
 
 export class ShareSync {
@@ -129,7 +131,9 @@ export class ShareSync {
     if (added.length > 0) {
       const held = this.d.held.channels.get(pairKey(appId, channel));
       for (const userId of added) {
-        // The user's own socket here already knows it is a member.
+        // The user's own socket here already knows it is a member, unless others presumed this node dead
+        // and their member_removed reached it too: then it must hear that it is back.
+        const toldGone = !this.d.knowsMember(appId, channel, userId);
         let socket: string | undefined;
         let info: unknown;
         for (const [s, m] of held?.sockets ?? []) {
@@ -139,7 +143,7 @@ export class ShareSync {
             break;
           }
         }
-        d?.memberBack?.(appId, channel, { userId, userInfo: info }, socket);
+        d?.memberBack?.(appId, channel, { userId, userInfo: info }, toldGone ? undefined : socket);
       }
     }
     if (before !== after) d?.countChanged?.(appId, channel, after);

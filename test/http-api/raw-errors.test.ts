@@ -7,12 +7,11 @@ import { Agent } from 'node:http';
 import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { signApiRequest } from '../../src/protocol/signatures.js';
-import { startHerald, type TestServer } from '../helpers/server.js';
-import { EVENT, errorOf, rawClient } from './raw.js';
+import type { TestServer } from '../helpers/server.js';
+import { EVENT, errorOf, RAW_MAX_BODY, rawClient, startRawServer } from './raw.js';
 
 const NOW_S = 1_700_000_000;
-const MAX_BODY = 4096;
-const PREFIX = '/pusher';
+const MAX_BODY = RAW_MAX_BODY;
 let server: TestServer;
 const nowMs = NOW_S * 1000;
 const { send, signedPath, stillServes } = rawClient(
@@ -21,17 +20,7 @@ const { send, signedPath, stillServes } = rawClient(
 );
 
 before(async () => {
-  server = await startHerald(
-    {
-      maxHttpBodyBytes: MAX_BODY,
-      pathPrefix: PREFIX,
-      apps: [
-        { id: 'app-id', key: 'app-key', secret: 'app-secret' },
-        { id: 'off-id', key: 'off-key', secret: 'off-secret', enabled: false },
-      ],
-    },
-    { clock: () => nowMs },
-  );
+  server = await startRawServer(() => nowMs);
 });
 after(() => server.close());
 

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { startHerald, type TestServer } from '../helpers/server.js';
-import { EVENT, errorOf, type Reply, rawClient, rawSubscriber } from './raw.js';
+import type { TestServer } from '../helpers/server.js';
+import { EVENT, errorOf, RAW_PREFIX, type Reply, rawClient, rawSubscriber, startRawServer } from './raw.js';
 
 interface HttpVector {
   method: string;
@@ -24,8 +24,7 @@ const vector = (method: string, path: string, withBody: boolean) =>
   httpVectors.find((v) => v.method === method && v.path === path && (v.body !== null) === withBody)!;
 
 const NOW_S = 1_700_000_000;
-const MAX_BODY = 4096;
-const PREFIX = '/pusher';
+const PREFIX = RAW_PREFIX;
 let server: TestServer;
 let nowMs = NOW_S * 1000;
 const { send, signedPath, stillServes } = rawClient(
@@ -34,17 +33,7 @@ const { send, signedPath, stillServes } = rawClient(
 );
 
 before(async () => {
-  server = await startHerald(
-    {
-      maxHttpBodyBytes: MAX_BODY,
-      pathPrefix: PREFIX,
-      apps: [
-        { id: 'app-id', key: 'app-key', secret: 'app-secret' },
-        { id: 'off-id', key: 'off-key', secret: 'off-secret', enabled: false },
-      ],
-    },
-    { clock: () => nowMs },
-  );
+  server = await startRawServer(() => nowMs);
 });
 after(() => server.close());
 

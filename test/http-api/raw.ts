@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { type Agent, type IncomingHttpHeaders, request } from 'node:http';
 import WebSocket from 'ws';
 import { channelStringToSign, md5Hex, signApiRequest, signAuth } from '../../src/protocol/signatures.js';
-import type { TestServer } from '../helpers/server.js';
+import { startHerald, type TestServer } from '../helpers/server.js';
 
 export interface Reply {
   status: number;
@@ -38,6 +38,23 @@ export interface SignOptions {
 }
 
 /** A simple valid trigger body. */
+/** The server both raw HTTP files drive: a path prefix, a small body cap, a disabled app, a fixed clock. */
+export const RAW_PREFIX = '/pusher';
+export const RAW_MAX_BODY = 4096;
+export function startRawServer(clock: () => number): Promise<TestServer> {
+  return startHerald(
+    {
+      maxHttpBodyBytes: RAW_MAX_BODY,
+      pathPrefix: RAW_PREFIX,
+      apps: [
+        { id: 'app-id', key: 'app-key', secret: 'app-secret' },
+        { id: 'off-id', key: 'off-key', secret: 'off-secret', enabled: false },
+      ],
+    },
+    { clock },
+  );
+}
+
 export const EVENT = '{"name":"e","channels":["raw"],"data":"{}"}';
 
 export function rawClient(server: () => TestServer, nowMs: () => number) {

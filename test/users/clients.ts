@@ -104,6 +104,13 @@ export class RawClient {
   }
 }
 
+/** A raw socket on the server's first app, signed in as `id`. */
+export async function signedInSocket(server: TestServer, id: string): Promise<RawClient> {
+  const raw = await RawClient.open(server.wsUrl());
+  await raw.signedIn({ id }, { key: server.app.key, secret: server.app.secret });
+  return raw;
+}
+
 export function errorOf(frame: Frame): { code: number | null; message: string } {
   return frame.data as { code: number | null; message: string };
 }

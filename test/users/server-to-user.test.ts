@@ -3,11 +3,10 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type PusherServer from 'pusher';
 import { startHerald, type TestServer } from '../helpers/server.js';
-import { errorOf, RawClient, sdkFor, sdkPost } from './clients.js';
+import { errorOf, RawClient, sdkFor, sdkPost, signedInSocket } from './clients.js';
 
 let server: TestServer;
 let sdk: PusherServer;
-const creds = () => ({ key: server.app.key, secret: server.app.secret });
 
 before(async () => {
   server = await startHerald();
@@ -15,11 +14,7 @@ before(async () => {
 });
 after(() => server.close());
 
-async function signedIn(id: string): Promise<RawClient> {
-  const raw = await RawClient.open(server.wsUrl());
-  await raw.signedIn({ id }, creds());
-  return raw;
-}
+const signedIn = (id: string): Promise<RawClient> => signedInSocket(server, id);
 
 function subscribeFrame(channel: string, withAuth = true) {
   return { event: 'pusher:subscribe', data: withAuth ? { channel, auth: '' } : { channel } };

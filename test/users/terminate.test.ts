@@ -4,7 +4,16 @@ import { after, before, test } from 'node:test';
 import type PusherServer from 'pusher';
 import { signAuth } from '../../src/protocol/signatures.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
-import { errorOf, once, pusherJsFor, RawClient, sdkFor, sdkPost, withUnrefClientTimers } from './clients.js';
+import {
+  errorOf,
+  once,
+  pusherJsFor,
+  RawClient,
+  sdkFor,
+  sdkPost,
+  signedInSocket,
+  withUnrefClientTimers,
+} from './clients.js';
 
 let server: TestServer;
 let sdk: PusherServer;
@@ -16,11 +25,7 @@ before(async () => {
 });
 after(() => server.close());
 
-async function signedIn(id: string): Promise<RawClient> {
-  const raw = await RawClient.open(server.wsUrl());
-  await raw.signedIn({ id }, creds());
-  return raw;
-}
+const signedIn = (id: string): Promise<RawClient> => signedInSocket(server, id);
 
 test('every signed-in socket of the user gets pusher:error 4009 then close 4009; others stay', async () => {
   const t1 = await signedIn('term');

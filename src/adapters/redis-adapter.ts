@@ -31,7 +31,7 @@ import { parseRedisUrl, type RedisClient, type RedisTarget } from './redis/conne
 import { decodeEnvelope, encodeEnvelope } from './redis/envelope-codec.js';
 import { pairKey, RedisKeys, splitPair } from './redis/keys.js';
 import { NodeRegistry } from './redis/node-registry.js';
-import { PresenceViews } from './redis/presence-views.js';
+import { memberEvent, PresenceViews } from './redis/presence-views.js';
 import { defineScripts, runScript } from './redis/scripts.js';
 import { decodeInfo, encodeInfo, forgetChannel, ShareSync } from './redis/share-sync.js';
 
@@ -267,7 +267,22 @@ export class RedisAdapter implements Adapter {
     if (this.opts.events?.wants('adapter')) {
       this.opts.events.emit({ type: 'adapter', op: 'receive', bytes: Buffer.byteLength(message) });
     }
-    this.deliverLocal(decoded.envelope);
+    const env = decoded.envelope;
+    const member = env.kind === 'channel' ? memberEvent(env.frame) : null;
+    if (env.kind === 'channel' && member && this.cmd?.status === 'ready') {
+      // Another node publishes a join or leave only after its script returned, so its announcement can
+      // arrive after a later change made here (a user moving from a draining node to this one: the old
+      // node's member_removed lands after this node's snapshot). Deliver it only while it is still true.
+      const members = this.keys.channel(env.appId, env.channel).members;
+      this.cmd.hexists(members, member.userId).then(
+        (present) => {
+          if ((present === 1) === member.added) this.deliverLocal(env);
+        },
+        () => this.deliverLocal(env),
+      );
+      return;
+    }
+    this.deliverLocal(env);
   }
 
   /** Starts receiving a topic; resolves once Redis confirmed (at once while it is unreachable). */

@@ -8,6 +8,18 @@ import type { Envelope } from '../adapter.js';
 
 const MEMBER_EVENT = '{"event":"pusher_internal:member_';
 
+/** `{ userId, added }` when the frame is a member_added / member_removed this server built, else null. */
+export function memberEvent(frame: string): { userId: string; added: boolean } | null {
+  if (!frame.startsWith(MEMBER_EVENT)) return null;
+  try {
+    const parsed = JSON.parse(frame) as { event: string; data: string };
+    const data = JSON.parse(parsed.data) as { user_id: string };
+    return { userId: data.user_id, added: parsed.event === 'pusher_internal:member_added' };
+  } catch {
+    return null;
+  }
+}
+
 export interface ViewDiff {
   added: [string, unknown][];
   removed: string[];

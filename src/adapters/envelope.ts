@@ -71,7 +71,12 @@ export interface WatchlistEnvelope {
   online: boolean;
 }
 
-export type Envelope = ChannelEnvelope | MemberEnvelope | UserEnvelope | TerminateEnvelope | WatchlistEnvelope;
+export type Envelope =
+  | ChannelEnvelope
+  | MemberEnvelope
+  | UserEnvelope
+  | TerminateEnvelope
+  | WatchlistEnvelope;
 
 /** Who published it and its place in that node's sequence; set by the broker, never by callers. */
 export interface Seal {
@@ -81,15 +86,18 @@ export interface Seal {
 
 export type Sealed<E extends Envelope = Envelope> = E & Seal;
 
+export const channelStream = (appId: string, channel: string): string => `c\n${appId}\n${channel}`;
+export const userStream = (appId: string, userId: string): string => `u\n${appId}\n${userId}`;
+
 /** The ordering stream of an envelope: per channel, per user, or the control stream. */
 export function streamOf(env: Envelope): string {
   switch (env.kind) {
     case 'channel':
     case 'member':
-      return `c\n${env.appId}\n${env.channel}`;
+      return channelStream(env.appId, env.channel);
     case 'user':
     case 'terminate':
-      return `u\n${env.appId}\n${env.userId}`;
+      return userStream(env.appId, env.userId);
     case 'watchlist':
       return 'control';
   }

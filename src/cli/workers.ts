@@ -8,7 +8,7 @@
  * (src/metrics/cluster.ts): a port shared by the workers would hand each scrape to one of them.
  */
 import cluster, { type Worker } from 'node:cluster';
-import { IPC_ENV, type IpcMessage } from '../adapters/ipc-adapter.js';
+import { IPC_ENV, type IpcMessage } from '../adapters/ipc-ops.js';
 import { IpcRelay } from '../adapters/ipc-relay.js';
 import type { HeraldConfig } from '../config/config.js';
 import { ClusterMetrics } from '../metrics/cluster.js';

@@ -27,6 +27,7 @@ import { MemoryRateLimiter } from './connections/rate-limiter.js';
 import { WsServer } from './connections/ws-server.js';
 import { ServerEvents } from './events/server-events.js';
 import { HttpApi } from './http-api/router.js';
+import { ClientLog } from './logging/client-log.js';
 import { logServerEvents } from './logging/event-log.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { answerPrimary } from './metrics/cluster.js';
@@ -103,9 +104,10 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
       });
     },
   });
-  ctx = { config, adapter, apps, hub, events, logger, now, subscriptionCounts };
+  const clientLog = new ClientLog(logger, now);
+  ctx = { config, adapter, apps, hub, events, logger, clientLog, now, subscriptionCounts };
 
-  const stopLogging = logServerEvents(events, logger, config.log.debugPayloads);
+  const stopLogging = logServerEvents(events, logger, clientLog, config.log.debugPayloads);
   const metrics = config.metrics.enabled ? new HeraldMetrics(events, hub) : null;
   // Under --workers the primary serves /metrics for all workers (src/metrics/cluster.ts).
   const metricsViaPrimary = config.workers > 1 && cluster.isWorker;

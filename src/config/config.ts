@@ -41,6 +41,7 @@ export interface HeraldConfig {
   pongTimeout: number;
   strictProtocol: boolean;
   maxFrameBytes: number;
+  maxJsonDepth: number;
   maxHttpBodyBytes: number;
   maxSocketBufferBytes: number;
   maxConnections: number;

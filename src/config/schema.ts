@@ -1,4 +1,5 @@
 /** Herald's configuration schema: the single source for validation, env vars, flags and docs. */
+import { DEFAULT_MAX_JSON_DEPTH } from '../protocol/json-depth.js';
 import { DEFAULT_LIMITS } from '../protocol/limits.js';
 import type { Field, ObjectField } from './schema-dsl.js';
 
@@ -221,6 +222,14 @@ export const configSchema: ObjectField = {
       default: 32 * 1024,
       env: 'HERALD_MAX_FRAME_BYTES',
       doc: 'Largest inbound WebSocket message handled; larger ones get a non-closing pusher:error.',
+    },
+    maxJsonDepth: {
+      kind: 'int',
+      min: 8,
+      max: 1000,
+      default: DEFAULT_MAX_JSON_DEPTH,
+      env: 'HERALD_MAX_JSON_DEPTH',
+      doc: 'Deepest nesting of objects and arrays accepted in any JSON from outside (frames, API bodies, channel_data, user_data); deeper is refused before parsing.',
     },
     maxHttpBodyBytes: {
       kind: 'int',

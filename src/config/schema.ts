@@ -386,6 +386,41 @@ export const configSchema: ObjectField = {
         },
       },
     },
+    console: {
+      kind: 'object',
+      doc: 'The Herald Console: a live debug console in the browser, on its own listener, behind a token.',
+      fields: {
+        enabled: {
+          kind: 'bool',
+          default: true,
+          env: 'HERALD_CONSOLE',
+          flag: 'console',
+          doc: 'Serve the console (and the admin API) on its own port.',
+        },
+        host: {
+          kind: 'string',
+          default: '127.0.0.1',
+          env: 'HERALD_CONSOLE_HOST',
+          flag: 'console-host',
+          doc: 'Console listen address; any address but loopback requires a configured token.',
+        },
+        port: {
+          kind: 'int',
+          min: 0,
+          max: 65535,
+          default: 9602,
+          env: 'HERALD_CONSOLE_PORT',
+          flag: 'console-port',
+          doc: 'Console port (0 picks a free port).',
+        },
+        token: {
+          kind: 'string',
+          optional: true,
+          env: 'HERALD_CONSOLE_TOKEN',
+          doc: 'Token for the login form and `Authorization: Bearer`, at least 16 characters. Unset: a new one is generated at each start and printed in the banner.',
+        },
+      },
+    },
     log: {
       kind: 'object',
       doc: 'Logging.',

@@ -27,7 +27,13 @@ export async function spawnListening(
 ): Promise<HeraldProcess> {
   const base = options.inherit === false ? {} : process.env;
   const child = spawn(command, argv, {
-    env: { ...base, HERALD_LOG_LEVEL: 'warn', HERALD_METRICS: 'false', ...env },
+    env: {
+      ...base,
+      HERALD_LOG_LEVEL: 'warn',
+      HERALD_METRICS: 'false',
+      HERALD_CONSOLE: 'false',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(options.cwd ? { cwd: options.cwd } : {}),
   });

@@ -4,9 +4,18 @@
  * heavy work (HTTP, disk) is queued by the listener itself.
  */
 
+import type { TransportName } from '../transport/client-socket.js';
+
 export type ServerEvent =
-  | { type: 'connection_opened'; appId: string; socketId: string; ip: string }
-  | { type: 'connection_closed'; appId: string; socketId: string; code: number; durationMs: number }
+  | { type: 'connection_opened'; appId: string; socketId: string; ip: string; transport: TransportName }
+  | {
+      type: 'connection_closed';
+      appId: string;
+      socketId: string;
+      code: number;
+      durationMs: number;
+      transport: TransportName;
+    }
   | { type: 'connection_refused'; appKey: string; code: number }
   | { type: 'subscribed'; appId: string; socketId: string; channel: string }
   | { type: 'unsubscribed'; appId: string; socketId: string; channel: string }

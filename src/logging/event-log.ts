@@ -10,11 +10,20 @@ export function logServerEvents(events: ServerEvents, logger: Logger, debugPaylo
   if (logger.isLevelEnabled('debug')) {
     offs.push(
       events.on('connection_opened', (e) =>
-        logger.debug({ app: e.appId, socketId: e.socketId, ip: e.ip }, 'connection opened'),
+        logger.debug(
+          { app: e.appId, socketId: e.socketId, ip: e.ip, transport: e.transport },
+          'connection opened',
+        ),
       ),
       events.on('connection_closed', (e) =>
         logger.debug(
-          { app: e.appId, socketId: e.socketId, code: e.code, durationMs: e.durationMs },
+          {
+            app: e.appId,
+            socketId: e.socketId,
+            code: e.code,
+            durationMs: e.durationMs,
+            transport: e.transport,
+          },
           'connection closed',
         ),
       ),

@@ -170,7 +170,11 @@ export class HttpSessions {
       }
     }
     this.create(req, res, key, streaming).catch((err: unknown) => {
-      this.ctx.logger.error({ err }, 'HTTP transport handshake failed');
+      this.ctx.clientLog.error(
+        { ip: req.socket.remoteAddress ?? '' },
+        { err },
+        'HTTP transport handshake failed',
+      );
       answerError(req, res, err);
     });
   }
@@ -184,19 +188,19 @@ export class HttpSessions {
     const ctx = this.ctx;
     const ip = req.socket.remoteAddress ?? '';
     if (!this.accepting) {
-      ctx.events.emit({ type: 'connection_refused', appKey: '', code: 503 });
+      ctx.events.emit({ type: 'connection_refused', appKey: '', code: 503, ip });
       answerError(req, res, new HeraldError('notReady', 'Server is shutting down'));
       return;
     }
     const perSecond = ctx.config.rateLimits.connectionsPerIpPerSecond;
     if (perSecond > 0 && !this.ipLimiter.hit(ip, perSecond)) {
-      ctx.events.emit({ type: 'connection_refused', appKey: '', code: 429 });
+      ctx.events.emit({ type: 'connection_refused', appKey: '', code: 429, ip });
       answerError(req, res, new HeraldError('rateLimited', 'Too many connections from this address'));
       return;
     }
     const perIp = ctx.config.httpTransports.maxSessionsPerIp;
     if (perIp > 0 && (this.perIp.get(ip) ?? 0) >= perIp) {
-      ctx.events.emit({ type: 'connection_refused', appKey: '', code: 429 });
+      ctx.events.emit({ type: 'connection_refused', appKey: '', code: 429, ip });
       answerError(req, res, new HeraldError('rateLimited', `Over ${perIp} HTTP sessions from this address`));
       return;
     }
@@ -212,7 +216,7 @@ export class HttpSessions {
     if (result.ok && overQuota(ctx, result.app)) error = new HeraldError('overQuota');
     if (error || !result.ok) {
       const e = error ?? new HeraldError('internal');
-      ctx.events.emit({ type: 'connection_refused', appKey, code: e.close ?? 0 });
+      ctx.events.emit({ type: 'connection_refused', appKey, code: e.close ?? 0, ip });
       // What a refused WebSocket gets: the error, then the close code pusher-js acts on (4001: give up…).
       const body = Buffer.concat([
         OPEN_CHUNK,

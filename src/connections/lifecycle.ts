@@ -49,7 +49,7 @@ export function closeConnection(ctx: NodeContext, conn: Connection, code: number
   conn.closed = true;
   ctx.hub.removeConnection(conn);
   const cleanup = Promise.all([leaveAll(ctx, conn), signout(ctx, conn)]).catch((err: unknown) =>
-    ctx.logger.error({ err, socketId: conn.socketId }, 'cleanup after close failed'),
+    ctx.clientLog.error(conn, { err, socketId: conn.socketId }, 'cleanup after close failed'),
   );
   ctx.events.emit({
     type: 'connection_closed',
@@ -57,6 +57,7 @@ export function closeConnection(ctx: NodeContext, conn: Connection, code: number
     socketId: conn.socketId,
     code: conn.closeCode ?? code,
     durationMs: ctx.now() - conn.openedAt,
+    ip: conn.ip,
     transport: conn.socket.transport,
   });
   return cleanup;
@@ -64,7 +65,13 @@ export function closeConnection(ctx: NodeContext, conn: Connection, code: number
 
 /** A reader that fell too far behind: counted, and closed with the back-off code (4100) by its transport. */
 export function markSlowConsumer(ctx: NodeContext, conn: Connection, bufferedBytes: number): void {
-  ctx.events.emit({ type: 'slow_consumer', appId: conn.app.id, socketId: conn.socketId, bufferedBytes });
+  ctx.events.emit({
+    type: 'slow_consumer',
+    appId: conn.app.id,
+    socketId: conn.socketId,
+    bufferedBytes,
+    ip: conn.ip,
+  });
   // The socket is cut before a close frame can leave: remember the code for the close event.
   conn.closeCode = 4100;
 }

@@ -103,13 +103,13 @@ export class WsServer {
     const ip = req.socket.remoteAddress ?? '';
     const limit = this.ctx.config.rateLimits.connectionsPerIpPerSecond;
     if (!this.accepting) {
-      this.ctx.events.emit({ type: 'connection_refused', appKey: '', code: 503 });
+      this.ctx.events.emit({ type: 'connection_refused', appKey: '', code: 503, ip });
       rejectUpgrade(socket, 503, 'Server is shutting down');
       return;
     }
     if (limit > 0 && !this.ipLimiter.hit(ip, limit)) {
       // Refused before the upgrade, so the "code" is the HTTP status rather than a close code.
-      this.ctx.events.emit({ type: 'connection_refused', appKey: '', code: 429 });
+      this.ctx.events.emit({ type: 'connection_refused', appKey: '', code: 429, ip });
       rejectUpgrade(socket, 429, 'Too many connections from this address');
       return;
     }
@@ -123,11 +123,11 @@ export class WsServer {
       (result) => {
         this.wss.handleUpgrade(req, socket, head, (ws) => {
           if (result.ok) this.open(ws as TaggedSocket, result.app, ip);
-          else refuse(ws, result.error, this.ctx, url);
+          else refuse(ws, result.error, this.ctx, url, ip);
         });
       },
       (err: unknown) => {
-        this.ctx.logger.error({ err }, 'handshake failed');
+        this.ctx.clientLog.error({ ip }, { err }, 'handshake failed');
         rejectUpgrade(socket, 500, 'Internal error');
       },
     );
@@ -136,7 +136,7 @@ export class WsServer {
   private open(ws: TaggedSocket, app: Connection['app'], ip: string): void {
     const ctx = this.ctx;
     if (overQuota(ctx, app)) {
-      refuse(ws, new HeraldError('overQuota'), ctx, null);
+      refuse(ws, new HeraldError('overQuota'), ctx, null, ip);
       return;
     }
     const conn = openConnection(ctx, app, new WsClientSocket(ws, this.policy), ip);
@@ -186,9 +186,9 @@ export class WsServer {
   }
 }
 
-function refuse(ws: WebSocket, error: HeraldError, ctx: NodeContext, url: URL | null): void {
+function refuse(ws: WebSocket, error: HeraldError, ctx: NodeContext, url: URL | null, ip: string): void {
   const key = url?.pathname.split('/').pop() ?? '';
-  ctx.events.emit({ type: 'connection_refused', appKey: key, code: error.close ?? 0 });
+  ctx.events.emit({ type: 'connection_refused', appKey: key, code: error.close ?? 0, ip });
   ws.send(encodeError(error.code, error.message));
   ws.close(error.close ?? 4009, truncateReason(error.message));
 }

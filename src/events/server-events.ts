@@ -14,9 +14,10 @@ export type ServerEvent =
       socketId: string;
       code: number;
       durationMs: number;
+      ip?: string;
       transport: TransportName;
     }
-  | { type: 'connection_refused'; appKey: string; code: number }
+  | { type: 'connection_refused'; appKey: string; code: number; ip?: string }
   | { type: 'subscribed'; appId: string; socketId: string; channel: string }
   | { type: 'unsubscribed'; appId: string; socketId: string; channel: string }
   | { type: 'channel_occupied'; appId: string; channel: string }
@@ -34,6 +35,7 @@ export type ServerEvent =
       data: string;
       socketId: string;
       userId?: string;
+      ip?: string;
     }
   | {
       type: 'event_published';
@@ -47,7 +49,14 @@ export type ServerEvent =
   | { type: 'signed_in'; appId: string; socketId: string; userId: string }
   | { type: 'api_request'; appId: string | null; route: string; status: number; durationMs: number }
   | { type: 'message_in'; appId: string; bytes: number }
-  | { type: 'error'; appId: string | null; socketId?: string; code: number | null; message: string }
+  | {
+      type: 'error';
+      appId: string | null;
+      socketId?: string;
+      ip?: string;
+      code: number | null;
+      message: string;
+    }
   | {
       type: 'webhook';
       appId: string;
@@ -57,7 +66,7 @@ export type ServerEvent =
     }
   | { type: 'adapter'; op: 'publish' | 'receive'; bytes: number }
   | { type: 'adapter_rtt'; ms: number }
-  | { type: 'slow_consumer'; appId: string; socketId: string; bufferedBytes: number };
+  | { type: 'slow_consumer'; appId: string; socketId: string; bufferedBytes: number; ip?: string };
 
 export type ServerEventType = ServerEvent['type'];
 export type EventOf<T extends ServerEventType> = Extract<ServerEvent, { type: T }>;

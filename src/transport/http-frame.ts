@@ -6,6 +6,7 @@
  * message strings to `xhr_send`; `[]` is its heartbeat.
  */
 import { HeraldError } from '../protocol/errors.js';
+import { parseJson } from '../protocol/json-depth.js';
 import type { PreparedFrame } from './ws-frame.js';
 
 export const OPEN_CHUNK = Buffer.from('o\n');
@@ -23,12 +24,10 @@ export function closeChunk(code: number, reason: string): Buffer {
 
 /** The messages of one `xhr_send` body: a JSON array of strings (400 otherwise). */
 export function parseSendBody(body: Buffer): string[] {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch {
-    throw new HeraldError('badRequest', 'Body is not valid JSON');
-  }
+  // An array of strings nests one level deep: anything deeper is refused before it is parsed.
+  const result = parseJson(body.toString('utf8'), 1);
+  if (!result.ok) throw new HeraldError('badRequest', 'Body must be a JSON array of message strings');
+  const parsed = result.value;
   if (!Array.isArray(parsed) || !parsed.every((m) => typeof m === 'string')) {
     throw new HeraldError('badRequest', 'Body must be a JSON array of message strings');
   }

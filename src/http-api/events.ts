@@ -87,12 +87,20 @@ function validateEvent(app: AppConfig, raw: Record<string, unknown>, batch: bool
 }
 
 /**
- * Publishes every channel of one event. Synchronous unless a cache channel must store its value first:
- * the common trigger then answers without a promise hop per channel.
+ * Publishes every channel of one event. Synchronous unless a cache channel must store its value first
+ * or the adapter acknowledges publishes (several nodes): the common single-node trigger then answers
+ * without a promise hop per channel. With several nodes the trigger answers only once the shared
+ * transport took every event, so a 200 is never a silent loss (a refusal is a 503).
  */
-function publish(ctx: NodeContext, app: AppConfig, ev: EventRequest, from = 0): Promise<void> | undefined {
+function publish(
+  ctx: NodeContext,
+  app: AppConfig,
+  ev: EventRequest,
+  from = 0,
+  acks: Promise<void>[] = [],
+): Promise<void> | undefined {
   for (let i = from; i < ev.channels.length; i++) {
-    const channel = ev.channels[i]!;
+    const channel = ev.channels[i] as string;
     const frame = encodeChannelEvent(ev.name, channel, ev.data);
     const userId = serverToUserId(channel);
     if (userId !== null) {
@@ -102,17 +110,38 @@ function publish(ctx: NodeContext, app: AppConfig, ev: EventRequest, from = 0): 
     if (channelKind(channel).cache) {
       // The value is stored before the event leaves, then the remaining channels follow.
       return ctx.adapter.setCache(app.id, channel, ev.name, ev.data, ctx.config.cacheTtl).then(() => {
-        broadcast(ctx, app, ev, channel, frame);
-        return publish(ctx, app, ev, i + 1);
+        const ack = broadcast(ctx, app, ev, channel, frame);
+        if (ack) acks.push(ack);
+        return publish(ctx, app, ev, i + 1, acks) ?? settle(acks);
       });
     }
-    broadcast(ctx, app, ev, channel, frame);
+    const ack = broadcast(ctx, app, ev, channel, frame);
+    if (ack) acks.push(ack);
   }
-  return undefined;
+  return acks.length > 0 ? settle(acks) : undefined;
 }
 
-function broadcast(ctx: NodeContext, app: AppConfig, ev: EventRequest, channel: string, frame: string): void {
-  ctx.adapter.broadcast({
+function settle(acks: Promise<void>[]): Promise<void> | undefined {
+  if (acks.length === 0) return undefined;
+  return Promise.all(acks).then(
+    () => undefined,
+    () => {
+      throw new HeraldError(
+        'clusterUnavailable',
+        'Redis did not take the event, so other nodes may not get it (this node’s subscribers may have): retry later',
+      );
+    },
+  );
+}
+
+function broadcast(
+  ctx: NodeContext,
+  app: AppConfig,
+  ev: EventRequest,
+  channel: string,
+  frame: string,
+): Promise<void> | undefined {
+  return ctx.adapter.publish({
     kind: 'channel',
     appId: app.id,
     channel,

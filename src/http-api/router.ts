@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppConfig } from '../config/config.js';
 import type { RateLimiter } from '../connections/rate-limiter.js';
 import type { NodeContext } from '../node-context.js';
-import { HeraldError } from '../protocol/errors.js';
+import { HeraldError, isHeraldError } from '../protocol/errors.js';
 import { terminateUser } from '../users/terminate.js';
 import { parseJsonObject, readBody } from './body.js';
 import { getChannel, getUsers, listChannels } from './channels.js';
@@ -80,8 +80,13 @@ export class HttpApi {
         return;
       }
       if (path === '/ready') {
+        // Degraded (Redis out of reach) stays 200: the node still serves its own clients, and every node
+        // of the cluster is hit alike; the body tells operators (docs/deployment.md).
         this.ready().then(
-          (ready) => sendJson(res, ready ? 200 : 503, { ready }),
+          (ready) => {
+            const degraded = ready ? this.ctx.adapter.degraded() : null;
+            sendJson(res, ready ? 200 : 503, degraded ? { ready, status: 'degraded', degraded } : { ready });
+          },
           () => sendJson(res, 503, { ready: false }),
         );
         return;
@@ -181,31 +186,40 @@ export class HttpApi {
       throw new HeraldError('rateLimited', `Over ${perSecond} API requests per second`);
     }
 
+    if ((route.name === 'events' || route.name === 'batch_events') && !ctx.adapter.publishable()) {
+      // Refused before anything is delivered, so a retry duplicates nothing (docs/architecture.md).
+      res.setHeader('Retry-After', '2');
+      throw new HeraldError('clusterUnavailable');
+    }
     let result: unknown;
-    switch (route.name) {
-      case 'events':
-        // Most triggers finish synchronously: no await unless there is a promise.
-        result = triggerEvent(ctx, app, parseJsonObject(body, ctx.config.maxJsonDepth));
-        if (result instanceof Promise) result = await result;
-        break;
-      case 'batch_events':
-        result = await triggerBatch(ctx, app, parseJsonObject(body, ctx.config.maxJsonDepth));
-        break;
-      case 'channels':
-        result = await listChannels(ctx, app, query);
-        break;
-      case 'channel':
-        result = await getChannel(ctx, app, safeDecode(route.channel), query);
-        break;
-      case 'users':
-        result = await getUsers(ctx, app, safeDecode(route.channel));
-        break;
-      case 'terminate':
-        result = terminateUser(ctx, app.id, safeDecode(route.userId));
-        break;
+    try {
+      // Most triggers finish synchronously: no await unless there is a promise.
+      result = this.answer(ctx, app, route, body, query);
+      if (result instanceof Promise) result = await result;
+    } catch (err) {
+      if (isHeraldError(err) && err.kind === 'clusterUnavailable') res.setHeader('Retry-After', '2');
+      throw err;
     }
     sendJson(res, 200, result);
     return 200;
+  }
+
+  /** The answer of one signed API call: a value, or a promise of it. */
+  private answer(ctx: NodeContext, app: AppConfig, route: Route, body: Buffer, query: ApiQuery): unknown {
+    switch (route.name) {
+      case 'events':
+        return triggerEvent(ctx, app, parseJsonObject(body, ctx.config.maxJsonDepth));
+      case 'batch_events':
+        return triggerBatch(ctx, app, parseJsonObject(body, ctx.config.maxJsonDepth));
+      case 'channels':
+        return listChannels(ctx, app, query);
+      case 'channel':
+        return getChannel(ctx, app, safeDecode(route.channel), query);
+      case 'users':
+        return getUsers(ctx, app, safeDecode(route.channel));
+      case 'terminate':
+        return terminateUser(ctx, app.id, safeDecode(route.userId));
+    }
   }
 }
 

@@ -89,6 +89,12 @@ export const ErrorKinds = {
   payloadTooLarge: kind(null, null, 413, 'Payload too large'),
   rateLimited: kind(null, null, 429, 'Too many requests'),
   notReady: kind(null, null, 503, 'Not ready'),
+  clusterUnavailable: kind(
+    null,
+    null,
+    503,
+    'Cannot reach the other nodes (Redis unavailable): event not published, retry after Retry-After',
+  ),
   internal: kind(null, null, 500, 'Internal server error'),
 } as const satisfies Record<string, ErrorKind>;
 

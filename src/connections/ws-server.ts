@@ -16,6 +16,7 @@ import { signout } from '../users/signin.js';
 import { Connection } from './connection.js';
 import { onMessage } from './dispatch.js';
 import { drainInBatches } from './drain.js';
+import { frameLimits } from './frame-limits.js';
 import { checkHandshake } from './handshake.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { closeWith, truncateReason } from './wire-errors.js';
@@ -82,10 +83,12 @@ export class WsServer {
     private readonly ctx: NodeContext,
     private readonly ipLimiter: RateLimiter,
   ) {
+    const limits = frameLimits(ctx.config.maxFrameBytes);
     this.wss = new WebSocketServer({
       noServer: true,
-      // Frames above maxFrameBytes get a polite pusher:error; far larger ones are cut at the socket (1009).
-      maxPayload: Math.max(ctx.config.maxFrameBytes * 4, 1024 * 1024),
+      // Messages above maxFrameBytes get a polite pusher:error; past these the socket is cut (1009, 1008).
+      maxPayload: limits.maxPayload,
+      maxFragments: limits.maxFragments,
       perMessageDeflate: ctx.config.perMessageDeflate,
       clientTracking: false,
     });

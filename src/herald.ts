@@ -21,6 +21,7 @@ import { type AppStore, ConfigAppStore } from './apps/app-store.js';
 import { announceMemberAdded, announceMemberRemoved } from './channels/subscribe.js';
 import { SubscriptionCounter } from './channels/subscription-count.js';
 import type { HeraldConfig } from './config/config.js';
+import { HttpSessions } from './connections/http-sessions.js';
 import { Hub } from './connections/hub.js';
 import { LivenessSweep } from './connections/liveness.js';
 import { MemoryRateLimiter } from './connections/rate-limiter.js';
@@ -138,14 +139,21 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
       })
     : null;
   let draining = false;
-  const ws = new WsServer(ctx, new MemoryRateLimiter(1000, now));
+  // One per-IP connection rate for WebSockets and HTTP sessions alike.
+  const ipLimiter = new MemoryRateLimiter(1000, now);
+  const ws = new WsServer(ctx, ipLimiter);
+  const sessions = config.httpTransports.enabled
+    ? new HttpSessions(ctx, ipLimiter, config.ssl !== undefined)
+    : null;
   const api = new HttpApi(ctx, { isReady: () => !draining, apiLimiter: new MemoryRateLimiter(1000, now) });
   const heraldConsole = config.console.enabled
     ? new HeraldConsole({ ctx, extraRoutes: [...(deps.consoleRoutes ?? [])] })
     : null;
-  const liveness = new LivenessSweep(config, () => hub.allConnections(), now);
+  const liveness = new LivenessSweep(config, () => hub.allConnections(), now, sessions ? [sessions] : []);
 
-  const onRequest = (req: IncomingMessage, res: ServerResponse) => api.handle(req, res);
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    if (!sessions?.handle(req, res)) api.handle(req, res);
+  };
   // Slow clients are cut by deadlines, not held: headers within httpHeadersTimeout (Node answers 408);
   // the API enforces the body deadline itself, and requestTimeout is only the backstop behind both.
   // Node checks these on an interval (30 s by default), so check every second to keep them exact.
@@ -227,10 +235,12 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
       closing ??= (async () => {
         draining = true;
         ws.stopAccepting();
+        sessions?.stopAccepting();
         const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         await ws.drain(config.shutdownTimeout * 1000);
         await ws.closeAll(5000);
+        await sessions?.closeAll();
         liveness.stop();
         subscriptionCounts.close();
         ws.close();

@@ -478,6 +478,39 @@ export const configSchema: ObjectField = {
         ca: { kind: 'string', optional: true, env: 'HERALD_SSL_CA', doc: 'Path to extra CA certificates.' },
       },
     },
+    httpTransports: {
+      kind: 'object',
+      doc: "pusher-js's HTTP fallbacks (xhr_streaming, xhr_polling) for clients whose WebSocket is blocked.",
+      fields: {
+        enabled: {
+          kind: 'bool',
+          default: true,
+          env: 'HERALD_HTTP_TRANSPORTS',
+          doc: 'Serve the HTTP transports on the main port under {pathPrefix}{path}/app/{key}/….',
+        },
+        path: {
+          kind: 'string',
+          default: '/pusher',
+          env: 'HERALD_HTTP_TRANSPORTS_PATH',
+          doc: "Path of the HTTP transports: pusher-js's httpPath option (its default is /pusher).",
+        },
+        heartbeatInterval: {
+          kind: 'int',
+          min: 1,
+          max: 300,
+          default: 25,
+          env: 'HERALD_HTTP_HEARTBEAT_INTERVAL',
+          doc: 'Seconds of quiet after which an open stream or a waiting poll gets a heartbeat (keeps proxies from timing out).',
+        },
+        maxSessionsPerIp: {
+          kind: 'int',
+          min: 0,
+          default: 0,
+          env: 'HERALD_HTTP_MAX_SESSIONS_PER_IP',
+          doc: 'Concurrent HTTP-transport sessions from one IP, 0 for unlimited (HTTP 429 past it).',
+        },
+      },
+    },
     rateLimits: {
       kind: 'object',
       doc: 'Edge limits per client IP.',

@@ -8,6 +8,7 @@
  *
  * Nothing here knows about sockets: delivery to this node's sockets goes through `NodeDelivery`.
  */
+import type { PresenceSnapshot } from '../channels/presence-snapshot.js';
 
 /** What crosses nodes. `frame` is the JSON text of one server→client message, encoded once. */
 export type Envelope =
@@ -100,6 +101,11 @@ export interface Adapter {
   removeMember(appId: string, channel: string, socketId: string, userId: string): Promise<MemberChange>;
   /** Distinct members (userId → userInfo) of a presence channel. */
   members(appId: string, channel: string): Promise<Map<string, unknown>>;
+  /**
+   * The same members, kept encoded for joiners, when this adapter holds them in this process (read
+   * synchronously, so a joiner's snapshot and its indexing happen in one turn). Others answer `members`.
+   */
+  presenceSnapshot?(appId: string, channel: string): PresenceSnapshot | undefined;
 
   // membership: users (sign-in index)
   /** Records a signed-in socket; true when it is the user's first socket cluster-wide. */

@@ -13,12 +13,13 @@ import {
   encodeChannelEvent,
   encodeMemberAdded,
   encodeMemberRemoved,
-  encodePresenceSucceeded,
   encodeSubscriptionSucceeded,
 } from '../protocol/messages.js';
 import { subscribeServerToUser } from '../users/server-to-user.js';
 import { authorize } from './authorize.js';
+import { joinPacer } from './join-pacer.js';
 import { checkMemberLimits, presenceMember } from './presence.js';
+import { PresenceSnapshot } from './presence-snapshot.js';
 
 /** Shared by every non-presence subscription: one object instead of one per subscription. */
 const NO_MEMBER = Object.freeze({ userId: undefined });
@@ -43,6 +44,9 @@ export async function subscribe(
   const member = kind.type === 'presence' ? presenceMember(conn, channel, channelData) : undefined;
   if (member) {
     checkMemberLimits(conn.app, channel, member);
+    // A join costs O(members) (a snapshot, a member_added to each): a wave of them is spread over turns.
+    const turn = joinPacer.admit();
+    if (turn) await turn;
     // Only a full channel needs the member list, to let a user already in it open another connection.
     const max = conn.app.limits.maxPresenceMembers;
     const { userCount = 0 } = await ctx.adapter.channel(appId, channel);
@@ -56,7 +60,7 @@ export async function subscribe(
 
   let count: number;
   let memberAdded = false;
-  let snapshot: Map<string, unknown> | undefined;
+  let snapshot: PresenceSnapshot | undefined;
   let cached: CachedEvent | null = null;
   try {
     count = await ctx.adapter.subscribe(appId, channel, conn.socketId);
@@ -74,7 +78,9 @@ export async function subscribe(
           channel,
         );
       }
-      snapshot = await ctx.adapter.members(appId, channel);
+      snapshot =
+        ctx.adapter.presenceSnapshot?.(appId, channel) ??
+        PresenceSnapshot.of(channel, await ctx.adapter.members(appId, channel));
     }
     if (kind.cache) cached = await ctx.adapter.getCache(appId, channel);
   } catch (err) {
@@ -109,11 +115,7 @@ export async function subscribe(
 
   // From here on everything is synchronous: no event can slip between success and the index.
   if (snapshot) {
-    const ids = [...snapshot.keys()];
-    // Null prototype: user ids are client-chosen and __proto__ must not vanish from the snapshot.
-    const hash: Record<string, unknown> = Object.create(null);
-    for (const [id, info] of snapshot) hash[id] = info ?? null;
-    conn.sendText(encodePresenceSucceeded(channel, { ids, hash, count: ids.length }));
+    conn.send(snapshot.subscriptionSucceeded());
   } else {
     conn.sendText(encodeSubscriptionSucceeded(channel));
   }

@@ -1,6 +1,6 @@
 /** The in-memory adapter: one process is the whole cluster. The default. */
 import { randomUUID } from 'node:crypto';
-import { PresenceSnapshot } from '../channels/presence-snapshot.js';
+import { MemberSnapshot } from '../channels/presence-snapshot.js';
 import type {
   Adapter,
   CachedEvent,
@@ -9,12 +9,14 @@ import type {
   MemberChange,
   NodeDelivery,
   PresenceMember,
+  PresenceSnapshot,
 } from './adapter.js';
+import { Sealer } from './envelope.js';
 
 /** A presence channel: each user's sockets, and the member list kept encoded for joiners. */
 interface PresenceChannel {
   readonly sockets: Map<string, Set<string>>;
-  readonly snapshot: PresenceSnapshot;
+  readonly snapshot: MemberSnapshot;
 }
 
 interface AppState {
@@ -31,6 +33,7 @@ interface AppState {
 export class LocalAdapter implements Adapter {
   readonly nodeId = randomUUID();
   private delivery: NodeDelivery | null = null;
+  private readonly sealer = new Sealer(this.nodeId);
   private readonly apps = new Map<string, AppState>();
 
   constructor(private readonly now: () => number = Date.now) {}
@@ -48,8 +51,14 @@ export class LocalAdapter implements Adapter {
   }
 
   broadcast(envelope: Envelope): void {
-    this.delivery?.deliver(envelope);
+    this.delivery?.deliver(this.sealer.seal(envelope));
   }
+
+  /**
+   * Membership version: one counter for every channel, so a channel's version never goes back even
+   * after it empties, and any state read now reflects every change up to it.
+   */
+  private version = 0;
 
   private app(appId: string): AppState {
     let s = this.apps.get(appId);
@@ -117,7 +126,7 @@ export class LocalAdapter implements Adapter {
     const s = this.app(appId);
     let p = s.presence.get(channel);
     if (!p) {
-      p = { sockets: new Map(), snapshot: new PresenceSnapshot(channel) };
+      p = { sockets: new Map(), snapshot: new MemberSnapshot(channel) };
       s.presence.set(channel, p);
     }
     // The latest authorization's user_info wins, as a fresh channel_data is the app's current view.
@@ -125,10 +134,10 @@ export class LocalAdapter implements Adapter {
     const existing = p.sockets.get(member.userId);
     if (existing) {
       existing.add(socketId);
-      return { changed: false, userCount: p.sockets.size };
+      return { changed: false, userCount: p.sockets.size, version: this.version };
     }
     p.sockets.set(member.userId, new Set([socketId]));
-    return { changed: true, userCount: p.sockets.size };
+    return { changed: true, userCount: p.sockets.size, version: ++this.version };
   }
 
   async removeMember(
@@ -140,21 +149,25 @@ export class LocalAdapter implements Adapter {
     const s = this.app(appId);
     const p = s.presence.get(channel);
     const sockets = p?.sockets.get(userId);
-    if (!p || !sockets) return { changed: false, userCount: p?.sockets.size ?? 0 };
-    sockets.delete(socketId);
-    if (sockets.size > 0) return { changed: false, userCount: p.sockets.size };
+    if (!p || !sockets || !sockets.delete(socketId) || sockets.size > 0) {
+      return { changed: false, userCount: p?.sockets.size ?? 0, version: this.version };
+    }
     p.sockets.delete(userId);
     p.snapshot.remove(userId);
     if (p.sockets.size === 0) s.presence.delete(channel);
-    return { changed: true, userCount: p.sockets.size };
+    return { changed: true, userCount: p.sockets.size, version: ++this.version };
   }
 
   async members(appId: string, channel: string): Promise<Map<string, unknown>> {
     return this.app(appId).presence.get(channel)?.snapshot.members() ?? new Map();
   }
 
-  presenceSnapshot(appId: string, channel: string): PresenceSnapshot | undefined {
+  encodedSnapshot(appId: string, channel: string): MemberSnapshot | undefined {
     return this.app(appId).presence.get(channel)?.snapshot;
+  }
+
+  async snapshot(appId: string, channel: string): Promise<PresenceSnapshot> {
+    return { members: await this.members(appId, channel), version: this.version };
   }
 
   async addUserSocket(appId: string, userId: string, socketId: string): Promise<boolean> {

@@ -23,7 +23,7 @@ function escaped(json: string): string {
   return JSON.stringify(json).slice(1, -1);
 }
 
-export class PresenceSnapshot {
+export class MemberSnapshot {
   private readonly entries = new Map<string, Entry>();
   /** The escaped ids and pairs so far, comma-separated; appended to on a join, rebuilt after a leave. */
   private ids = '';
@@ -103,8 +103,8 @@ export class PresenceSnapshot {
   }
 
   /** A one-off snapshot of a member list that lives elsewhere (a remote store). */
-  static of(channel: string, members: ReadonlyMap<string, unknown>): PresenceSnapshot {
-    const s = new PresenceSnapshot(channel);
+  static of(channel: string, members: ReadonlyMap<string, unknown>): MemberSnapshot {
+    const s = new MemberSnapshot(channel);
     for (const [id, info] of members) s.add(id, info);
     return s;
   }

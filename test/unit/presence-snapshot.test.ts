@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PresenceSnapshot } from '../../src/channels/presence-snapshot.js';
+import { MemberSnapshot } from '../../src/channels/presence-snapshot.js';
 import { encodePresenceSucceeded } from '../../src/protocol/messages.js';
 import { textFrame } from '../../src/transport/ws-frame.js';
 
@@ -16,7 +16,7 @@ function fromScratch(channel: string, members: Map<string, unknown>): string {
   return encodePresenceSucceeded(channel, { ids, hash, count: ids.length });
 }
 
-function check(s: PresenceSnapshot, model: Map<string, unknown>): void {
+function check(s: MemberSnapshot, model: Map<string, unknown>): void {
   const frame = s.subscriptionSucceeded();
   // Integer-like ids are ordered first by JSON.stringify of an object; compare parsed data for those.
   const expected = fromScratch(s.channel, model);
@@ -31,7 +31,7 @@ function check(s: PresenceSnapshot, model: Map<string, unknown>): void {
 
 test('same frame as encoding from scratch, for awkward ids and infos', () => {
   const channel = 'presence-ünïcode "quoted"';
-  const s = new PresenceSnapshot(channel);
+  const s = new MemberSnapshot(channel);
   const model = new Map<string, unknown>();
   const members: [string, unknown][] = [
     ['alice', { name: 'Alice' }],
@@ -53,7 +53,7 @@ test('same frame as encoding from scratch, for awkward ids and infos', () => {
 });
 
 test('leaves, rejoins and info changes keep join order and the latest info', () => {
-  const s = new PresenceSnapshot('presence-room');
+  const s = new MemberSnapshot('presence-room');
   const model = new Map<string, unknown>();
   const add = (id: string, info: unknown) => {
     s.add(id, info);
@@ -77,7 +77,7 @@ test('leaves, rejoins and info changes keep join order and the latest info', () 
 });
 
 test('joiners between two changes share one frame; a change makes a new one', () => {
-  const s = new PresenceSnapshot('presence-room');
+  const s = new MemberSnapshot('presence-room');
   s.add('a', {});
   const first = s.subscriptionSucceeded();
   assert.equal(s.subscriptionSucceeded(), first);
@@ -89,7 +89,7 @@ test('joiners between two changes share one frame; a change makes a new one', ()
 });
 
 test('integer-like ids: the same members, ids and count (key order of the hash may differ)', () => {
-  const s = PresenceSnapshot.of(
+  const s = MemberSnapshot.of(
     'presence-n',
     new Map<string, unknown>([
       ['10', { n: 10 }],

@@ -99,11 +99,12 @@ export class WsServer {
           socketId: conn.socketId,
           bufferedBytes: buffered,
         });
-        // The client cannot read the error in time anyway; close with the back-off code. The socket is
-        // cut before that close frame can leave, so remember the code for the close event (metrics, logs).
+        // The close frame queues behind what is already buffered, and nothing more is queued after it
+        // (sends stop once the socket is closing), so memory stays at the bound. A reader that catches
+        // up sees 4100 and backs off as pusher-js does; one that never reads again is cut by the
+        // liveness sweep, which terminates server-closed peers after one full sweep.
         conn.closeCode = 4100;
         ws.close(4100, truncateReason(new HeraldError('slowConsumer').message));
-        ws.terminate();
       },
     };
   }

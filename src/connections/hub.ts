@@ -6,6 +6,7 @@
 import type { Envelope, NodeDelivery, PresenceMember } from '../adapters/adapter.js';
 import type { ServerEvents } from '../events/server-events.js';
 import { encodeWatchlistEvents } from '../protocol/messages.js';
+import type { TransportName } from '../transport/client-socket.js';
 import { prepareFrame } from '../transport/ws-frame.js';
 import type { Connection } from './connection.js';
 import { closeWith } from './wire-errors.js';
@@ -75,10 +76,15 @@ export class Hub implements NodeDelivery {
     for (const idx of this.apps.values()) yield* idx.connections;
   }
 
-  /** Connections per app id, for gauges. */
-  connectionsByApp(): Map<string, number> {
-    const out = new Map<string, number>();
-    for (const [id, idx] of this.apps) out.set(id, idx.connections.size);
+  /** Connections per app id and transport, for gauges (walks every connection: scrape time only). */
+  connectionsByTransport(): Map<string, Map<TransportName, number>> {
+    const out = new Map<string, Map<TransportName, number>>();
+    for (const [id, idx] of this.apps) {
+      const m = new Map<TransportName, number>();
+      for (const conn of idx.connections)
+        m.set(conn.socket.transport, (m.get(conn.socket.transport) ?? 0) + 1);
+      out.set(id, m);
+    }
     return out;
   }
 

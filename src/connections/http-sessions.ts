@@ -245,8 +245,8 @@ export class HttpSessions {
       answerError(req, res, new HeraldError('notFound', 'Session not found'));
       return;
     }
-    readBody(req, inboundHardLimit(this.ctx.config)).then(
-      (body) => {
+    readBody(req, inboundHardLimit(this.ctx.config))
+      .then((body) => {
         const messages = parseSendBody(body);
         const { conn } = entry;
         const ctx = this.ctx;
@@ -260,9 +260,8 @@ export class HttpSessions {
           onMessage(ctx, conn, text);
         }
         res.writeHead(204, CORS).end();
-      },
-      (err: unknown) => answerError(req, res, err),
-    );
+      })
+      .catch((err: unknown) => answerError(req, res, err));
   }
 
   private ended(session: HttpSession, code: number): void {

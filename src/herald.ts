@@ -14,7 +14,8 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Adapter } from './adapters/adapter.js';
-import { IpcAdapter, isIpcWorker, processPort } from './adapters/ipc-adapter.js';
+import { IpcAdapter } from './adapters/ipc-adapter.js';
+import { isIpcWorker, processPort } from './adapters/ipc-ops.js';
 import { LocalAdapter } from './adapters/local-adapter.js';
 import { RedisAdapter } from './adapters/redis-adapter.js';
 import { type AppStore, ConfigAppStore } from './apps/app-store.js';
@@ -105,12 +106,12 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
 
   let ctx: NodeContext | null = null;
   const hub = new Hub(events, {
-    memberGone: (appId, channel, userId) => {
-      if (ctx) announceMemberRemoved(ctx, appId, channel, userId);
+    memberGone: (appId, channel, userId, version) => {
+      if (ctx) announceMemberRemoved(ctx, appId, channel, userId, version);
     },
     channelGone: (appId, channel) => events.emit({ type: 'channel_vacated', appId, channel }),
-    memberBack: (appId, channel, member, except) => {
-      if (ctx) announceMemberAdded(ctx, appId, channel, member, except);
+    memberBack: (appId, channel, member, version, except) => {
+      if (ctx) announceMemberAdded(ctx, appId, channel, member, version, except);
     },
     channelBack: (appId, channel) => events.emit({ type: 'channel_occupied', appId, channel }),
     countChanged: (appId, channel, count) => {

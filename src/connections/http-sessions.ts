@@ -245,9 +245,13 @@ export class HttpSessions {
       answerError(req, res, new HeraldError('notFound', 'Session not found'));
       return;
     }
-    readBody(req, inboundHardLimit(this.ctx.config))
-      .then((body) => {
-        const messages = parseSendBody(body);
+    const limits = {
+      maxBytes: inboundHardLimit(this.ctx.config),
+      timeoutMs: this.ctx.config.httpBodyTimeout * 1000,
+    };
+    readBody(req, limits)
+      .then(({ bytes }) => {
+        const messages = parseSendBody(bytes);
         const { conn } = entry;
         const ctx = this.ctx;
         conn.lastSeen = ctx.now();

@@ -54,7 +54,8 @@ before(async () => {
         batchWindowMs: 20,
         delayMs: 60_000,
         timeoutMs: 300,
-        retryWindowMs: 200,
+        // Long enough that a loaded machine still makes a second attempt before the window closes.
+        retryWindowMs: 1500,
         retryBaseMs: 30,
         retryMaxMs: 60,
       },

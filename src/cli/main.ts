@@ -5,6 +5,7 @@ import type { HeraldConfig } from '../config/config.js';
 import { loadConfig } from '../config/load.js';
 import { ConfigError } from '../config/schema-dsl.js';
 import { createHerald } from '../herald.js';
+import { appsCommand } from './apps-cli.js';
 import { parseArgs } from './args.js';
 import { banner } from './banner.js';
 import { webhooksCommand } from './webhooks-cli.js';
@@ -23,6 +24,7 @@ const HELP = `Usage: herald <command> [options]
 
 Commands:
   start                 Start a Herald node (the default command)
+  apps <command>        List, add, update, disable, enable, rotate-secret, remove apps (see herald apps)
   webhooks dead-letters List webhook batches that exhausted their retries
   webhooks replay       Re-queue dead-lettered webhook batches (ids or --all; see herald webhooks)
 
@@ -61,7 +63,11 @@ async function start(flags: Record<string, string>): Promise<number> {
     throw err;
   }
   if (config.workers > 1 && cluster.isPrimary) return startPrimary(config);
-  const herald = createHerald(config);
+  const file = flags['config'] || process.env['HERALD_CONFIG'] || undefined;
+  const herald = createHerald(config, {
+    // The file store re-reads flags, env and file exactly as at start, on SIGHUP and file change.
+    fileReload: { reload: () => configFromArgs(flags).apps, ...(file ? { file } : {}) },
+  });
   let port: number;
   try {
     ({ port } = await herald.listen());
@@ -97,6 +103,9 @@ async function start(flags: Record<string, string>): Promise<number> {
       },
     );
   };
+  process.on('SIGHUP', () => {
+    herald.reloadApps();
+  });
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   return new Promise<number>(() => {
@@ -119,6 +128,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       return start(args.flags);
     case 'webhooks':
       return webhooksCommand(args);
+    case 'apps':
+      return appsCommand(args);
     default:
       console.error(`Unknown command: ${args.command}\n\n${HELP}`);
       return EXIT_CONFIG;

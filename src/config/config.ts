@@ -21,6 +21,10 @@ export interface AppConfig {
   id: string;
   key: string;
   secret: string;
+  /** The secret before the last rotation, still accepted for signatures until `previousSecretExpiresAt`. */
+  previousSecret?: string;
+  /** ISO 8601 time after which `previousSecret` is refused. */
+  previousSecretExpiresAt?: string;
   enabled: boolean;
   clientEvents: boolean;
   userAuthentication: boolean;
@@ -68,6 +72,15 @@ export interface HeraldConfig {
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'; debugPayloads: boolean };
   ssl?: { cert: string; key: string; passphrase?: string; ca?: string };
   rateLimits: { connectionsPerIpPerSecond: number };
+  appStore: {
+    driver: 'file' | 'postgres' | 'mysql';
+    url?: string;
+    /** Filled by loadConfig: herald_apps, or apps for the soketi schema. */
+    table: string;
+    schema: 'herald' | 'soketi';
+    cacheTtl: number;
+    pollMs: number;
+  };
   apps: AppConfig[];
 }
 

@@ -1,4 +1,5 @@
 /** HTTP API authentication (API-02..API-04). */
+import { acceptedSecrets } from '../apps/secrets.js';
 import type { AppConfig } from '../config/config.js';
 import { HeraldError } from '../protocol/errors.js';
 import { apiStringToSign, hmacSha256Hex, md5Hex, safeEqual } from '../protocol/signatures.js';
@@ -43,11 +44,11 @@ export function verifyApiRequest(
     throw new HeraldError('authFailed', 'body_md5 is required for requests with a body');
   }
   // Sign over the path as sent and, when it differs, as decoded: clients disagree on escaping.
-  let expected = '';
-  for (const path of paths) {
-    const toSign = apiStringToSign(method, path, query);
-    expected = hmacSha256Hex(app.secret, toSign);
-    if (safeEqual(signature, expected)) return;
+  // During a rotation's grace period the previous secret signs too.
+  for (const secret of acceptedSecrets(app, nowMs)) {
+    for (const path of paths) {
+      if (safeEqual(signature, hmacSha256Hex(secret, apiStringToSign(method, path, query)))) return;
+    }
   }
   throw new HeraldError(
     'authFailed',

@@ -17,6 +17,7 @@ import type { Adapter } from './adapters/adapter.js';
 import { IpcAdapter, isIpcWorker, processPort } from './adapters/ipc-adapter.js';
 import { LocalAdapter } from './adapters/local-adapter.js';
 import { RedisAdapter } from './adapters/redis-adapter.js';
+import { adminApiRoute } from './apps/admin-api.js';
 import { AppAdmin } from './apps/app-admin.js';
 import { AppCache } from './apps/app-cache.js';
 import type { AppSource, AppStore } from './apps/app-store.js';
@@ -30,8 +31,11 @@ import { Hub } from './connections/hub.js';
 import { LivenessSweep } from './connections/liveness.js';
 import { MemoryRateLimiter } from './connections/rate-limiter.js';
 import { WsServer } from './connections/ws-server.js';
+import { HeraldConsole } from './console/console.js';
+import type { ConsoleRoute } from './console/server.js';
 import { ServerEvents } from './events/server-events.js';
 import { HttpApi } from './http-api/router.js';
+import { ClientLog } from './logging/client-log.js';
 import { logServerEvents } from './logging/event-log.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { answerPrimary } from './metrics/cluster.js';
@@ -54,6 +58,17 @@ export interface HeraldDeps {
   clock?: () => number;
   /** Where webhook batches wait; default: Redis when adapter.redisUrl is set, else in memory. */
   webhookQueue?: WebhookQueue;
+  /** Extra routes on the console listener, behind its token (see `ConsoleRoute`). */
+  consoleRoutes?: readonly ConsoleRoute[];
+}
+
+export interface ListenResult {
+  port: number;
+  host: string;
+  /** The bound metrics port when `metrics.enabled`. */
+  metricsPort?: number;
+  /** The console's URL and port when `console.enabled`. */
+  console?: { url: string; port: number };
 }
 
 export interface Herald {
@@ -62,8 +77,9 @@ export interface Herald {
   readonly adapter: Adapter;
   /** Live connections on this node. */
   readonly connectionCount: number;
-  /** `metricsPort` is the bound metrics port when `metrics.enabled`. */
-  listen(): Promise<{ port: number; host: string; metricsPort?: number }>;
+  listen(): Promise<ListenResult>;
+  /** The console's token (printed in the banner when `generated`), or null when the console is off. */
+  readonly console: { readonly token: string; readonly generated: boolean } | null;
   /** Webhook delivery, or null when no app has a webhook target. */
   readonly webhooks: Webhooks | null;
   /** List and change apps in the configured store (admin API, console). */
@@ -120,9 +136,10 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
       });
     },
   });
-  ctx = { config, adapter, apps, hub, events, logger, now, subscriptionCounts };
+  const clientLog = new ClientLog(logger, now);
+  ctx = { config, adapter, apps, hub, events, logger, clientLog, now, subscriptionCounts };
 
-  const stopLogging = logServerEvents(events, logger, config.log.debugPayloads);
+  const stopLogging = logServerEvents(events, logger, clientLog, config.log.debugPayloads);
   const metrics = config.metrics.enabled ? new HeraldMetrics(events, hub) : null;
   // Under --workers the primary serves /metrics for all workers (src/metrics/cluster.ts).
   const metricsViaPrimary = config.workers > 1 && cluster.isWorker;
@@ -156,6 +173,9 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
   let draining = false;
   const ws = new WsServer(ctx, new MemoryRateLimiter(1000, now));
   const api = new HttpApi(ctx, { isReady: () => !draining, apiLimiter: new MemoryRateLimiter(1000, now) });
+  const heraldConsole = config.console.enabled
+    ? new HeraldConsole({ ctx, extraRoutes: [adminApiRoute(admin), ...(deps.consoleRoutes ?? [])] })
+    : null;
   const liveness = new LivenessSweep(config, () => hub.allConnections(), now);
 
   const onRequest = (req: IncomingMessage, res: ServerResponse) => api.handle(req, res);
@@ -193,6 +213,7 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
     reloadApps() {
       return source instanceof FileAppSource ? source.reload() : { ok: true, changed: 0 };
     },
+    console: heraldConsole,
     get connectionCount() {
       return hub.connectionCount;
     },
@@ -211,10 +232,18 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
       const addr = server.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.port;
       logger.info({ host: config.host, port, tls: config.ssl !== undefined }, 'Herald listening');
-      if (!metrics || metricsViaPrimary) return { port, host: config.host };
-      metricsServer = await serveMetrics(metrics, config.metrics.host, config.metrics.port);
-      logger.info({ host: metricsServer.host, port: metricsServer.port }, 'metrics on /metrics');
-      return { port, host: config.host, metricsPort: metricsServer.port };
+      const result: ListenResult = { port, host: config.host };
+      if (metrics && !metricsViaPrimary) {
+        metricsServer = await serveMetrics(metrics, config.metrics.host, config.metrics.port);
+        logger.info({ host: metricsServer.host, port: metricsServer.port }, 'metrics on /metrics');
+        result.metricsPort = metricsServer.port;
+      }
+      if (heraldConsole) {
+        const listener = await heraldConsole.listen();
+        logger.info({ host: listener.host, port: listener.port }, 'console listening');
+        result.console = { url: listener.url, port: listener.port };
+      }
+      return result;
     },
     close() {
       closing ??= (async () => {
@@ -235,6 +264,7 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
         // Metrics stay scrapeable through the drain and stop last.
         await metricsServer?.close();
         metrics?.stop();
+        await heraldConsole?.close();
         stopLogging();
         logger.info('Herald stopped');
       })();

@@ -14,7 +14,7 @@ export function applyAppUpdate(hub: Hub, webhooks: Webhooks | null, logger: Logg
   webhooks?.setApp(u.id, u.after);
   if (!u.before) return;
   const conns = [...hub.connectionsOf(u.id)];
-  if (!u.after || !u.after.enabled) {
+  if (!u.after?.enabled) {
     if (conns.length > 0) {
       logger.info(
         { app: u.id, connections: conns.length },

@@ -40,7 +40,10 @@ export async function subscribe(
   authorize(conn, channel, kind, auth, channelData, ctx.now());
 
   const appId = conn.app.id;
-  const member = kind.type === 'presence' ? presenceMember(conn, channel, channelData) : undefined;
+  const member =
+    kind.type === 'presence'
+      ? presenceMember(conn, channel, channelData, ctx.config.maxJsonDepth)
+      : undefined;
   if (member) {
     checkMemberLimits(conn.app, channel, member);
     // Only a full channel needs the member list, to let a user already in it open another connection.

@@ -88,8 +88,9 @@ function splitFlags(
     const v = coerceScalar(opt.field, value, `--${name}`, problems);
     if (v === undefined) continue;
     if (opt.path.length === 2) {
-      const limits = (settings['limits'] ??= {}) as Record<string, unknown>;
+      const limits = (settings['limits'] ?? {}) as Record<string, unknown>;
       limits[opt.path[1]!] = v;
+      settings['limits'] = limits;
     } else settings[opt.path[0]!] = v;
   }
   if (problems.length > 0) throw new Usage(problems.join('\n'));

@@ -45,6 +45,7 @@ export interface HeraldConfig {
   pongTimeout: number;
   strictProtocol: boolean;
   maxFrameBytes: number;
+  maxJsonDepth: number;
   maxHttpBodyBytes: number;
   maxSocketBufferBytes: number;
   maxConnections: number;
@@ -69,6 +70,7 @@ export interface HeraldConfig {
     retryMaxMs: number;
   };
   metrics: { enabled: boolean; host: string; port: number };
+  console: { enabled: boolean; host: string; port: number; token?: string };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'; debugPayloads: boolean };
   ssl?: { cert: string; key: string; passphrase?: string; ca?: string };
   rateLimits: { connectionsPerIpPerSecond: number };

@@ -1,4 +1,5 @@
 /** Herald's configuration schema: the single source for validation, env vars, flags and docs. */
+import { DEFAULT_MAX_JSON_DEPTH } from '../protocol/json-depth.js';
 import { DEFAULT_LIMITS } from '../protocol/limits.js';
 import type { Field, ObjectField } from './schema-dsl.js';
 
@@ -232,6 +233,14 @@ export const configSchema: ObjectField = {
       env: 'HERALD_MAX_FRAME_BYTES',
       doc: 'Largest inbound WebSocket message handled; larger ones get a non-closing pusher:error.',
     },
+    maxJsonDepth: {
+      kind: 'int',
+      min: 8,
+      max: 1000,
+      default: DEFAULT_MAX_JSON_DEPTH,
+      env: 'HERALD_MAX_JSON_DEPTH',
+      doc: 'Deepest nesting of objects and arrays accepted in any JSON from outside (frames, API bodies, channel_data, user_data); deeper is refused before parsing.',
+    },
     maxHttpBodyBytes: {
       kind: 'int',
       min: 1024,
@@ -384,6 +393,41 @@ export const configSchema: ObjectField = {
           env: 'HERALD_METRICS_PORT',
           flag: 'metrics-port',
           doc: 'Metrics port (0 picks a free port).',
+        },
+      },
+    },
+    console: {
+      kind: 'object',
+      doc: 'The Herald Console: a live debug console in the browser, on its own listener, behind a token.',
+      fields: {
+        enabled: {
+          kind: 'bool',
+          default: true,
+          env: 'HERALD_CONSOLE',
+          flag: 'console',
+          doc: 'Serve the console (and the admin API) on its own port.',
+        },
+        host: {
+          kind: 'string',
+          default: '127.0.0.1',
+          env: 'HERALD_CONSOLE_HOST',
+          flag: 'console-host',
+          doc: 'Console listen address; any address but loopback requires a configured token.',
+        },
+        port: {
+          kind: 'int',
+          min: 0,
+          max: 65535,
+          default: 9602,
+          env: 'HERALD_CONSOLE_PORT',
+          flag: 'console-port',
+          doc: 'Console port (0 picks a free port).',
+        },
+        token: {
+          kind: 'string',
+          optional: true,
+          env: 'HERALD_CONSOLE_TOKEN',
+          doc: 'Token for the login form and `Authorization: Bearer`, at least 16 characters. Unset: a new one is generated at each start and printed in the banner.',
         },
       },
     },

@@ -57,7 +57,7 @@ function onWsClose(this: TaggedSocket, code: number): void {
   conn.closed = true;
   ctx.hub.removeConnection(conn);
   const cleanup = Promise.all([leaveAll(ctx, conn), signout(ctx, conn)]).catch((err: unknown) =>
-    ctx.logger.error({ err, socketId: conn.socketId }, 'cleanup after close failed'),
+    ctx.clientLog.error(conn, { err, socketId: conn.socketId }, 'cleanup after close failed'),
   );
   this[kServer]?.track(cleanup);
   ctx.events.emit({
@@ -66,6 +66,7 @@ function onWsClose(this: TaggedSocket, code: number): void {
     socketId: conn.socketId,
     code: conn.closeCode ?? code,
     durationMs: ctx.now() - conn.openedAt,
+    ip: conn.ip,
   });
 }
 
@@ -98,6 +99,7 @@ export class WsServer {
           appId: conn.app.id,
           socketId: conn.socketId,
           bufferedBytes: buffered,
+          ip: conn.ip,
         });
         // The client cannot read the error in time anyway; close with the back-off code. The socket is
         // cut before that close frame can leave, so remember the code for the close event (metrics, logs).
@@ -117,13 +119,13 @@ export class WsServer {
     const ip = req.socket.remoteAddress ?? '';
     const limit = this.ctx.config.rateLimits.connectionsPerIpPerSecond;
     if (!this.accepting) {
-      this.ctx.events.emit({ type: 'connection_refused', appKey: '', code: 503 });
+      this.ctx.events.emit({ type: 'connection_refused', appKey: '', code: 503, ip });
       rejectUpgrade(socket, 503, 'Server is shutting down');
       return;
     }
     if (limit > 0 && !this.ipLimiter.hit(ip, limit)) {
       // Refused before the upgrade, so the "code" is the HTTP status rather than a close code.
-      this.ctx.events.emit({ type: 'connection_refused', appKey: '', code: 429 });
+      this.ctx.events.emit({ type: 'connection_refused', appKey: '', code: 429, ip });
       rejectUpgrade(socket, 429, 'Too many connections from this address');
       return;
     }
@@ -137,11 +139,11 @@ export class WsServer {
       (result) => {
         this.wss.handleUpgrade(req, socket, head, (ws) => {
           if (result.ok) this.open(ws as TaggedSocket, result.app, ip);
-          else refuse(ws, result.error, this.ctx, url);
+          else refuse(ws, result.error, this.ctx, url, ip);
         });
       },
       (err: unknown) => {
-        this.ctx.logger.error({ err }, 'handshake failed');
+        this.ctx.clientLog.error({ ip }, { err }, 'handshake failed');
         rejectUpgrade(socket, 500, 'Internal error');
       },
     );
@@ -151,7 +153,7 @@ export class WsServer {
     const ctx = this.ctx;
     // Re-check quotas: other upgrades may have completed while the app lookup was in flight.
     if (app.limits.maxConnections > 0 && ctx.hub.appConnectionCount(app.id) >= app.limits.maxConnections) {
-      refuse(ws, new HeraldError('overQuota'), ctx, null);
+      refuse(ws, new HeraldError('overQuota'), ctx, null, ip);
       return;
     }
     const now = ctx.now();
@@ -206,9 +208,9 @@ export class WsServer {
   }
 }
 
-function refuse(ws: WebSocket, error: HeraldError, ctx: NodeContext, url: URL | null): void {
+function refuse(ws: WebSocket, error: HeraldError, ctx: NodeContext, url: URL | null, ip: string): void {
   const key = url?.pathname.split('/').pop() ?? '';
-  ctx.events.emit({ type: 'connection_refused', appKey: key, code: error.close ?? 0 });
+  ctx.events.emit({ type: 'connection_refused', appKey: key, code: error.close ?? 0, ip });
   ws.send(encodeError(error.code, error.message));
   ws.close(error.close ?? 4009, truncateReason(error.message));
 }

@@ -116,8 +116,10 @@ export class HttpApi {
     this.dispatch(req, res, query, path, lookup, route, seen).then(
       (status) => this.record(seen.appId, routeName, status, started),
       (err: unknown) => {
-        if (!(err instanceof HeraldError))
-          this.ctx.logger.error({ err, route: routeName }, 'HTTP API handler failed');
+        if (!(err instanceof HeraldError)) {
+          const ip = req.socket.remoteAddress ?? '';
+          this.ctx.clientLog.error({ ip }, { err, route: routeName }, 'HTTP API handler failed');
+        }
         const status = sendHttpError(res, err);
         this.record(seen.appId, routeName, status, started);
       },
@@ -183,11 +185,11 @@ export class HttpApi {
     switch (route.name) {
       case 'events':
         // Most triggers finish synchronously: no await unless there is a promise.
-        result = triggerEvent(ctx, app, parseJsonObject(body));
+        result = triggerEvent(ctx, app, parseJsonObject(body, ctx.config.maxJsonDepth));
         if (result instanceof Promise) result = await result;
         break;
       case 'batch_events':
-        result = await triggerBatch(ctx, app, parseJsonObject(body));
+        result = await triggerBatch(ctx, app, parseJsonObject(body, ctx.config.maxJsonDepth));
         break;
       case 'channels':
         result = await listChannels(ctx, app, query);

@@ -33,8 +33,16 @@ class Counting {
   wrap(source: AppSource): AppSource {
     return new Proxy(source, {
       get: (target, prop, recv) => {
-        if (prop === 'byKey') return (k: string) => (this.byKey++, target.byKey(k));
-        if (prop === 'byId') return (k: string) => (this.byId++, target.byId(k));
+        if (prop === 'byKey')
+          return (k: string) => {
+            this.byKey++;
+            return target.byKey(k);
+          };
+        if (prop === 'byId')
+          return (k: string) => {
+            this.byId++;
+            return target.byId(k);
+          };
         const v = Reflect.get(target, prop, recv);
         return typeof v === 'function' ? v.bind(target) : v;
       },

@@ -24,7 +24,13 @@ export async function spawnListening(
   env: Record<string, string> = {},
 ): Promise<HeraldProcess> {
   const child = spawn(command, argv, {
-    env: { ...process.env, HERALD_LOG_LEVEL: 'warn', HERALD_METRICS: 'false', ...env },
+    env: {
+      ...process.env,
+      HERALD_LOG_LEVEL: 'warn',
+      HERALD_METRICS: 'false',
+      HERALD_CONSOLE: 'false',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

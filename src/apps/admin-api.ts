@@ -14,6 +14,7 @@
  * or a read-only store, 503 the store cannot be reached. Bodies are `{ "error": message }`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendJson } from '../console/http.js';
 import { parseJsonObject, readBody } from '../http-api/body.js';
 import { HeraldError } from '../protocol/errors.js';
 import { type AppAdmin, DEFAULT_GRACE_SECONDS } from './app-admin.js';
@@ -33,17 +34,8 @@ const MAX_BODY = 64 * 1024;
 const MAX_DEPTH = 16;
 
 function send(res: ServerResponse, status: number, body?: unknown): void {
-  if (body === undefined) {
-    res.writeHead(status, { 'Cache-Control': 'no-store' }).end();
-    return;
-  }
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(text),
-    'Cache-Control': 'no-store',
-  });
-  res.end(text);
+  if (body === undefined) res.writeHead(status, { 'Cache-Control': 'no-store' }).end();
+  else sendJson(res, status, body);
 }
 
 async function body(req: IncomingMessage): Promise<Record<string, unknown>> {

@@ -1,7 +1,8 @@
 /** Calls the admin API of apps on a Herald's console listener, as an operator's script would. */
 import { request } from 'node:http';
-import PusherServer from 'pusher';
+import type PusherServer from 'pusher';
 import { PusherJs } from './pusher-js.js';
+import { sdk as sdkFor } from './webhook-clients.js';
 
 export const CONSOLE_TOKEN = 'admin-api-token-for-tests-0123456789';
 
@@ -54,14 +55,7 @@ export interface Creds {
 
 /** The official server SDK for an app on a Herald port. */
 export function sdk(port: number, app: Creds): PusherServer {
-  return new PusherServer({
-    appId: app.id,
-    key: app.key,
-    secret: app.secret,
-    host: '127.0.0.1',
-    port: String(port),
-    useTLS: false,
-  });
+  return sdkFor(app, port);
 }
 
 /** pusher-js for an app, its private channels signed by the SDK with `secret`. */

@@ -98,42 +98,20 @@ export interface PrivateDb {
   destroy(): Promise<void>;
 }
 
-/** postgres runs as the `postgres` user (it refuses root), in a temp directory, on a free port. */
-export async function startPrivatePostgres(): Promise<PrivateDb> {
-  const dir = mkdtempSync(join(tmpdir(), 'herald-pg-'));
-  chmodSync(dir, 0o777);
-  const data = join(dir, 'data');
-  const asPostgres = (bin: string, args: string[]) =>
-    process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
-  const [cmd, argv] = asPostgres(pgBin('initdb'), [
-    '-D',
-    data,
-    '-A',
-    'trust',
-    '-U',
-    'postgres',
-    '--no-sync',
-  ]) as [string, string[]];
-  execFileSync(cmd, argv, { stdio: 'ignore' });
-  const port = await freePort();
+/** Owns one child process that `spawnIt` starts; `ready` waits until it answers. */
+async function privateServer(
+  dir: string,
+  port: number,
+  url: string,
+  spawnIt: () => ChildProcess,
+  ready: () => Promise<unknown>,
+  signal: NodeJS.Signals,
+): Promise<PrivateDb> {
   let child: ChildProcess | null = null;
-  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   const start = async () => {
-    const [c, a] = asPostgres(pgBin('postgres'), [
-      '-D',
-      data,
-      '-p',
-      String(port),
-      '-h',
-      '127.0.0.1',
-      '-k',
-      dir,
-      '-c',
-      'fsync=off',
-    ]) as [string, string[]];
-    child = spawn(c, a, { stdio: 'ignore' });
-    await waitUntil('private postgres', async () => {
-      await pgQuery(url, 'SELECT 1');
+    child = spawnIt();
+    await waitUntil(`private database on port ${port}`, async () => {
+      await ready();
       return true;
     });
   };
@@ -142,8 +120,7 @@ export async function startPrivatePostgres(): Promise<PrivateDb> {
     child = null;
     if (!c || c.exitCode !== null) return;
     const exited = new Promise((r) => c.once('exit', r));
-    // SIGINT: PostgreSQL's fast shutdown, clients cut at once.
-    c.kill('SIGINT');
+    c.kill(signal);
     await exited;
   };
   await start();
@@ -159,7 +136,30 @@ export async function startPrivatePostgres(): Promise<PrivateDb> {
   };
 }
 
-/** mariadbd in a temp datadir, on a free port and its own socket. */
+/** postgres runs as the `postgres` user (it refuses root), in a temp directory, on a free port. */
+export async function startPrivatePostgres(): Promise<PrivateDb> {
+  const dir = mkdtempSync(join(tmpdir(), 'herald-pg-'));
+  chmodSync(dir, 0o777);
+  const data = join(dir, 'data');
+  const asPostgres = (bin: string, args: string[]): [string, string[]] =>
+    process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
+  const [cmd, argv] = asPostgres(pgBin('initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
+  execFileSync(cmd, argv, { stdio: 'ignore' });
+  const port = await freePort();
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  const args = ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir, '-c', 'fsync=off'];
+  // SIGINT: PostgreSQL's fast shutdown, clients cut at once.
+  return privateServer(
+    dir,
+    port,
+    url,
+    () => spawn(...asPostgres(pgBin('postgres'), args), { stdio: 'ignore' }),
+    () => pgQuery(url, 'SELECT 1'),
+    'SIGINT',
+  );
+}
+
+/** mariadbd in a temp datadir, on a free port and its own socket; stopped by SIGKILL (a crash). */
 export async function startPrivateMysql(): Promise<PrivateDb> {
   const dir = mkdtempSync(join(tmpdir(), 'herald-my-'));
   chmodSync(dir, 0o777);
@@ -167,52 +167,27 @@ export async function startPrivateMysql(): Promise<PrivateDb> {
   execFileSync(
     'mariadb-install-db',
     [`--datadir=${data}`, '--auth-root-authentication-method=normal', '--user=mysql', '--skip-test-db'],
-    {
-      stdio: 'ignore',
-    },
+    { stdio: 'ignore' },
   );
   const port = await freePort();
   const url = `mysql://root@127.0.0.1:${port}`;
-  let child: ChildProcess | null = null;
-  const start = async () => {
-    child = spawn(
-      '/usr/sbin/mariadbd',
-      [
-        '--no-defaults',
-        `--datadir=${data}`,
-        `--port=${port}`,
-        '--bind-address=127.0.0.1',
-        `--socket=${join(dir, 'mysql.sock')}`,
-        `--pid-file=${join(dir, 'mysql.pid')}`,
-        '--user=mysql',
-        '--skip-log-bin',
-        '--innodb-buffer-pool-size=16M',
-        '--skip-grant-tables=0',
-      ],
-      { stdio: 'ignore' },
-    );
-    await waitUntil('private mariadb', async () => {
-      await mysqlQuery(url, 'SELECT 1');
-      return true;
-    });
-  };
-  const stop = async () => {
-    const c = child;
-    child = null;
-    if (!c || c.exitCode !== null) return;
-    const exited = new Promise((r) => c.once('exit', r));
-    c.kill('SIGKILL');
-    await exited;
-  };
-  await start();
-  return {
-    url,
+  const args = [
+    '--no-defaults',
+    `--datadir=${data}`,
+    `--port=${port}`,
+    '--bind-address=127.0.0.1',
+    `--socket=${join(dir, 'mysql.sock')}`,
+    `--pid-file=${join(dir, 'mysql.pid')}`,
+    '--user=mysql',
+    '--skip-log-bin',
+    '--innodb-buffer-pool-size=16M',
+  ];
+  return privateServer(
+    dir,
     port,
-    start,
-    stop,
-    destroy: async () => {
-      await stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+    url,
+    () => spawn('/usr/sbin/mariadbd', args, { stdio: 'ignore' }),
+    () => mysqlQuery(url, 'SELECT 1'),
+    'SIGKILL',
+  );
 }

@@ -117,7 +117,7 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
   const source = deps.appSource ?? openAppSource(config, logger, deps.fileReload);
   const cache = new AppCache(source, config.appStore.cacheTtl * 1000, logger, now);
   const apps: AppStore = deps.appStore ?? cache;
-  const admin = new AppAdmin(source, now);
+  const admin = new AppAdmin(source, now, (id) => cache.wrote(id));
   const subscriptionCounts = new SubscriptionCounter(adapter, events, now);
 
   let ctx: NodeContext | null = null;

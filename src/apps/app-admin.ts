@@ -46,6 +46,8 @@ export class AppAdmin {
   constructor(
     readonly source: AppSource,
     private readonly now: () => number = Date.now,
+    /** Called after each write, so this node's cache holds it before the answer goes out. */
+    private readonly wrote: (id: string) => Promise<void> = async () => undefined,
   ) {}
 
   async list(): Promise<AppView[]> {
@@ -67,6 +69,7 @@ export class AppAdmin {
       ...input,
     });
     await this.source.insert(app);
+    await this.wrote(app.id);
     return app;
   }
 
@@ -102,6 +105,7 @@ export class AppAdmin {
 
   async remove(id: string): Promise<void> {
     if (!(await this.source.remove(id))) throw this.notFound(id);
+    await this.wrote(id);
   }
 
   private async get(id: string): Promise<AppConfig> {
@@ -112,6 +116,7 @@ export class AppAdmin {
 
   private async write(app: AppConfig): Promise<AppConfig> {
     if (!(await this.source.replace(app))) throw this.notFound(app.id);
+    await this.wrote(app.id);
     return app;
   }
 

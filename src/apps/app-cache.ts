@@ -39,8 +39,6 @@ export class AppCache implements AppStore, SourceListener {
   private readonly inflight = new Map<string, Promise<AppConfig | undefined>>();
   private readonly listeners = new Set<(u: AppUpdate) => void>();
   private downSince: number | null = null;
-  private refreshing: Promise<void> | null = null;
-  private refreshAgain = false;
 
   constructor(
     readonly source: AppSource,
@@ -172,30 +170,25 @@ export class AppCache implements AppStore, SourceListener {
     void this.reread(ids);
   }
 
+  /** A write made through this node: applied here before the admin call answers, not when NOTIFY arrives. */
+  async wrote(id: string): Promise<void> {
+    this.missingKeys.clear();
+    this.missingIds.clear();
+    await this.reread([id]);
+  }
+
   failed(err: Error): void {
     this.down(err);
   }
 
-  /** Re-reads the given cached apps (all when null); serialised so answers apply in order. */
-  private async reread(ids: readonly string[] | null): Promise<void> {
-    if (this.refreshing) {
-      this.refreshAgain = true;
-      this.pendingIds = ids === null || this.pendingIds === null ? null : [...this.pendingIds, ...ids];
-      return this.refreshing;
-    }
-    this.refreshing = this.rereadNow(ids).finally(() => {
-      this.refreshing = null;
-      if (this.refreshAgain) {
-        this.refreshAgain = false;
-        const next = this.pendingIds;
-        this.pendingIds = [];
-        void this.reread(next);
-      }
-    });
-    return this.refreshing;
+  /** Re-reads the given cached apps (all when null); chained so answers apply in order. */
+  private reread(ids: readonly string[] | null): Promise<void> {
+    const next = this.queue.then(() => this.rereadNow(ids));
+    this.queue = next;
+    return next;
   }
 
-  private pendingIds: string[] | null = [];
+  private queue: Promise<void> = Promise.resolve();
 
   private async rereadNow(ids: readonly string[] | null): Promise<void> {
     try {

@@ -39,7 +39,7 @@ function send(res: ServerResponse, status: number, body?: unknown): void {
 }
 
 async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
-  return parseJsonObject(await readBody(req, MAX_BODY), MAX_DEPTH);
+  return parseJsonObject((await readBody(req, { maxBytes: MAX_BODY, timeoutMs: 10_000 })).bytes, MAX_DEPTH);
 }
 
 function refuse(res: ServerResponse, err: unknown, store: string): void {

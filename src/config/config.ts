@@ -46,6 +46,8 @@ export interface HeraldConfig {
   strictProtocol: boolean;
   maxFrameBytes: number;
   maxJsonDepth: number;
+  httpHeadersTimeout: number;
+  httpBodyTimeout: number;
   maxHttpBodyBytes: number;
   maxSocketBufferBytes: number;
   maxConnections: number;
@@ -74,6 +76,7 @@ export interface HeraldConfig {
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'; debugPayloads: boolean };
   ssl?: { cert: string; key: string; passphrase?: string; ca?: string };
   rateLimits: { connectionsPerIpPerSecond: number };
+  httpTransports: { enabled: boolean; path: string; heartbeatInterval: number; maxSessionsPerIp: number };
   appStore: {
     driver: 'file' | 'postgres' | 'mysql';
     url?: string;

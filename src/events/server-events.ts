@@ -4,8 +4,10 @@
  * heavy work (HTTP, disk) is queued by the listener itself.
  */
 
+import type { TransportName } from '../transport/client-socket.js';
+
 export type ServerEvent =
-  | { type: 'connection_opened'; appId: string; socketId: string; ip: string }
+  | { type: 'connection_opened'; appId: string; socketId: string; ip: string; transport: TransportName }
   | {
       type: 'connection_closed';
       appId: string;
@@ -13,6 +15,7 @@ export type ServerEvent =
       code: number;
       durationMs: number;
       ip?: string;
+      transport: TransportName;
     }
   | { type: 'connection_refused'; appKey: string; code: number; ip?: string }
   | { type: 'subscribed'; appId: string; socketId: string; channel: string }

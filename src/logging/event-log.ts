@@ -20,14 +20,20 @@ export function logServerEvents(
       events.on('connection_opened', (e) =>
         log.debug(
           { ip: e.ip, socketId: e.socketId },
-          { app: e.appId, socketId: e.socketId, ip: e.ip },
+          { app: e.appId, socketId: e.socketId, ip: e.ip, transport: e.transport },
           'connection opened',
         ),
       ),
       events.on('connection_closed', (e) =>
         log.debug(
           { ip: e.ip ?? '', socketId: e.socketId },
-          { app: e.appId, socketId: e.socketId, code: e.code, durationMs: e.durationMs },
+          {
+            app: e.appId,
+            socketId: e.socketId,
+            code: e.code,
+            durationMs: e.durationMs,
+            transport: e.transport,
+          },
           'connection closed',
         ),
       ),

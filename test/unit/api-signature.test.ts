@@ -1,13 +1,17 @@
 /**
  * HTTP API authentication (API-02..API-04), pure: the string to sign, body_md5 and the checks of
- * verifyApiRequest, driven by the spec's vectors (test/fixtures/vectors.json is a verbatim copy of
+ * verifyApiSignature then verifyBodyMd5 (as the router runs them), driven by the spec's vectors (test/fixtures/vectors.json is a verbatim copy of
  * shared/spec/vectors.json) and Pusher's own worked example.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import type { AppConfig } from '../../src/config/config.js';
-import { TIMESTAMP_WINDOW_SECONDS, verifyApiRequest } from '../../src/http-api/verify-signature.js';
+import {
+  TIMESTAMP_WINDOW_SECONDS,
+  verifyApiSignature,
+  verifyBodyMd5,
+} from '../../src/http-api/verify-signature.js';
 import { HeraldError } from '../../src/protocol/errors.js';
 import { DEFAULT_LIMITS } from '../../src/protocol/limits.js';
 import {
@@ -60,6 +64,19 @@ const NOW_MS = 1_700_000_000 * 1000;
 
 function queryOf(url: string): URLSearchParams {
   return new URL(url, 'http://x').searchParams;
+}
+
+/** Both steps of the router: the signature before the body, then the body against its body_md5. */
+function verifyApiRequest(
+  target: AppConfig,
+  method: string,
+  paths: string[],
+  query: URLSearchParams,
+  bytes: Buffer,
+  nowMs: number,
+): void {
+  verifyApiSignature(target, method, paths, query, nowMs);
+  verifyBodyMd5(query, { bytes, md5: md5Hex(bytes) });
 }
 
 /** Runs verifyApiRequest and returns the HTTP status it maps to (200 when it accepts). */
@@ -147,7 +164,7 @@ describe('string to sign and signature (vectors)', () => {
   });
 });
 
-describe('verifyApiRequest', () => {
+describe('verifyApiSignature and verifyBodyMd5', () => {
   for (const v of httpVectors) {
     test(`accepts the vector URL ${v.method} ${v.path}${v.body_md5 ? ' (body_md5)' : ''}`, () => {
       assert.equal(check(v.method, v.path, queryOf(v.url), v.body ?? ''), 200);

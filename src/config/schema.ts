@@ -97,7 +97,16 @@ const webhookField: ObjectField = {
   kind: 'object',
   doc: 'A webhook target.',
   fields: {
-    url: { kind: 'string', nonEmpty: true, doc: 'URL that receives POSTed webhook batches.' },
+    url: {
+      kind: 'string',
+      nonEmpty: true,
+      doc: 'http:// or https:// URL with a host that receives POSTed webhook batches; checked at start.',
+    },
+    allowUrlCredentials: {
+      kind: 'bool',
+      default: false,
+      doc: 'Accept user:password@ in url (otherwise a configuration error: put credentials in headers).',
+    },
     events: {
       kind: 'array',
       items: { kind: 'enum', values: WEBHOOK_EVENTS, doc: 'Webhook event name.' },
@@ -129,6 +138,16 @@ export const appField: ObjectField = {
     id: { kind: 'string', nonEmpty: true, doc: 'App id, used in HTTP API paths (/apps/{id}/...).' },
     key: { kind: 'string', nonEmpty: true, doc: 'App key, used by clients (/app/{key}) and in signatures.' },
     secret: { kind: 'string', nonEmpty: true, doc: 'App secret for HMAC signatures. Keep it private.' },
+    previousSecret: {
+      kind: 'string',
+      optional: true,
+      doc: 'The secret before a rotation: signatures made with it are still accepted until previousSecretExpiresAt.',
+    },
+    previousSecretExpiresAt: {
+      kind: 'string',
+      optional: true,
+      doc: 'ISO 8601 time (e.g. 2026-01-31T12:00:00Z) after which previousSecret is refused.',
+    },
     enabled: {
       kind: 'bool',
       default: true,
@@ -221,7 +240,7 @@ export const configSchema: ObjectField = {
       min: 1024,
       default: 32 * 1024,
       env: 'HERALD_MAX_FRAME_BYTES',
-      doc: 'Largest inbound WebSocket message handled; larger ones get a non-closing pusher:error.',
+      doc: 'Largest inbound WebSocket message handled. Up to 4× this a larger one gets a non-closing pusher:error; beyond 4× the socket closes with 1009, and a message in more than 4× this / 64 fragments closes it with 1008.',
     },
     maxJsonDepth: {
       kind: 'int',
@@ -230,6 +249,22 @@ export const configSchema: ObjectField = {
       default: DEFAULT_MAX_JSON_DEPTH,
       env: 'HERALD_MAX_JSON_DEPTH',
       doc: 'Deepest nesting of objects and arrays accepted in any JSON from outside (frames, API bodies, channel_data, user_data); deeper is refused before parsing.',
+    },
+    httpHeadersTimeout: {
+      kind: 'int',
+      min: 1,
+      max: 600,
+      default: 10,
+      env: 'HERALD_HTTP_HEADERS_TIMEOUT',
+      doc: 'Seconds a client has to send its request line and headers (API calls and WebSocket upgrades); 408 and close past it.',
+    },
+    httpBodyTimeout: {
+      kind: 'int',
+      min: 1,
+      max: 600,
+      default: 10,
+      env: 'HERALD_HTTP_BODY_TIMEOUT',
+      doc: 'Seconds an HTTP API request has to deliver its body once its headers are in; 408 and close past it.',
     },
     maxHttpBodyBytes: {
       kind: 'int',
@@ -505,6 +540,55 @@ export const configSchema: ObjectField = {
           default: 0,
           env: 'HERALD_CONNECTIONS_PER_IP_PER_SECOND',
           doc: 'New WebSocket connections per second from one IP, 0 for unlimited (HTTP 429 before upgrade).',
+        },
+      },
+    },
+    appStore: {
+      kind: 'object',
+      doc: 'Where apps are read from: the config (file) or a PostgreSQL / MySQL table. See docs/app-stores.md.',
+      fields: {
+        driver: {
+          kind: 'enum',
+          values: ['file', 'postgres', 'mysql'],
+          default: 'file',
+          env: 'HERALD_APP_STORE_DRIVER',
+          flag: 'app-store',
+          doc: 'file: the apps of this configuration (reloaded on SIGHUP and file change); postgres or mysql (also MariaDB): a table.',
+        },
+        url: {
+          kind: 'string',
+          optional: true,
+          env: 'HERALD_APP_STORE_URL',
+          flag: 'app-store-url',
+          doc: 'Database URL: postgres://user:pass@host:5432/db or mysql://user:pass@host:3306/db.',
+        },
+        table: {
+          kind: 'string',
+          optional: true,
+          env: 'HERALD_APP_STORE_TABLE',
+          doc: 'Table holding the apps (default herald_apps; apps with the soketi schema).',
+        },
+        schema: {
+          kind: 'enum',
+          values: ['herald', 'soketi'],
+          default: 'herald',
+          env: 'HERALD_APP_STORE_SCHEMA',
+          doc: "herald: Herald's own table, created and migrated by Herald; soketi: soketi's apps table, read as it stands.",
+        },
+        cacheTtl: {
+          kind: 'int',
+          min: 1,
+          default: 60,
+          env: 'HERALD_APP_STORE_CACHE_TTL',
+          doc: 'Seconds an app (or an unknown key) is served from memory before the table is read again; changes made through Herald arrive sooner.',
+        },
+        pollMs: {
+          kind: 'int',
+          min: 100,
+          max: 60_000,
+          default: 500,
+          env: 'HERALD_APP_STORE_POLL_MS',
+          doc: "MySQL: how often the table's version is polled for changes (PostgreSQL is told by NOTIFY).",
         },
       },
     },

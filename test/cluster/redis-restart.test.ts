@@ -14,7 +14,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { eventually, RawClient, sdk, spawnNode, stop, uniquePrefix } from '../helpers/cluster.js';
+import { redisAnswers } from '../helpers/private-redis.js';
 import type { HeraldProcess } from '../helpers/process.js';
+import { freePort } from '../helpers/redis-deployments.js';
 
 let redisPort = 0;
 let redis: ChildProcess | null = null;
@@ -22,17 +24,6 @@ const redisDir = mkdtempSync(join(tmpdir(), 'herald-redis-restart-'));
 let nodes: HeraldProcess[] = [];
 const raws: RawClient[] = [];
 const prefix = uniquePrefix();
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 /** Starts the private Redis; it keeps its data across restarts unless `empty`. */
 async function startRedis(empty = false): Promise<void> {
@@ -46,20 +37,7 @@ async function startRedis(empty = false): Promise<void> {
     { stdio: 'ignore' },
   );
   redis = child;
-  await eventually('redis-server to answer', async () => {
-    const probe = new Redis(redisPort, '127.0.0.1', {
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
-    probe.on('error', () => undefined);
-    try {
-      await probe.connect();
-      assert.equal(await probe.ping(), 'PONG');
-    } finally {
-      probe.disconnect();
-    }
-  });
+  await redisAnswers(redisPort);
 }
 
 async function killRedis(): Promise<void> {

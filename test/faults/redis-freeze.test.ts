@@ -7,17 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import {
-  eventually,
-  KEY,
-  pusherClient,
-  SECRET,
-  sdk,
-  spawnNode,
-  stop,
-  uniquePrefix,
-  waitFor,
-} from '../helpers/cluster.js';
+import { eventually, joinAs, sdk, spawnNode, stop, uniquePrefix } from '../helpers/cluster.js';
 import { PrivateRedis } from '../helpers/private-redis.js';
 import type { HeraldProcess } from '../helpers/process.js';
 import type { PusherJs } from '../helpers/pusher-js.js';
@@ -39,17 +29,7 @@ after(async () => {
   await redis.stop();
 });
 
-type Channel = ReturnType<PusherJs['subscribe']>;
-function join(port: number, userId: string, channel: string, ms?: number): Promise<Channel> {
-  const client = pusherClient(port, { userId });
-  clients.push(client);
-  const ch = client.subscribe(channel);
-  return waitFor(
-    `${userId} in ${channel}`,
-    (done) => ch.bind('pusher:subscription_succeeded', () => done(ch)),
-    ms,
-  );
-}
+const join = (port: number, userId: string, channel: string) => joinAs(port, userId, channel, clients);
 
 test('Redis frozen past the command timeout: no hang, no silent 200, no node declared dead', async () => {
   const seen: string[] = [];

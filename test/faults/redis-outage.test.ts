@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 import { md5Hex, signApiRequest } from '../../src/protocol/signatures.js';
 import {
   eventually,
+  joinAs,
   KEY,
   pusherClient,
   SECRET,
@@ -53,15 +54,7 @@ after(async () => {
   await redis.stop();
 });
 
-type Channel = ReturnType<PusherJs['subscribe']>;
-function join(port: number, userId: string, channel: string): Promise<Channel> {
-  const client = pusherClient(port, { userId });
-  clients.push(client);
-  const ch = client.subscribe(channel);
-  return waitFor(`${userId} in ${channel}`, (done) =>
-    ch.bind('pusher:subscription_succeeded', () => done(ch)),
-  );
-}
+const join = (port: number, userId: string, channel: string) => joinAs(port, userId, channel, clients);
 
 async function ready(port: number): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`http://127.0.0.1:${port}/ready`);

@@ -4,18 +4,25 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import net from 'node:net';
 import { Redis } from 'ioredis';
 import { eventually } from './cluster.js';
+import { freePort } from './redis-deployments.js';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
+/** Resolves once the redis-server on `port` answers PING. */
+export async function redisAnswers(port: number): Promise<void> {
+  await eventually('redis-server to answer', async () => {
+    const probe = new Redis(port, '127.0.0.1', {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
     });
+    probe.on('error', () => undefined);
+    try {
+      await probe.connect();
+      assert.equal(await probe.ping(), 'PONG');
+    } finally {
+      probe.disconnect();
+    }
   });
 }
 
@@ -43,20 +50,7 @@ export class PrivateRedis {
       ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
       { stdio: 'ignore' },
     );
-    await eventually('redis-server to answer', async () => {
-      const probe = new Redis(this.port, '127.0.0.1', {
-        lazyConnect: true,
-        maxRetriesPerRequest: 0,
-        retryStrategy: () => null,
-      });
-      probe.on('error', () => undefined);
-      try {
-        await probe.connect();
-        assert.equal(await probe.ping(), 'PONG');
-      } finally {
-        probe.disconnect();
-      }
-    });
+    await redisAnswers(this.port);
   }
 
   freeze(): void {

@@ -136,7 +136,7 @@ describe('--workers 2: SIGTERM, again and again', () => {
   // Issue 18: the primary counted cluster.workers in its exit handler, where the last worker can still
   // be listed (Node removes it only after its disconnect too), and then never exited.
   it('each time the primary exits 0 after its workers and no process of the tree is left', async () => {
-    for (let round = 0; round < 5; round++) {
+    for (let round = 0; round < 3; round++) {
       const h = await spawnHerald(['--workers', '2'], { HERALD_SHUTDOWN_TIMEOUT: '0' });
       try {
         await eventually(`round ${round}: both workers listening`, async () => {

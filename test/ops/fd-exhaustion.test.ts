@@ -110,7 +110,9 @@ test('out of descriptors: logged, /ready 503 with the figures, a publish fails; 
   // Clients leave: descriptors come back, so does readiness, and a publish reaches the subscriber.
   for (const ws of held.splice(0)) ws.close();
   await eventually('/ready 200 again', async () => assert.equal((await ready()).status, 200), 20_000);
-  assert.match(herald.output(), /file descriptors available again/);
+  await eventually('the recovery logged', async () =>
+    assert.match(herald.output(), /file descriptors available again/),
+  );
   await sdk(herald.port).trigger('fd-room', 'back', { n: 2 });
   const got = await subscriber.next((f) => f.event === 'back' || f.event === 'lost');
   assert.equal(got.event, 'back', 'the failed publish was not delivered later');

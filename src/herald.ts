@@ -26,6 +26,8 @@ import { LivenessSweep } from './connections/liveness.js';
 import { MemoryRateLimiter } from './connections/rate-limiter.js';
 import { WsServer } from './connections/ws-server.js';
 import { ServerEvents } from './events/server-events.js';
+import { historyBackends } from './history/backends.js';
+import { History } from './history/history.js';
 import { HttpApi } from './http-api/router.js';
 import { logServerEvents } from './logging/event-log.js';
 import { createLogger, type Logger } from './logging/logger.js';
@@ -103,7 +105,31 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
       });
     },
   });
-  ctx = { config, adapter, apps, hub, events, logger, now, subscriptionCounts };
+  const backends = historyBackends(
+    config,
+    now,
+    deps.adapter === undefined && isIpcWorker() && !config.adapter.redisUrl,
+  );
+  const history = new History(backends.history, {
+    adapter,
+    hub,
+    events,
+    logger,
+    now,
+    appById: (id) => apps.byId(id),
+  });
+  ctx = {
+    config,
+    adapter,
+    apps,
+    hub,
+    events,
+    logger,
+    now,
+    subscriptionCounts,
+    history,
+    idempotency: backends.idempotency,
+  };
 
   const stopLogging = logServerEvents(events, logger, config.log.debugPayloads);
   const metrics = config.metrics.enabled ? new HeraldMetrics(events, hub) : null;
@@ -161,7 +187,9 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
       return hub.connectionCount;
     },
     async listen() {
-      await adapter.start(hub);
+      await backends.start();
+      // The sequencer stands between the adapter and the hub: history channels arrive in serial order.
+      await adapter.start(history.sequencer);
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, () => {
@@ -194,6 +222,8 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
         await serverClosed;
         await webhooks?.close();
         await adapter.close();
+        await history.close();
+        await backends.close();
         // Metrics stay scrapeable through the drain and stop last.
         await metricsServer?.close();
         metrics?.stop();

@@ -17,6 +17,17 @@ export interface WebhookTarget {
   headers?: Record<string, string>;
 }
 
+export interface HistoryRule {
+  /** Glob: `*` matches any run of characters. */
+  channels: string;
+  size: number;
+  ttlSeconds: number;
+  rewind: number;
+  rewindSeconds: number;
+  resumeSeconds: number;
+  signinWaitMs: number;
+}
+
 export interface AppConfig {
   id: string;
   key: string;
@@ -31,6 +42,7 @@ export interface AppConfig {
   requireTls: boolean;
   limits: AppLimits;
   webhooks: WebhookTarget[];
+  history: HistoryRule[];
 }
 
 export interface HeraldConfig {
@@ -47,6 +59,7 @@ export interface HeraldConfig {
   perMessageDeflate: boolean;
   cacheTtl: number;
   shutdownTimeout: number;
+  idempotencyWindow: number;
   workers: number;
   adapter: {
     driver: 'local' | 'redis';

@@ -15,6 +15,8 @@ interface Header {
   x?: string;
   s?: 'api' | 'client' | 'internal';
   o?: 1 | 0;
+  /** per-channel serial (history) */
+  r?: number;
 }
 
 export function encodeEnvelope(nodeId: string, env: Envelope): string {
@@ -26,6 +28,7 @@ export function encodeEnvelope(nodeId: string, env: Envelope): string {
   };
   if ((env.kind === 'channel' || env.kind === 'user') && env.except) h.x = env.except;
   if (env.kind === 'channel' && env.source) h.s = env.source;
+  if (env.kind === 'channel' && env.serial !== undefined) h.r = env.serial;
   if (env.kind === 'watchlist') h.o = env.online ? 1 : 0;
   const frame = env.kind === 'channel' || env.kind === 'user' ? env.frame : '';
   return `${JSON.stringify(h)}\n${frame}`;
@@ -53,6 +56,7 @@ export function decodeEnvelope(text: string): { nodeId: string; envelope: Envelo
           frame,
           ...(h.x ? { except: h.x } : {}),
           ...(h.s ? { source: h.s } : {}),
+          ...(h.r !== undefined ? { serial: h.r } : {}),
         },
       };
     case 'user':

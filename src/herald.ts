@@ -189,7 +189,7 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
     async listen() {
       await backends.start();
       // The sequencer stands between the adapter and the hub: history channels arrive in serial order.
-      await adapter.start(history.sequencer);
+      await adapter.start(history.sequencer.beforeHub());
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, () => {

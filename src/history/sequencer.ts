@@ -1,11 +1,11 @@
 /**
- * Per-channel order of numbered events on this node. It sits between the adapter and the hub (the
- * adapter hands it every envelope): events of a history channel reach local sockets in serial order,
+ * Per-channel order of numbered events on this node. It sits between the adapter and the hub (see
+ * `beforeHub`): events of a history channel reach local sockets in serial order,
  * each once, even when two nodes publish on one channel and their messages cross. It also copies
  * every event it passes on to the subscriptions still waiting for their past events (`Pending`), which
  * is what makes the rewind/resume boundary exact: whatever was not in the read arrives here.
  */
-import type { Envelope, NodeDelivery, PresenceMember } from '../adapters/adapter.js';
+import type { Envelope, NodeDelivery } from '../adapters/adapter.js';
 import type { Connection } from '../connections/connection.js';
 import type { Hub } from '../connections/hub.js';
 import type { HistoryEntry } from './store.js';
@@ -38,7 +38,7 @@ export type Backfill = (
   limit: number,
 ) => Promise<HistoryEntry[]>;
 
-export class HistorySequencer implements NodeDelivery {
+export class HistorySequencer {
   private readonly channels = new Map<string, ChannelOrder>();
   private readonly sweeper: NodeJS.Timeout;
 
@@ -48,6 +48,22 @@ export class HistorySequencer implements NodeDelivery {
   ) {
     this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
     this.sweeper.unref();
+  }
+
+  /**
+   * The hub as the adapter should see it: envelopes go through this sequencer first, every other
+   * callback reaches the hub unchanged (whatever callbacks the adapter's delivery interface has).
+   */
+  beforeHub(): NodeDelivery {
+    const deliver = (env: Envelope) => this.deliver(env);
+    const hub = this.hub;
+    return new Proxy(hub, {
+      get(target, prop) {
+        if (prop === 'deliver') return deliver;
+        const value = Reflect.get(target, prop, target) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
   }
 
   deliver(env: Envelope): void {
@@ -197,22 +213,5 @@ export class HistorySequencer implements NodeDelivery {
   close(): void {
     clearInterval(this.sweeper);
     for (const [key, state] of this.channels) this.drop(key, state);
-  }
-
-  // The adapter's other callbacks go to the hub unchanged.
-  memberGone(appId: string, channel: string, userId: string): void {
-    this.hub.memberGone(appId, channel, userId);
-  }
-  channelGone(appId: string, channel: string): void {
-    this.hub.channelGone(appId, channel);
-  }
-  memberBack(appId: string, channel: string, member: PresenceMember, except?: string): void {
-    this.hub.memberBack(appId, channel, member, except);
-  }
-  channelBack(appId: string, channel: string): void {
-    this.hub.channelBack(appId, channel);
-  }
-  countChanged(appId: string, channel: string, count: number): void {
-    this.hub.countChanged(appId, channel, count);
   }
 }

@@ -22,7 +22,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const HELP = `Usage: npm run bench -- <scenario|all|report|profile FILE…> [options]
 
-Scenarios: ${Object.keys(SCENARIOS).join(', ')}
+Scenarios: ${Object.keys(SCENARIOS).join(', ')}\nAttacks and endurance: nesting [--seconds S] [--bin FILE]
 
   --servers a,b,c      herald, naive, coalesced, target (default herald,naive,coalesced;
                        with --target: target,herald,naive,coalesced); herald-wN is
@@ -295,6 +295,13 @@ function report(): void {
 }
 
 async function main(): Promise<void> {
+  // Runs of their own, against a `herald start` child rather than the three servers.
+  const [first, ...rest] = process.argv.slice(2);
+  if (first === 'nesting') {
+    const { runNesting } = await import('./attacks/nesting.js');
+    await runNesting(rest);
+    return;
+  }
   const cli = parse(process.argv.slice(2));
   if (cli.scenario === 'report') {
     report();

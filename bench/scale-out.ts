@@ -33,6 +33,7 @@ async function startNode(prefix: string): Promise<{ child: ChildProcess; port: n
       HERALD_REDIS_PREFIX: prefix,
       HERALD_LOG_LEVEL: 'warn',
       HERALD_METRICS: 'false',
+      HERALD_CONSOLE: 'false',
       HERALD_SHUTDOWN_TIMEOUT: '0',
     },
     stdio: ['ignore', 'pipe', 'inherit'],

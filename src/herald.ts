@@ -14,21 +14,26 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Adapter } from './adapters/adapter.js';
-import { IpcAdapter, isIpcWorker, processPort } from './adapters/ipc-adapter.js';
+import { IpcAdapter } from './adapters/ipc-adapter.js';
+import { isIpcWorker, processPort } from './adapters/ipc-ops.js';
 import { LocalAdapter } from './adapters/local-adapter.js';
 import { RedisAdapter } from './adapters/redis-adapter.js';
 import { type AppStore, ConfigAppStore } from './apps/app-store.js';
 import { announceMemberAdded, announceMemberRemoved } from './channels/subscribe.js';
 import { SubscriptionCounter } from './channels/subscription-count.js';
 import type { HeraldConfig } from './config/config.js';
+import { HttpSessions } from './connections/http-sessions.js';
 import { Hub } from './connections/hub.js';
 import { LivenessSweep } from './connections/liveness.js';
 import { MemoryRateLimiter } from './connections/rate-limiter.js';
 import { WsServer } from './connections/ws-server.js';
+import { HeraldConsole } from './console/console.js';
+import type { ConsoleRoute } from './console/server.js';
 import { ServerEvents } from './events/server-events.js';
 import { historyBackends } from './history/backends.js';
 import { History } from './history/history.js';
 import { HttpApi } from './http-api/router.js';
+import { ClientLog } from './logging/client-log.js';
 import { logServerEvents } from './logging/event-log.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { answerPrimary } from './metrics/cluster.js';
@@ -46,6 +51,17 @@ export interface HeraldDeps {
   clock?: () => number;
   /** Where webhook batches wait; default: Redis when adapter.redisUrl is set, else in memory. */
   webhookQueue?: WebhookQueue;
+  /** Extra routes on the console listener, behind its token (see `ConsoleRoute`). */
+  consoleRoutes?: readonly ConsoleRoute[];
+}
+
+export interface ListenResult {
+  port: number;
+  host: string;
+  /** The bound metrics port when `metrics.enabled`. */
+  metricsPort?: number;
+  /** The console's URL and port when `console.enabled`. */
+  console?: { url: string; port: number };
 }
 
 export interface Herald {
@@ -54,8 +70,9 @@ export interface Herald {
   readonly adapter: Adapter;
   /** Live connections on this node. */
   readonly connectionCount: number;
-  /** `metricsPort` is the bound metrics port when `metrics.enabled`. */
-  listen(): Promise<{ port: number; host: string; metricsPort?: number }>;
+  listen(): Promise<ListenResult>;
+  /** The console's token (printed in the banner when `generated`), or null when the console is off. */
+  readonly console: { readonly token: string; readonly generated: boolean } | null;
   /** Webhook delivery, or null when no app has a webhook target. */
   readonly webhooks: Webhooks | null;
   /** Graceful stop: refuse new work, 4200 to clients (spread over shutdownTimeout), flush, close adapter. */
@@ -91,12 +108,12 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
 
   let ctx: NodeContext | null = null;
   const hub = new Hub(events, {
-    memberGone: (appId, channel, userId) => {
-      if (ctx) announceMemberRemoved(ctx, appId, channel, userId);
+    memberGone: (appId, channel, userId, version) => {
+      if (ctx) announceMemberRemoved(ctx, appId, channel, userId, version);
     },
     channelGone: (appId, channel) => events.emit({ type: 'channel_vacated', appId, channel }),
-    memberBack: (appId, channel, member, except) => {
-      if (ctx) announceMemberAdded(ctx, appId, channel, member, except);
+    memberBack: (appId, channel, member, version, except) => {
+      if (ctx) announceMemberAdded(ctx, appId, channel, member, version, except);
     },
     channelBack: (appId, channel) => events.emit({ type: 'channel_occupied', appId, channel }),
     countChanged: (appId, channel, count) => {
@@ -105,6 +122,7 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
       });
     },
   });
+  const clientLog = new ClientLog(logger, now);
   const backends = historyBackends(
     config,
     now,
@@ -125,13 +143,14 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
     hub,
     events,
     logger,
+    clientLog,
     now,
     subscriptionCounts,
     history,
     idempotency: backends.idempotency,
   };
 
-  const stopLogging = logServerEvents(events, logger, config.log.debugPayloads);
+  const stopLogging = logServerEvents(events, logger, clientLog, config.log.debugPayloads);
   const metrics = config.metrics.enabled ? new HeraldMetrics(events, hub) : null;
   // Under --workers the primary serves /metrics for all workers (src/metrics/cluster.ts).
   const metricsViaPrimary = config.workers > 1 && cluster.isWorker;
@@ -148,11 +167,21 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
       })
     : null;
   let draining = false;
-  const ws = new WsServer(ctx, new MemoryRateLimiter(1000, now));
+  // One per-IP connection rate for WebSockets and HTTP sessions alike.
+  const ipLimiter = new MemoryRateLimiter(1000, now);
+  const ws = new WsServer(ctx, ipLimiter);
+  const sessions = config.httpTransports.enabled
+    ? new HttpSessions(ctx, ipLimiter, config.ssl !== undefined)
+    : null;
   const api = new HttpApi(ctx, { isReady: () => !draining, apiLimiter: new MemoryRateLimiter(1000, now) });
-  const liveness = new LivenessSweep(config, () => hub.allConnections(), now);
+  const heraldConsole = config.console.enabled
+    ? new HeraldConsole({ ctx, extraRoutes: [...(deps.consoleRoutes ?? [])] })
+    : null;
+  const liveness = new LivenessSweep(config, () => hub.allConnections(), now, sessions ? [sessions] : []);
 
-  const onRequest = (req: IncomingMessage, res: ServerResponse) => api.handle(req, res);
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    if (!sessions?.handle(req, res)) api.handle(req, res);
+  };
   let server: Server;
   if (config.ssl) {
     server = createHttpsServer(
@@ -183,6 +212,7 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
     events,
     adapter,
     webhooks,
+    console: heraldConsole,
     get connectionCount() {
       return hub.connectionCount;
     },
@@ -202,19 +232,29 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
       const addr = server.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.port;
       logger.info({ host: config.host, port, tls: config.ssl !== undefined }, 'Herald listening');
-      if (!metrics || metricsViaPrimary) return { port, host: config.host };
-      metricsServer = await serveMetrics(metrics, config.metrics.host, config.metrics.port);
-      logger.info({ host: metricsServer.host, port: metricsServer.port }, 'metrics on /metrics');
-      return { port, host: config.host, metricsPort: metricsServer.port };
+      const result: ListenResult = { port, host: config.host };
+      if (metrics && !metricsViaPrimary) {
+        metricsServer = await serveMetrics(metrics, config.metrics.host, config.metrics.port);
+        logger.info({ host: metricsServer.host, port: metricsServer.port }, 'metrics on /metrics');
+        result.metricsPort = metricsServer.port;
+      }
+      if (heraldConsole) {
+        const listener = await heraldConsole.listen();
+        logger.info({ host: listener.host, port: listener.port }, 'console listening');
+        result.console = { url: listener.url, port: listener.port };
+      }
+      return result;
     },
     close() {
       closing ??= (async () => {
         draining = true;
         ws.stopAccepting();
+        sessions?.stopAccepting();
         const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         await ws.drain(config.shutdownTimeout * 1000);
         await ws.closeAll(5000);
+        await sessions?.closeAll();
         liveness.stop();
         subscriptionCounts.close();
         ws.close();
@@ -227,6 +267,7 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
         // Metrics stay scrapeable through the drain and stop last.
         await metricsServer?.close();
         metrics?.stop();
+        await heraldConsole?.close();
         stopLogging();
         logger.info('Herald stopped');
       })();

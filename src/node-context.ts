@@ -7,6 +7,7 @@ import type { Hub } from './connections/hub.js';
 import type { ServerEvents } from './events/server-events.js';
 import type { History } from './history/history.js';
 import type { IdempotencyStore } from './history/idempotency.js';
+import type { ClientLog } from './logging/client-log.js';
 import type { Logger } from './logging/logger.js';
 
 export interface NodeContext {
@@ -16,6 +17,8 @@ export interface NodeContext {
   readonly hub: Hub;
   readonly events: ServerEvents;
   readonly logger: Logger;
+  /** For log lines a client can cause: rate-limited per connection and per IP. */
+  readonly clientLog: ClientLog;
   /** Milliseconds since the epoch. */
   readonly now: () => number;
   readonly subscriptionCounts: SubscriptionCounter;

@@ -56,6 +56,7 @@ export function benchHeraldConfig(
   return {
     log: { level: 'warn' },
     metrics: { enabled: false },
+    console: { enabled: false },
     shutdownTimeout: 0,
     apps: [
       {

@@ -8,7 +8,9 @@ import type {
   MemberChange,
   NodeDelivery,
   PresenceMember,
+  PresenceSnapshot,
 } from './adapter.js';
+import { Sealer } from './envelope.js';
 
 interface PresenceUser {
   info: unknown;
@@ -30,6 +32,7 @@ interface AppState {
 export class LocalAdapter implements Adapter {
   readonly nodeId = randomUUID();
   private delivery: NodeDelivery | null = null;
+  private readonly sealer = new Sealer(this.nodeId);
   private readonly apps = new Map<string, AppState>();
 
   constructor(private readonly now: () => number = Date.now) {}
@@ -47,8 +50,14 @@ export class LocalAdapter implements Adapter {
   }
 
   broadcast(envelope: Envelope): void {
-    this.delivery?.deliver(envelope);
+    this.delivery?.deliver(this.sealer.seal(envelope));
   }
+
+  /**
+   * Membership version: one counter for every channel, so a channel's version never goes back even
+   * after it empties, and any state read now reflects every change up to it.
+   */
+  private version = 0;
 
   private app(appId: string): AppState {
     let s = this.apps.get(appId);
@@ -122,10 +131,10 @@ export class LocalAdapter implements Adapter {
       existing.sockets.add(socketId);
       // The latest authorization's user_info wins, as a fresh channel_data is the app's current view.
       existing.info = member.userInfo;
-      return { changed: false, userCount: users.size };
+      return { changed: false, userCount: users.size, version: this.version };
     }
     users.set(member.userId, { info: member.userInfo, sockets: new Set([socketId]) });
-    return { changed: true, userCount: users.size };
+    return { changed: true, userCount: users.size, version: ++this.version };
   }
 
   async removeMember(
@@ -137,12 +146,17 @@ export class LocalAdapter implements Adapter {
     const s = this.app(appId);
     const users = s.presence.get(channel);
     const user = users?.get(userId);
-    if (!users || !user) return { changed: false, userCount: users?.size ?? 0 };
+    const unchanged = () => ({
+      changed: false,
+      userCount: users?.size ?? 0,
+      version: this.version,
+    });
+    if (!users || !user) return unchanged();
     user.sockets.delete(socketId);
-    if (user.sockets.size > 0) return { changed: false, userCount: users.size };
+    if (user.sockets.size > 0) return unchanged();
     users.delete(userId);
     if (users.size === 0) s.presence.delete(channel);
-    return { changed: true, userCount: users.size };
+    return { changed: true, userCount: users.size, version: ++this.version };
   }
 
   async members(appId: string, channel: string): Promise<Map<string, unknown>> {
@@ -150,6 +164,10 @@ export class LocalAdapter implements Adapter {
     const out = new Map<string, unknown>();
     if (users) for (const [id, u] of users) out.set(id, u.info);
     return out;
+  }
+
+  async snapshot(appId: string, channel: string): Promise<PresenceSnapshot> {
+    return { members: await this.members(appId, channel), version: this.version };
   }
 
   async addUserSocket(appId: string, userId: string, socketId: string): Promise<boolean> {

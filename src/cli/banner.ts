@@ -2,7 +2,13 @@
 import type { HeraldConfig } from '../config/config.js';
 import { usesDevCredentials } from '../config/load.js';
 
-export function banner(config: HeraldConfig, port: number): string {
+/** Where the console listens, with its token only when Herald generated it (a configured one stays private). */
+export interface ConsoleBanner {
+  url: string;
+  generatedToken?: string;
+}
+
+export function banner(config: HeraldConfig, port: number, console?: ConsoleBanner): string {
   const app = config.apps[0]!;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const tls = config.ssl !== undefined;
@@ -24,6 +30,7 @@ export function banner(config: HeraldConfig, port: number): string {
     `    host: '${host}', port: '${port}', useTLS: ${tls} });`,
     `  await pusher.trigger('my-channel', 'my-event', { hello: 'world' });`,
   ];
+  if (console) lines.push('', consoleLines(console));
   if (dev) {
     lines.push(
       '',
@@ -31,6 +38,19 @@ export function banner(config: HeraldConfig, port: number): string {
       'Anyone can sign requests with them: set HERALD_APP_ID, HERALD_APP_KEY and HERALD_APP_SECRET or a config file',
       'before exposing this server.',
     );
+  }
+  return lines.join('\n');
+}
+
+export function consoleLines(console: ConsoleBanner): string {
+  const lines = [`Console: ${console.url}`];
+  if (console.generatedToken) {
+    lines.push(
+      `  token: ${console.generatedToken}`,
+      '  (generated at start, new on every start: set console.token / HERALD_CONSOLE_TOKEN to keep one)',
+    );
+  } else {
+    lines.push('  token: the configured console.token');
   }
   return lines.join('\n');
 }

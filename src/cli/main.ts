@@ -6,9 +6,9 @@ import { loadConfig } from '../config/load.js';
 import { ConfigError } from '../config/schema-dsl.js';
 import { createHerald } from '../herald.js';
 import { parseArgs } from './args.js';
-import { banner } from './banner.js';
+import { banner, type ConsoleBanner } from './banner.js';
 import { webhooksCommand } from './webhooks-cli.js';
-import { startPrimary } from './workers.js';
+import { CONSOLE_WORKER_ENV, startPrimary } from './workers.js';
 
 export const EXIT_CONFIG = 2;
 
@@ -34,6 +34,9 @@ Options for start:
   --workers <n>         Worker processes sharing the port (HERALD_WORKERS, default 1)
   --redis-url <url>     Share state through Redis (HERALD_REDIS_URL)
   --metrics-port <n>    Prometheus metrics port (HERALD_METRICS_PORT, default 9601)
+  --console <bool>      Serve the Herald Console (HERALD_CONSOLE, default true)
+  --console-host <addr> Console address (HERALD_CONSOLE_HOST, default 127.0.0.1)
+  --console-port <n>    Console port (HERALD_CONSOLE_PORT, default 9602)
   --log-level <level>   fatal|error|warn|info|debug|trace|silent (HERALD_LOG_LEVEL)
   -h, --help            Show this help
   -v, --version         Show the version
@@ -61,10 +64,20 @@ async function start(flags: Record<string, string>): Promise<number> {
     throw err;
   }
   if (config.workers > 1 && cluster.isPrimary) return startPrimary(config);
+  // Under --workers one worker serves the console (src/cli/workers.ts).
+  if (cluster.isWorker && process.env[CONSOLE_WORKER_ENV] !== '1') config.console.enabled = false;
   const herald = createHerald(config);
   let port: number;
+  let consoleAt: ConsoleBanner | undefined;
   try {
-    ({ port } = await herald.listen());
+    const bound = await herald.listen();
+    port = bound.port;
+    if (bound.console && herald.console) {
+      consoleAt = {
+        url: bound.console.url,
+        ...(herald.console.generated ? { generatedToken: herald.console.token } : {}),
+      };
+    }
   } catch (err) {
     // A taken port is an operator's problem to fix, not a crash: one line naming it, no stack.
     const e = err as NodeJS.ErrnoException;
@@ -77,7 +90,8 @@ async function start(flags: Record<string, string>): Promise<number> {
     return 1;
   }
   // Under --workers the primary prints it, once for all workers.
-  if (!cluster.isWorker) console.log(banner(config, port));
+  if (!cluster.isWorker) console.log(banner(config, port, consoleAt));
+  else if (consoleAt) process.send?.({ heraldConsole: consoleAt.url });
 
   let signals = 0;
   const stop = (signal: string) => {

@@ -6,16 +6,21 @@
  *
  * The primary prints the banner once (workers print none) and serves /metrics for all workers, summed
  * (src/metrics/cluster.ts): a port shared by the workers would hand each scrape to one of them.
+ * The console runs in one worker at a time for the same reason (its live feed must stay with one
+ * process); the primary makes its token, so a replacement worker keeps the operator logged in.
  */
 import cluster, { type Worker } from 'node:cluster';
-import { IPC_ENV, type IpcMessage } from '../adapters/ipc-adapter.js';
+import { IPC_ENV, type IpcMessage } from '../adapters/ipc-ops.js';
 import { IpcRelay } from '../adapters/ipc-relay.js';
 import type { HeraldConfig } from '../config/config.js';
+import { generateToken } from '../console/auth.js';
 import { ClusterMetrics } from '../metrics/cluster.js';
 import { serveMetrics } from '../metrics/server.js';
-import { banner } from './banner.js';
+import { banner, consoleLines } from './banner.js';
 
 const RESTART_DELAY_MS = 1000;
+/** Set by the primary in each worker's environment: '1' in the one that serves the console. */
+export const CONSOLE_WORKER_ENV = 'HERALD_INTERNAL_CONSOLE_WORKER';
 
 export async function startPrimary(config: HeraldConfig): Promise<number> {
   let metricsAt = '';
@@ -33,9 +38,18 @@ export async function startPrimary(config: HeraldConfig): Promise<number> {
   // Advanced serialization carries Maps (channel stats, members) across IPC.
   cluster.setupPrimary({ serialization: 'advanced' });
   let stopping = false;
+  const consoleToken = config.console.enabled ? (config.console.token ?? generateToken()) : null;
+  let consoleWorker: number | null = null;
 
   const fork = (): Worker => {
-    const worker = cluster.fork(useIpc ? { [IPC_ENV]: '1' } : {});
+    const env: Record<string, string> = useIpc ? { [IPC_ENV]: '1' } : {};
+    const servesConsole = consoleToken !== null && consoleWorker === null;
+    if (consoleToken !== null) {
+      env[CONSOLE_WORKER_ENV] = servesConsole ? '1' : '0';
+      env['HERALD_CONSOLE_TOKEN'] = consoleToken;
+    }
+    const worker = cluster.fork(env);
+    if (servesConsole) consoleWorker = worker.id;
     const id = String(worker.id);
     relay?.attach(id, {
       send: (m: IpcMessage) => {
@@ -54,8 +68,20 @@ export async function startPrimary(config: HeraldConfig): Promise<number> {
     console.log(banner(config, address.port));
   });
 
+  cluster.on('message', (_worker, m: unknown) => {
+    if (typeof m !== 'object' || m === null || !('heraldConsole' in m)) return;
+    const url = String(m.heraldConsole);
+    console.log(
+      consoleLines({
+        url,
+        ...(config.console.token === undefined && consoleToken ? { generatedToken: consoleToken } : {}),
+      }),
+    );
+  });
+
   cluster.on('exit', (worker, code, signal) => {
     void relay?.detach(String(worker.id));
+    if (worker.id === consoleWorker) consoleWorker = null;
     if (stopping) {
       if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
       return;

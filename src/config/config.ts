@@ -53,6 +53,7 @@ export interface HeraldConfig {
   pongTimeout: number;
   strictProtocol: boolean;
   maxFrameBytes: number;
+  maxJsonDepth: number;
   maxHttpBodyBytes: number;
   maxSocketBufferBytes: number;
   maxConnections: number;
@@ -78,9 +79,11 @@ export interface HeraldConfig {
     retryMaxMs: number;
   };
   metrics: { enabled: boolean; host: string; port: number };
+  console: { enabled: boolean; host: string; port: number; token?: string };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'; debugPayloads: boolean };
   ssl?: { cert: string; key: string; passphrase?: string; ca?: string };
   rateLimits: { connectionsPerIpPerSecond: number };
+  httpTransports: { enabled: boolean; path: string; heartbeatInterval: number; maxSessionsPerIp: number };
   apps: AppConfig[];
 }
 

@@ -81,6 +81,27 @@ function checkApps(apps: AppConfig[], problems: string[]): void {
   });
 }
 
+/** 127.0.0.0/8, ::1 and localhost: only this machine can reach them. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+const MIN_CONSOLE_TOKEN = 16;
+
+function checkConsole(config: HeraldConfig, problems: string[]): void {
+  const c = config.console;
+  if (!c) return;
+  if (c.token !== undefined && c.token.length < MIN_CONSOLE_TOKEN) {
+    problems.push(`console.token: must be at least ${MIN_CONSOLE_TOKEN} characters`);
+  }
+  // A generated token is printed in a terminal; a console reachable from elsewhere needs one chosen on purpose.
+  if (c.enabled && c.token === undefined && !isLoopback(c.host)) {
+    problems.push(
+      `console.token: is required when console.host (${c.host}) is not a loopback address: set HERALD_CONSOLE_TOKEN, or bind 127.0.0.1`,
+    );
+  }
+}
+
 /** Loads and validates; throws ConfigError naming every problem. */
 export function loadConfig(sources: ConfigSources = {}): HeraldConfig {
   const problems: string[] = [];
@@ -149,6 +170,11 @@ export function loadConfig(sources: ConfigSources = {}): HeraldConfig {
       'adapter.redisUrl: expected redis://host:port, rediss://…, redis-sentinel://host:port,…/master or redis-cluster://host:port,…',
     );
   }
+  const httpPath = config.httpTransports?.path;
+  if (httpPath !== undefined && httpPath !== '' && !/^\/[^?#]*[^/?#]$/.test(httpPath)) {
+    problems.push('httpTransports.path: expected a path like /pusher (leading slash, no trailing slash)');
+  }
+  checkConsole(config, problems);
   if (Array.isArray(config.apps)) {
     if (config.apps.length === 0) problems.push('apps: at least one app is required');
     checkApps(config.apps, problems);

@@ -1,4 +1,5 @@
 /** Herald's configuration schema: the single source for validation, env vars, flags and docs. */
+import { DEFAULT_MAX_JSON_DEPTH } from '../protocol/json-depth.js';
 import { DEFAULT_LIMITS } from '../protocol/limits.js';
 import type { Field, ObjectField } from './schema-dsl.js';
 
@@ -273,6 +274,14 @@ export const configSchema: ObjectField = {
       env: 'HERALD_MAX_FRAME_BYTES',
       doc: 'Largest inbound WebSocket message handled; larger ones get a non-closing pusher:error.',
     },
+    maxJsonDepth: {
+      kind: 'int',
+      min: 8,
+      max: 1000,
+      default: DEFAULT_MAX_JSON_DEPTH,
+      env: 'HERALD_MAX_JSON_DEPTH',
+      doc: 'Deepest nesting of objects and arrays accepted in any JSON from outside (frames, API bodies, channel_data, user_data); deeper is refused before parsing.',
+    },
     maxHttpBodyBytes: {
       kind: 'int',
       min: 1024,
@@ -435,6 +444,41 @@ export const configSchema: ObjectField = {
         },
       },
     },
+    console: {
+      kind: 'object',
+      doc: 'The Herald Console: a live debug console in the browser, on its own listener, behind a token.',
+      fields: {
+        enabled: {
+          kind: 'bool',
+          default: true,
+          env: 'HERALD_CONSOLE',
+          flag: 'console',
+          doc: 'Serve the console (and the admin API) on its own port.',
+        },
+        host: {
+          kind: 'string',
+          default: '127.0.0.1',
+          env: 'HERALD_CONSOLE_HOST',
+          flag: 'console-host',
+          doc: 'Console listen address; any address but loopback requires a configured token.',
+        },
+        port: {
+          kind: 'int',
+          min: 0,
+          max: 65535,
+          default: 9602,
+          env: 'HERALD_CONSOLE_PORT',
+          flag: 'console-port',
+          doc: 'Console port (0 picks a free port).',
+        },
+        token: {
+          kind: 'string',
+          optional: true,
+          env: 'HERALD_CONSOLE_TOKEN',
+          doc: 'Token for the login form and `Authorization: Bearer`, at least 16 characters. Unset: a new one is generated at each start and printed in the banner.',
+        },
+      },
+    },
     log: {
       kind: 'object',
       doc: 'Logging.',
@@ -474,6 +518,39 @@ export const configSchema: ObjectField = {
           doc: 'Private key passphrase.',
         },
         ca: { kind: 'string', optional: true, env: 'HERALD_SSL_CA', doc: 'Path to extra CA certificates.' },
+      },
+    },
+    httpTransports: {
+      kind: 'object',
+      doc: "pusher-js's HTTP fallbacks (xhr_streaming, xhr_polling) for clients whose WebSocket is blocked.",
+      fields: {
+        enabled: {
+          kind: 'bool',
+          default: true,
+          env: 'HERALD_HTTP_TRANSPORTS',
+          doc: 'Serve the HTTP transports on the main port under {pathPrefix}{path}/app/{key}/….',
+        },
+        path: {
+          kind: 'string',
+          default: '/pusher',
+          env: 'HERALD_HTTP_TRANSPORTS_PATH',
+          doc: "Path of the HTTP transports: pusher-js's httpPath option (its default is /pusher).",
+        },
+        heartbeatInterval: {
+          kind: 'int',
+          min: 1,
+          max: 300,
+          default: 25,
+          env: 'HERALD_HTTP_HEARTBEAT_INTERVAL',
+          doc: 'Seconds of quiet after which an open stream or a waiting poll gets a heartbeat (keeps proxies from timing out).',
+        },
+        maxSessionsPerIp: {
+          kind: 'int',
+          min: 0,
+          default: 0,
+          env: 'HERALD_HTTP_MAX_SESSIONS_PER_IP',
+          doc: 'Concurrent HTTP-transport sessions from one IP, 0 for unlimited (HTTP 429 past it).',
+        },
       },
     },
     rateLimits: {

@@ -6,17 +6,21 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
-import { leaveAll } from '../channels/subscribe.js';
 import type { NodeContext } from '../node-context.js';
 import { HeraldError } from '../protocol/errors.js';
-import { encodeConnectionEstablished, encodeError } from '../protocol/messages.js';
-import { newSocketId } from '../protocol/socket-id.js';
+import { encodeError } from '../protocol/messages.js';
 import { type SocketPolicy, WsClientSocket } from '../transport/ws-socket.js';
-import { signout } from '../users/signin.js';
-import { Connection } from './connection.js';
+import type { Connection } from './connection.js';
 import { onMessage } from './dispatch.js';
 import { drainInBatches } from './drain.js';
 import { checkHandshake } from './handshake.js';
+import {
+  closeConnection,
+  inboundHardLimit,
+  markSlowConsumer,
+  openConnection,
+  overQuota,
+} from './lifecycle.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { closeWith, truncateReason } from './wire-errors.js';
 
@@ -53,20 +57,9 @@ function onWsClose(this: TaggedSocket, code: number): void {
   this[kServer]?.forget(this);
   const conn = this[kConn];
   const ctx = this[kCtx];
-  if (!conn || !ctx || conn.closed) return;
-  conn.closed = true;
-  ctx.hub.removeConnection(conn);
-  const cleanup = Promise.all([leaveAll(ctx, conn), signout(ctx, conn)]).catch((err: unknown) =>
-    ctx.logger.error({ err, socketId: conn.socketId }, 'cleanup after close failed'),
-  );
-  this[kServer]?.track(cleanup);
-  ctx.events.emit({
-    type: 'connection_closed',
-    appId: conn.app.id,
-    socketId: conn.socketId,
-    code: conn.closeCode ?? code,
-    durationMs: ctx.now() - conn.openedAt,
-  });
+  if (!conn || !ctx) return;
+  const cleanup = closeConnection(ctx, conn, code);
+  if (cleanup) this[kServer]?.track(cleanup);
 }
 
 export class WsServer {
@@ -84,7 +77,7 @@ export class WsServer {
     this.wss = new WebSocketServer({
       noServer: true,
       // Frames above maxFrameBytes get a polite pusher:error; far larger ones are cut at the socket (1009).
-      maxPayload: Math.max(ctx.config.maxFrameBytes * 4, 1024 * 1024),
+      maxPayload: inboundHardLimit(ctx.config),
       perMessageDeflate: ctx.config.perMessageDeflate,
       clientTracking: false,
     });
@@ -93,15 +86,8 @@ export class WsServer {
       overflow(ws: WebSocket, buffered: number) {
         const conn = (ws as TaggedSocket)[kConn];
         if (!conn || conn.closed) return;
-        ctx.events.emit({
-          type: 'slow_consumer',
-          appId: conn.app.id,
-          socketId: conn.socketId,
-          bufferedBytes: buffered,
-        });
-        // The client cannot read the error in time anyway; close with the back-off code. The socket is
-        // cut before that close frame can leave, so remember the code for the close event (metrics, logs).
-        conn.closeCode = 4100;
+        // The client cannot read the error in time anyway; close with the back-off code.
+        markSlowConsumer(ctx, conn, buffered);
         ws.close(4100, truncateReason(new HeraldError('slowConsumer').message));
         ws.terminate();
       },
@@ -117,13 +103,13 @@ export class WsServer {
     const ip = req.socket.remoteAddress ?? '';
     const limit = this.ctx.config.rateLimits.connectionsPerIpPerSecond;
     if (!this.accepting) {
-      this.ctx.events.emit({ type: 'connection_refused', appKey: '', code: 503 });
+      this.ctx.events.emit({ type: 'connection_refused', appKey: '', code: 503, ip });
       rejectUpgrade(socket, 503, 'Server is shutting down');
       return;
     }
     if (limit > 0 && !this.ipLimiter.hit(ip, limit)) {
       // Refused before the upgrade, so the "code" is the HTTP status rather than a close code.
-      this.ctx.events.emit({ type: 'connection_refused', appKey: '', code: 429 });
+      this.ctx.events.emit({ type: 'connection_refused', appKey: '', code: 429, ip });
       rejectUpgrade(socket, 429, 'Too many connections from this address');
       return;
     }
@@ -137,11 +123,11 @@ export class WsServer {
       (result) => {
         this.wss.handleUpgrade(req, socket, head, (ws) => {
           if (result.ok) this.open(ws as TaggedSocket, result.app, ip);
-          else refuse(ws, result.error, this.ctx, url);
+          else refuse(ws, result.error, this.ctx, url, ip);
         });
       },
       (err: unknown) => {
-        this.ctx.logger.error({ err }, 'handshake failed');
+        this.ctx.clientLog.error({ ip }, { err }, 'handshake failed');
         rejectUpgrade(socket, 500, 'Internal error');
       },
     );
@@ -149,14 +135,11 @@ export class WsServer {
 
   private open(ws: TaggedSocket, app: Connection['app'], ip: string): void {
     const ctx = this.ctx;
-    // Re-check quotas: other upgrades may have completed while the app lookup was in flight.
-    if (app.limits.maxConnections > 0 && ctx.hub.appConnectionCount(app.id) >= app.limits.maxConnections) {
-      refuse(ws, new HeraldError('overQuota'), ctx, null);
+    if (overQuota(ctx, app)) {
+      refuse(ws, new HeraldError('overQuota'), ctx, null, ip);
       return;
     }
-    const now = ctx.now();
-    const socketId = newSocketId();
-    const conn = new Connection(socketId, app, new WsClientSocket(ws, this.policy), now, ip);
+    const conn = openConnection(ctx, app, new WsClientSocket(ws, this.policy), ip);
     ws[kConn] = conn;
     ws[kCtx] = ctx;
     ws[kServer] = this;
@@ -166,9 +149,6 @@ export class WsServer {
     ws.on('pong', onWsActivity);
     ws.on('error', onWsError);
     ws.on('close', onWsClose);
-    ctx.hub.addConnection(conn);
-    conn.sendText(encodeConnectionEstablished(socketId, ctx.config.activityTimeout));
-    ctx.events.emit({ type: 'connection_opened', appId: app.id, socketId, ip });
   }
 
   /** Every open connection gets 4200, spread over `windowMs` so clients do not reconnect all at once. */
@@ -206,9 +186,9 @@ export class WsServer {
   }
 }
 
-function refuse(ws: WebSocket, error: HeraldError, ctx: NodeContext, url: URL | null): void {
+function refuse(ws: WebSocket, error: HeraldError, ctx: NodeContext, url: URL | null, ip: string): void {
   const key = url?.pathname.split('/').pop() ?? '';
-  ctx.events.emit({ type: 'connection_refused', appKey: key, code: error.close ?? 0 });
+  ctx.events.emit({ type: 'connection_refused', appKey: key, code: error.close ?? 0, ip });
   ws.send(encodeError(error.code, error.message));
   ws.close(error.close ?? 4009, truncateReason(error.message));
 }

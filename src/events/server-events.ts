@@ -4,10 +4,20 @@
  * heavy work (HTTP, disk) is queued by the listener itself.
  */
 
+import type { TransportName } from '../transport/client-socket.js';
+
 export type ServerEvent =
-  | { type: 'connection_opened'; appId: string; socketId: string; ip: string }
-  | { type: 'connection_closed'; appId: string; socketId: string; code: number; durationMs: number }
-  | { type: 'connection_refused'; appKey: string; code: number }
+  | { type: 'connection_opened'; appId: string; socketId: string; ip: string; transport: TransportName }
+  | {
+      type: 'connection_closed';
+      appId: string;
+      socketId: string;
+      code: number;
+      durationMs: number;
+      ip?: string;
+      transport: TransportName;
+    }
+  | { type: 'connection_refused'; appKey: string; code: number; ip?: string }
   | { type: 'subscribed'; appId: string; socketId: string; channel: string }
   | { type: 'unsubscribed'; appId: string; socketId: string; channel: string }
   | { type: 'channel_occupied'; appId: string; channel: string }
@@ -25,6 +35,7 @@ export type ServerEvent =
       data: string;
       socketId: string;
       userId?: string;
+      ip?: string;
     }
   | {
       type: 'event_published';
@@ -38,7 +49,14 @@ export type ServerEvent =
   | { type: 'signed_in'; appId: string; socketId: string; userId: string }
   | { type: 'api_request'; appId: string | null; route: string; status: number; durationMs: number }
   | { type: 'message_in'; appId: string; bytes: number }
-  | { type: 'error'; appId: string | null; socketId?: string; code: number | null; message: string }
+  | {
+      type: 'error';
+      appId: string | null;
+      socketId?: string;
+      ip?: string;
+      code: number | null;
+      message: string;
+    }
   | {
       type: 'webhook';
       appId: string;
@@ -48,7 +66,7 @@ export type ServerEvent =
     }
   | { type: 'adapter'; op: 'publish' | 'receive'; bytes: number }
   | { type: 'adapter_rtt'; ms: number }
-  | { type: 'slow_consumer'; appId: string; socketId: string; bufferedBytes: number };
+  | { type: 'slow_consumer'; appId: string; socketId: string; bufferedBytes: number; ip?: string };
 
 export type ServerEventType = ServerEvent['type'];
 export type EventOf<T extends ServerEventType> = Extract<ServerEvent, { type: T }>;

@@ -9,7 +9,7 @@
  *   (read the past, then hand over to live events with nothing lost or repeated in between);
  * - `signedIn` and `closed` follow the connection's user, for resume.
  */
-import type { Adapter } from '../adapters/adapter.js';
+import type { Adapter, ChannelEnvelope } from '../adapters/adapter.js';
 import type { AppConfig, HistoryRule } from '../config/config.js';
 import type { Connection } from '../connections/connection.js';
 import type { Hub } from '../connections/hub.js';
@@ -17,7 +17,7 @@ import type { ServerEvents } from '../events/server-events.js';
 import type { Logger } from '../logging/logger.js';
 import { Recovery, SharedReads } from './recovery.js';
 import { HistoryRules } from './rules.js';
-import { type ChannelEnvelope, HistorySequencer } from './sequencer.js';
+import { HistorySequencer } from './sequencer.js';
 import type { HistoryStore } from './store.js';
 
 export interface HistoryDeps {

@@ -5,12 +5,14 @@
  * every event it passes on to the subscriptions still waiting for their past events (`Pending`), which
  * is what makes the rewind/resume boundary exact: whatever was not in the read arrives here.
  */
-import type { Envelope, NodeDelivery } from '../adapters/adapter.js';
+import type { NodeDelivery, Sealed } from '../adapters/adapter.js';
+import type { ChannelEnvelope as Channel } from '../adapters/envelope.js';
 import type { Connection } from '../connections/connection.js';
 import type { Hub } from '../connections/hub.js';
 import type { HistoryEntry } from './store.js';
 
-export type ChannelEnvelope = Extract<Envelope, { kind: 'channel' }>;
+/** A channel event as it arrived, sealed by its origin node. */
+export type ChannelEnvelope = Sealed<Channel>;
 
 /** A subscription reading its past events: every event passed on meanwhile is copied to `buffer`. */
 export interface Pending {
@@ -55,7 +57,7 @@ export class HistorySequencer {
    * callback reaches the hub unchanged (whatever callbacks the adapter's delivery interface has).
    */
   beforeHub(): NodeDelivery {
-    const deliver = (env: Envelope) => this.deliver(env);
+    const deliver = (env: Sealed) => this.deliver(env);
     const hub = this.hub;
     return new Proxy(hub, {
       get(target, prop) {
@@ -66,7 +68,7 @@ export class HistorySequencer {
     });
   }
 
-  deliver(env: Envelope): void {
+  deliver(env: Sealed): void {
     if (env.kind !== 'channel') {
       this.hub.deliver(env);
       return;
@@ -140,7 +142,17 @@ export class HistorySequencer {
     if (state.expected === null) return;
     for (const e of entries) {
       if (e.serial < state.expected || e.serial >= upTo) continue;
-      this.pass(state, { kind: 'channel', appId, channel, frame: e.frame, serial: e.serial, source: 'api' });
+      // Read back from the store rather than received: sealed as such, numbered by its serial.
+      this.pass(state, {
+        kind: 'channel',
+        appId,
+        channel,
+        frame: e.frame,
+        serial: e.serial,
+        source: 'api',
+        origin: 'history',
+        seq: e.serial,
+      });
     }
     // Whatever the store no longer has is skipped rather than waited for forever.
     if (state.expected < upTo) state.expected = upTo;

@@ -1,6 +1,7 @@
 /** Reads a request body up to a byte limit (413 past it) and parses JSON bodies (400 when malformed). */
 import type { IncomingMessage } from 'node:http';
 import { HeraldError } from '../protocol/errors.js';
+import { parseJson } from '../protocol/json-depth.js';
 
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
@@ -44,13 +45,17 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-export function parseJsonObject(body: Buffer): Record<string, unknown> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.length === 0 ? '{}' : body.toString('utf8'));
-  } catch {
-    throw new HeraldError('badRequest', 'Request body is not valid JSON');
+export function parseJsonObject(body: Buffer, maxDepth: number): Record<string, unknown> {
+  const result = parseJson(body.length === 0 ? '{}' : body.toString('utf8'), maxDepth);
+  if (!result.ok) {
+    throw new HeraldError(
+      'badRequest',
+      result.reason === 'depth'
+        ? `Request body nests deeper than ${maxDepth} levels`
+        : 'Request body is not valid JSON',
+    );
   }
+  const parsed = result.value;
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new HeraldError('badRequest', 'Request body must be a JSON object');
   }

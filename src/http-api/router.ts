@@ -120,8 +120,10 @@ export class HttpApi {
     this.dispatch(req, res, query, path, lookup, route, seen).then(
       (status) => this.record(seen.appId, routeName, status, started),
       (err: unknown) => {
-        if (!(err instanceof HeraldError))
-          this.ctx.logger.error({ err, route: routeName }, 'HTTP API handler failed');
+        if (!(err instanceof HeraldError)) {
+          const ip = req.socket.remoteAddress ?? '';
+          this.ctx.clientLog.error({ ip }, { err, route: routeName }, 'HTTP API handler failed');
+        }
         const status = sendHttpError(res, err);
         this.record(seen.appId, routeName, status, started);
       },
@@ -186,14 +188,14 @@ export class HttpApi {
     let result: unknown;
     switch (route.name) {
       case 'events': {
-        const json = parseJsonObject(body);
+        const json = parseJsonObject(body, ctx.config.maxJsonDepth);
         // Most triggers finish synchronously: no await unless there is a promise.
         result = idempotent(ctx, app, req.headers, json, () => triggerEvent(ctx, app, json));
         if (result instanceof Promise) result = await result;
         break;
       }
       case 'batch_events': {
-        const json = parseJsonObject(body);
+        const json = parseJsonObject(body, ctx.config.maxJsonDepth);
         result = await idempotent(ctx, app, req.headers, json, () => triggerBatch(ctx, app, json));
         break;
       }

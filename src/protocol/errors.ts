@@ -47,6 +47,7 @@ export const ErrorKinds = {
     'Watchlist limit exceeded. Only the first 100 user IDs are accepted.',
   ),
   invalidJson: kind(null, null, 400, 'Invalid JSON'),
+  jsonTooDeep: kind(null, null, 400, 'JSON nested too deeply'),
   invalidMessage: kind(null, null, 400, 'Invalid message format'),
   frameTooLarge: kind(null, null, 413, 'Message too large'),
   invalidChannel: kind(null, null, 400, 'Invalid channel name'),

@@ -154,6 +154,7 @@ describe('client_event for webhooks (CE-09)', () => {
         event: 'client-note',
         data: '{"k":1}',
         socketId: a.raw.socketId,
+        ip: '127.0.0.1',
         userId: 'h1',
       },
     ]);

@@ -24,7 +24,7 @@ let nodeB: HeraldProcess;
 const clients: PusherJs[] = [];
 
 before(async () => {
-  const env = { HERALD_NODE_TIMEOUT: '2', HERALD_METRICS: 'false' };
+  const env = { HERALD_NODE_TIMEOUT: '2', HERALD_METRICS: 'false', HERALD_CONSOLE: 'false' };
   [nodeA, nodeB] = await Promise.all([spawnNode(REDIS_URL, prefix, env), spawnNode(REDIS_URL, prefix, env)]);
 });
 

@@ -26,7 +26,12 @@ import type { PusherJs } from '../helpers/pusher-js.js';
 import { TEST_APP } from '../helpers/server.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
-const ENV = { HERALD_METRICS: 'true', HERALD_METRICS_PORT: '0', HERALD_SHUTDOWN_TIMEOUT: '0' };
+const ENV = {
+  HERALD_CONSOLE: 'false',
+  HERALD_METRICS: 'true',
+  HERALD_METRICS_PORT: '0',
+  HERALD_SHUTDOWN_TIMEOUT: '0',
+};
 const spawned: HeraldProcess[] = [];
 const raws: RawClient[] = [];
 const clients: PusherJs[] = [];
@@ -196,7 +201,7 @@ describe('npm start -- --workers 2', () => {
     const npm = await spawnListening(
       'npm',
       ['start', '--ignore-scripts', '--', '--workers', '2', '--port', '0', '--metrics-port', '0'],
-      { HERALD_METRICS: 'true', HERALD_SHUTDOWN_TIMEOUT: '0' },
+      { HERALD_CONSOLE: 'false', HERALD_METRICS: 'true', HERALD_SHUTDOWN_TIMEOUT: '0' },
     );
     spawned.push(npm);
     await bothWorkers(npm);

@@ -10,6 +10,8 @@ export interface TestServer {
   host: string;
   /** Bound metrics port when the test enabled metrics. */
   metricsPort: number | undefined;
+  /** Bound console port when the test enabled the console. */
+  consolePort: number | undefined;
   /** The first app's credentials. */
   app: { id: string; key: string; secret: string };
   wsUrl(path?: string): string;
@@ -27,6 +29,7 @@ export function testConfig(overrides: HeraldConfigInput = {}): HeraldConfig {
       port: 0,
       log: { level: 'silent' },
       metrics: { enabled: false },
+      console: { enabled: false },
       shutdownTimeout: 0,
       apps: [{ ...TEST_APP, clientEvents: true }],
       ...overrides,
@@ -40,7 +43,7 @@ export async function startHerald(
 ): Promise<TestServer> {
   const config = testConfig(overrides);
   const herald = createHerald(config, deps);
-  const { port, host, metricsPort } = await herald.listen();
+  const { port, host, metricsPort, console } = await herald.listen();
   const app = config.apps[0]!;
   return {
     herald,
@@ -48,6 +51,7 @@ export async function startHerald(
     port,
     host,
     metricsPort,
+    consolePort: console?.port,
     app: { id: app.id, key: app.key, secret: app.secret },
     wsUrl: (path = `/app/${app.key}?protocol=7&client=js&version=8.4.0&flash=false`) =>
       `ws://${host}:${port}${path}`,

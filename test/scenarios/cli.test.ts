@@ -39,7 +39,7 @@ after(async () => {
 function run(args: string[], env: Record<string, string> = {}) {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('HERALD_')));
   const r = spawnSync(process.execPath, [BIN, ...args], {
-    env: { ...clean, HERALD_METRICS: 'false', ...env },
+    env: { ...clean, HERALD_METRICS: 'false', HERALD_CONSOLE: 'false', ...env },
     encoding: 'utf8',
     timeout: 10_000,
   });

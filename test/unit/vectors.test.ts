@@ -9,6 +9,7 @@ import { describe, test } from 'node:test';
 import { channelKind, channelNameProblem, requiresAuth } from '../../src/protocol/channel-names.js';
 import { HeraldError } from '../../src/protocol/errors.js';
 import {
+  clientEventText,
   encodeCacheMiss,
   encodeConnectionEstablished,
   encodeError,
@@ -289,12 +290,14 @@ describe('message parsing (WS-12, WS-16..WS-18, CH-04, CE-01)', () => {
   });
 
   test('client events: object data becomes a JSON string, string data stays as sent', () => {
-    assert.deepEqual(parseClientMessage('{"event":"client-typing","channel":"private-a","data":{"n":1}}'), {
+    const typing = parseClientMessage('{"event":"client-typing","channel":"private-a","data":{"n":1}}');
+    assert.deepEqual(typing, {
       type: 'client-event',
       event: 'client-typing',
       channel: 'private-a',
-      data: '{"n":1}',
+      data: { n: 1 },
     });
+    assert.equal(typing.type === 'client-event' && clientEventText(typing.data), '{"n":1}');
     assert.deepEqual(
       parseClientMessage('{"event":"client-x","channel":"private-a","data":"{ \\"n\\": 1 }"}'),
       {

@@ -182,10 +182,19 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     if (!sessions?.handle(req, res)) api.handle(req, res);
   };
+  // Slow clients are cut by deadlines, not held: headers within httpHeadersTimeout (Node answers 408);
+  // the API enforces the body deadline itself, and requestTimeout is only the backstop behind both.
+  // Node checks these on an interval (30 s by default), so check every second to keep them exact.
+  const timeouts = {
+    headersTimeout: config.httpHeadersTimeout * 1000,
+    requestTimeout: (config.httpHeadersTimeout + config.httpBodyTimeout + 1) * 1000,
+    connectionsCheckingInterval: 1000,
+  };
   let server: Server;
   if (config.ssl) {
     server = createHttpsServer(
       {
+        ...timeouts,
         cert: readFileSync(config.ssl.cert),
         key: readFileSync(config.ssl.key),
         ...(config.ssl.passphrase ? { passphrase: config.ssl.passphrase } : {}),
@@ -194,15 +203,22 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
       onRequest,
     );
   } else {
-    server = createHttpServer(onRequest);
+    server = createHttpServer(timeouts, onRequest);
   }
   server.keepAliveTimeout = 65_000;
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     (socket as Socket).setNoDelay?.(true);
     ws.handleUpgrade(req, socket, head, config.ssl !== undefined);
   });
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return;
+    const status =
+      err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? '408 Request Timeout'
+        : err.code === 'HPE_HEADER_OVERFLOW'
+          ? '431 Request Header Fields Too Large'
+          : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
   });
 
   let closing: Promise<void> | null = null;

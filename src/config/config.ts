@@ -54,6 +54,8 @@ export interface HeraldConfig {
   strictProtocol: boolean;
   maxFrameBytes: number;
   maxJsonDepth: number;
+  httpHeadersTimeout: number;
+  httpBodyTimeout: number;
   maxHttpBodyBytes: number;
   maxSocketBufferBytes: number;
   maxConnections: number;

@@ -272,7 +272,7 @@ export const configSchema: ObjectField = {
       min: 1024,
       default: 32 * 1024,
       env: 'HERALD_MAX_FRAME_BYTES',
-      doc: 'Largest inbound WebSocket message handled; larger ones get a non-closing pusher:error.',
+      doc: 'Largest inbound WebSocket message handled. Up to 4× this a larger one gets a non-closing pusher:error; beyond 4× the socket closes with 1009, and a message in more than 4× this / 64 fragments closes it with 1008.',
     },
     maxJsonDepth: {
       kind: 'int',
@@ -281,6 +281,22 @@ export const configSchema: ObjectField = {
       default: DEFAULT_MAX_JSON_DEPTH,
       env: 'HERALD_MAX_JSON_DEPTH',
       doc: 'Deepest nesting of objects and arrays accepted in any JSON from outside (frames, API bodies, channel_data, user_data); deeper is refused before parsing.',
+    },
+    httpHeadersTimeout: {
+      kind: 'int',
+      min: 1,
+      max: 600,
+      default: 10,
+      env: 'HERALD_HTTP_HEADERS_TIMEOUT',
+      doc: 'Seconds a client has to send its request line and headers (API calls and WebSocket upgrades); 408 and close past it.',
+    },
+    httpBodyTimeout: {
+      kind: 'int',
+      min: 1,
+      max: 600,
+      default: 10,
+      env: 'HERALD_HTTP_BODY_TIMEOUT',
+      doc: 'Seconds an HTTP API request has to deliver its body once its headers are in; 408 and close past it.',
     },
     maxHttpBodyBytes: {
       kind: 'int',

@@ -245,9 +245,13 @@ export class HttpSessions {
       answerError(req, res, new HeraldError('notFound', 'Session not found'));
       return;
     }
-    readBody(req, inboundHardLimit(this.ctx.config)).then(
-      (body) => {
-        const messages = parseSendBody(body);
+    const limits = {
+      maxBytes: inboundHardLimit(this.ctx.config),
+      timeoutMs: this.ctx.config.httpBodyTimeout * 1000,
+    };
+    readBody(req, limits)
+      .then(({ bytes }) => {
+        const messages = parseSendBody(bytes);
         const { conn } = entry;
         const ctx = this.ctx;
         conn.lastSeen = ctx.now();
@@ -260,9 +264,8 @@ export class HttpSessions {
           onMessage(ctx, conn, text);
         }
         res.writeHead(204, CORS).end();
-      },
-      (err: unknown) => answerError(req, res, err),
-    );
+      })
+      .catch((err: unknown) => answerError(req, res, err));
   }
 
   private ended(session: HttpSession, code: number): void {

@@ -11,13 +11,15 @@ import { newSocketId } from '../protocol/socket-id.js';
 import type { ClientSocket } from '../transport/client-socket.js';
 import { signout } from '../users/signin.js';
 import { Connection } from './connection.js';
+import { frameLimits } from './frame-limits.js';
 
 /**
- * The largest inbound message a transport reads at all. Messages above maxFrameBytes get a polite
- * pusher:error from the dispatcher; far larger ones are refused by the transport (1009, HTTP 413).
+ * The largest inbound message a transport reads at all (src/connections/frame-limits.ts). Messages
+ * above maxFrameBytes get a polite pusher:error from the dispatcher; larger ones are refused by the
+ * transport (1009, HTTP 413).
  */
 export function inboundHardLimit(config: HeraldConfig): number {
-  return Math.max(config.maxFrameBytes * 4, 1024 * 1024);
+  return frameLimits(config.maxFrameBytes).maxPayload;
 }
 
 /** Quotas are checked again at open: other handshakes may have completed while the app lookup ran. */
@@ -72,6 +74,6 @@ export function markSlowConsumer(ctx: NodeContext, conn: Connection, bufferedByt
     bufferedBytes,
     ip: conn.ip,
   });
-  // The socket is cut before a close frame can leave: remember the code for the close event.
+  // The code the close event reports (metrics, logs), whatever the transport does with the socket.
   conn.closeCode = 4100;
 }

@@ -13,14 +13,9 @@ import { type SocketPolicy, WsClientSocket } from '../transport/ws-socket.js';
 import type { Connection } from './connection.js';
 import { onMessage } from './dispatch.js';
 import { drainInBatches } from './drain.js';
+import { frameLimits } from './frame-limits.js';
 import { checkHandshake } from './handshake.js';
-import {
-  closeConnection,
-  inboundHardLimit,
-  markSlowConsumer,
-  openConnection,
-  overQuota,
-} from './lifecycle.js';
+import { closeConnection, markSlowConsumer, openConnection, overQuota } from './lifecycle.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { closeWith, truncateReason } from './wire-errors.js';
 
@@ -74,10 +69,12 @@ export class WsServer {
     private readonly ctx: NodeContext,
     private readonly ipLimiter: RateLimiter,
   ) {
+    const limits = frameLimits(ctx.config.maxFrameBytes);
     this.wss = new WebSocketServer({
       noServer: true,
-      // Frames above maxFrameBytes get a polite pusher:error; far larger ones are cut at the socket (1009).
-      maxPayload: inboundHardLimit(ctx.config),
+      // Messages above maxFrameBytes get a polite pusher:error; past these the socket is cut (1009, 1008).
+      maxPayload: limits.maxPayload,
+      maxFragments: limits.maxFragments,
       perMessageDeflate: ctx.config.perMessageDeflate,
       clientTracking: false,
     });
@@ -86,10 +83,12 @@ export class WsServer {
       overflow(ws: WebSocket, buffered: number) {
         const conn = (ws as TaggedSocket)[kConn];
         if (!conn || conn.closed) return;
-        // The client cannot read the error in time anyway; close with the back-off code.
+        // The close frame queues behind what is already buffered, and nothing more is queued after it
+        // (sends stop once the socket is closing), so memory stays at the bound. A reader that catches
+        // up sees 4100 and backs off as pusher-js does; one that never reads again is cut by the
+        // liveness sweep, which terminates server-closed peers after one full sweep.
         markSlowConsumer(ctx, conn, buffered);
         ws.close(4100, truncateReason(new HeraldError('slowConsumer').message));
-        ws.terminate();
       },
     };
   }

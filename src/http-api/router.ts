@@ -1,7 +1,8 @@
 /**
  * HTTP requests of a node: health endpoints and the Pusher HTTP API. Lifecycle of an API request:
- * route → app (404) → body size (413) → signature (401) → enabled (403) → rate (429) → JSON (400) →
- * handler (400/413) → 200.
+ * route → app (404) → declared body size (413) → signature of the query (401) → enabled (403) →
+ * rate (429) → body read within its size and deadline (413/408) → body_md5 (401) → JSON (400) →
+ * handler (400/413) → 200. Nothing of the body is read before the signature holds.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppConfig } from '../config/config.js';
@@ -9,13 +10,13 @@ import type { RateLimiter } from '../connections/rate-limiter.js';
 import type { NodeContext } from '../node-context.js';
 import { HeraldError } from '../protocol/errors.js';
 import { terminateUser } from '../users/terminate.js';
-import { parseJsonObject, readBody } from './body.js';
+import { checkDeclaredLength, parseJsonObject, readBody } from './body.js';
 import { getChannel, getUsers, listChannels } from './channels.js';
 import { idempotent, triggerBatch, triggerEvent } from './events.js';
 import { getHistory } from './history.js';
 import { sendHttpError, sendJson } from './http-error.js';
 import { type ApiQuery, parseTarget } from './query.js';
-import { verifyApiRequest } from './verify-signature.js';
+import { verifyApiSignature, verifyBodyMd5 } from './verify-signature.js';
 
 type Route =
   | { name: 'events'; method: 'POST' }
@@ -163,19 +164,15 @@ export class HttpApi {
     }
     const ctx = this.ctx;
     const app = await lookupApp();
-    if (!app) {
-      req.resume();
-      throw new HeraldError('notFound', `Unknown app in ${path}`);
-    }
+    if (!app) throw new HeraldError('notFound', `Unknown app in ${path}`);
     seen.appId = app.id;
-    const body = await readBody(req, ctx.config.maxHttpBodyBytes);
+    checkDeclaredLength(req, ctx.config.maxHttpBodyBytes);
     const decodedPath = path.includes('%') ? safeDecode(path) : path;
-    verifyApiRequest(
+    verifyApiSignature(
       app,
       req.method,
       path === decodedPath ? [path] : [path, decodedPath],
       query,
-      body,
       ctx.now(),
     );
     if (!app.enabled) throw new HeraldError('forbidden', 'Application disabled');
@@ -184,6 +181,12 @@ export class HttpApi {
       res.setHeader('Retry-After', '1');
       throw new HeraldError('rateLimited', `Over ${perSecond} API requests per second`);
     }
+    const received = await readBody(req, {
+      maxBytes: ctx.config.maxHttpBodyBytes,
+      timeoutMs: ctx.config.httpBodyTimeout * 1000,
+    });
+    verifyBodyMd5(query, received);
+    const body = received.bytes;
 
     let result: unknown;
     switch (route.name) {

@@ -88,6 +88,7 @@ export const ErrorKinds = {
   methodNotAllowed: kind(null, null, 405, 'Method not allowed'),
   conflict: kind(null, null, 409, 'Conflict'),
   payloadTooLarge: kind(null, null, 413, 'Payload too large'),
+  requestTimeout: kind(null, null, 408, 'Request body not received in time'),
   rateLimited: kind(null, null, 429, 'Too many requests'),
   notReady: kind(null, null, 503, 'Not ready'),
   internal: kind(null, null, 500, 'Internal server error'),

@@ -15,7 +15,7 @@ const WEBHOOK_EVENTS = [
 
 const limitsField: ObjectField = {
   kind: 'object',
-  doc: "Per-app limits; defaults follow Pusher's (spec §8) except presence members.",
+  doc: "Per-app limits; defaults follow Pusher's (docs/protocol-requirements.md#limits) except presence members.",
   fields: {
     maxConnections: {
       kind: 'int',

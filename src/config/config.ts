@@ -15,6 +15,8 @@ export interface WebhookTarget {
   events: WebhookEventName[];
   filter?: { channelPrefix?: string; channelSuffix?: string };
   headers?: Record<string, string>;
+  /** Accept `user:password@` in `url` (refused at load otherwise). */
+  allowUrlCredentials?: boolean;
 }
 
 export interface HistoryRule {

@@ -15,7 +15,7 @@ const WEBHOOK_EVENTS = [
 
 const limitsField: ObjectField = {
   kind: 'object',
-  doc: "Per-app limits; defaults follow Pusher's (spec §8) except presence members.",
+  doc: "Per-app limits; defaults follow Pusher's (docs/protocol-requirements.md#limits) except presence members.",
   fields: {
     maxConnections: {
       kind: 'int',
@@ -97,7 +97,16 @@ const webhookField: ObjectField = {
   kind: 'object',
   doc: 'A webhook target.',
   fields: {
-    url: { kind: 'string', nonEmpty: true, doc: 'URL that receives POSTed webhook batches.' },
+    url: {
+      kind: 'string',
+      nonEmpty: true,
+      doc: 'http:// or https:// URL with a host that receives POSTed webhook batches; checked at start.',
+    },
+    allowUrlCredentials: {
+      kind: 'bool',
+      default: false,
+      doc: 'Accept user:password@ in url (otherwise a configuration error: put credentials in headers).',
+    },
     events: {
       kind: 'array',
       items: { kind: 'enum', values: WEBHOOK_EVENTS, doc: 'Webhook event name.' },

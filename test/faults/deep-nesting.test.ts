@@ -12,7 +12,7 @@ import { channelStringToSign, signAuth, userStringToSign } from '../../src/proto
 import { RawClient, sdkFor } from '../helpers/raw-client.js';
 import { startHerald, TEST_APP, type TestServer } from '../helpers/server.js';
 import { errorOf, rawClient } from '../http-api/raw.js';
-import { Bystander } from './bystander.js';
+import { Bystander } from '../helpers/bystander.js';
 
 let server: TestServer;
 let bystander: Bystander;

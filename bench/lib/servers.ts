@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { MemoryFacts, ServerReply } from '../servers/ipc.js';
+import type { LoopDelay, MemoryFacts, ServerReply } from '../servers/ipc.js';
 import type { TargetApp } from './pusher-wire.js';
 
 /** `herald-wN` is Herald started as `herald start --workers N`, so several worker counts share a run. */
@@ -37,6 +37,8 @@ export interface RunningServer {
   readonly ws: string;
   /** RSS and heap after a forced GC, or null when the server is not ours to inspect. */
   memory(): Promise<MemoryFacts | null>;
+  /** Event-loop delay since the previous call, for servers that answer over IPC. */
+  loopDelay?(): Promise<LoopDelay>;
   /** CPU time used so far (µs), or null when the server is not ours to inspect. */
   cpu(): Promise<number | null>;
   /** write/writev/send system calls so far (Linux /proc), or null when not available. */
@@ -91,6 +93,7 @@ function ipcServer(kind: ServerKind, child: ChildProcess): Promise<RunningServer
     child.once('exit', onExit);
     const waiters: ((m: MemoryFacts) => void)[] = [];
     const cpuWaiters: ((n: number) => void)[] = [];
+    const loopWaiters: ((d: LoopDelay) => void)[] = [];
     child.on('message', (msg: ServerReply) => {
       if (msg.type === 'listening') {
         child.off('exit', onExit);
@@ -107,6 +110,11 @@ function ipcServer(kind: ServerKind, child: ChildProcess): Promise<RunningServer
               cpuWaiters.push(res);
               child.send({ type: 'cpu' });
             }),
+          loopDelay: () =>
+            new Promise<LoopDelay>((res) => {
+              loopWaiters.push(res);
+              child.send({ type: 'loop' });
+            }),
           writes: () => treeWrites(child.pid!),
           stop: () =>
             new Promise<void>((res) => {
@@ -120,6 +128,8 @@ function ipcServer(kind: ServerKind, child: ChildProcess): Promise<RunningServer
         waiters.shift()?.(msg.value);
       } else if (msg.type === 'cpu') {
         cpuWaiters.shift()?.(msg.value);
+      } else if (msg.type === 'loop') {
+        loopWaiters.shift()?.(msg.value);
       }
     });
   });

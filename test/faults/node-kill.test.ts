@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { Bystander } from '../helpers/bystander.js';
 import {
   deletePrefix,
   pusherClient,
@@ -18,7 +19,6 @@ import {
 } from '../helpers/cluster.js';
 import type { HeraldProcess } from '../helpers/process.js';
 import type { PusherJs } from '../helpers/pusher-js.js';
-import { Bystander } from '../helpers/bystander.js';
 
 const prefix = uniquePrefix();
 let survivor: HeraldProcess;

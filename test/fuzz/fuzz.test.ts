@@ -26,7 +26,7 @@ test(`seeded fuzz of WebSocket frames and HTTP requests (seed ${seed})`, async (
   const report = await runFuzz(
     { host: server.host, port: server.port, app: TEST_APP, maxHttpBodyBytes: server.config.maxHttpBodyBytes },
     seed,
-    { wsFrames: 2000, httpRequests: 1000 },
+    { wsFrames: 1500, httpRequests: 600 },
   );
   assert.ok(report.bystanderEvents > 0);
   assert.ok(Object.keys(report.statuses).length > 3, `statuses: ${JSON.stringify(report.statuses)}`);

@@ -88,6 +88,12 @@ class FuzzSocket {
           resolve();
         } else if (frame.event === 'pusher:pong') {
           this.pongWaiter?.();
+        } else if (
+          frame.event === 'pusher:error' &&
+          (frame.data as { message?: unknown } | undefined)?.message === 'Internal server error'
+        ) {
+          // Bad input has its own error; an internal one means a handler threw on it.
+          this.fail(`server answered with an internal error: ${text.slice(0, 200)}`);
         }
       });
       ws.on('close', (code) => {

@@ -34,7 +34,8 @@ Scenarios: ${Object.keys(SCENARIOS).join(', ')}\nAttacks and endurance: nesting 
   --workers N          start Herald with --workers N (pass-through)
   --subscribers N      fanout / http-publish subscribers (default 1000 / 100)
   --channels C --per-channel S   many-channels (default 100 × 10)
-  --members K --churners J       presence-churn (default 100 members, 10 churners)
+  --members K --churners J       presence-churn (default 100 members, 10 churners);
+                       presence-storm: K members join at once (default 5000)
   --rooms R --room-size G --tokens T   client-events (default 250 × 4, 2 tokens per room)
   --connections N      connections scenario (default 5000)
   --rate R|half[:srv]  events/s (fixed rate, intended-time latency); "half" = half of Herald's
@@ -125,7 +126,7 @@ function parse(argv: string[]): Cli {
       subscribers: num('subscribers', scenario === 'http-publish' ? 100 : 1000),
       channels: num('channels', 100),
       perChannel: num('per-channel', 10),
-      members: num('members', 100),
+      members: num('members', scenario === 'presence-storm' ? 5000 : 100),
       churners: num('churners', 10),
       rooms: num('rooms', 250),
       roomSize: Math.max(2, num('room-size', 4)),

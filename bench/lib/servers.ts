@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { LoopDelay, MemoryFacts, ServerReply } from '../servers/ipc.js';
+import type { LoopFacts, MemoryFacts, ServerReply } from '../servers/ipc.js';
 import type { TargetApp } from './pusher-wire.js';
 
 /** `herald-wN` is Herald started as `herald start --workers N`, so several worker counts share a run. */
@@ -37,10 +37,10 @@ export interface RunningServer {
   readonly ws: string;
   /** RSS and heap after a forced GC, or null when the server is not ours to inspect. */
   memory(): Promise<MemoryFacts | null>;
-  /** Event-loop delay since the previous call, for servers that answer over IPC. */
-  loopDelay?(): Promise<LoopDelay>;
   /** CPU time used so far (µs), or null when the server is not ours to inspect. */
   cpu(): Promise<number | null>;
+  /** Event-loop delay since the last call and peak RSS (single-process servers started here). */
+  loop(): Promise<LoopFacts | null>;
   /** write/writev/send system calls so far (Linux /proc), or null when not available. */
   writes(): number | null;
   stop(): Promise<void>;
@@ -93,7 +93,7 @@ function ipcServer(kind: ServerKind, child: ChildProcess): Promise<RunningServer
     child.once('exit', onExit);
     const waiters: ((m: MemoryFacts) => void)[] = [];
     const cpuWaiters: ((n: number) => void)[] = [];
-    const loopWaiters: ((d: LoopDelay) => void)[] = [];
+    const loopWaiters: ((f: LoopFacts) => void)[] = [];
     child.on('message', (msg: ServerReply) => {
       if (msg.type === 'listening') {
         child.off('exit', onExit);
@@ -110,8 +110,8 @@ function ipcServer(kind: ServerKind, child: ChildProcess): Promise<RunningServer
               cpuWaiters.push(res);
               child.send({ type: 'cpu' });
             }),
-          loopDelay: () =>
-            new Promise<LoopDelay>((res) => {
+          loop: () =>
+            new Promise<LoopFacts>((res) => {
               loopWaiters.push(res);
               child.send({ type: 'loop' });
             }),
@@ -223,6 +223,7 @@ async function startHeraldCli(kind: ServerKind, opts: ServerOptions): Promise<Ru
     ws: `ws://127.0.0.1:${port}`,
     memory: async () => ({ rss: treeRss(child.pid!), heapUsed: 0, external: 0, arrayBuffers: 0 }),
     cpu: async () => treeCpu(child.pid!),
+    loop: async () => null,
     writes: () => treeWrites(child.pid!),
     stop: () =>
       new Promise<void>((res) => {
@@ -245,6 +246,7 @@ export async function startServer(kind: ServerKind, opts: ServerOptions): Promis
         ws: opts.target,
         memory: async () => null,
         cpu: async () => null,
+        loop: async () => null,
         writes: () => null,
         stop: async () => undefined,
       };

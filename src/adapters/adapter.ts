@@ -8,7 +8,7 @@
  *
  * Nothing here knows about sockets: delivery to this node's sockets goes through `NodeDelivery`.
  */
-
+import type { MemberSnapshot } from '../channels/presence-snapshot.js';
 import type { Envelope, Sealed } from './envelope.js';
 
 export type {
@@ -116,6 +116,12 @@ export interface Adapter {
   members(appId: string, channel: string): Promise<Map<string, unknown>>;
   /** The members with the membership version they reflect (what a joining socket is told). */
   snapshot(appId: string, channel: string): Promise<PresenceSnapshot>;
+  /**
+   * The current members kept encoded for joiners, when this process holds the authoritative list (the
+   * local adapter): read synchronously, so a joiner's list and its indexing happen in one turn and no
+   * version check is needed. Other adapters answer `snapshot`.
+   */
+  encodedSnapshot?(appId: string, channel: string): MemberSnapshot | undefined;
 
   // membership: users (sign-in index)
   /** Records a signed-in socket; true when it is the user's first socket cluster-wide. */

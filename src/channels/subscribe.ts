@@ -8,15 +8,12 @@ import type { Connection } from '../connections/connection.js';
 import type { NodeContext } from '../node-context.js';
 import { channelKind, channelNameProblem, requiresAuth } from '../protocol/channel-names.js';
 import { HeraldError } from '../protocol/errors.js';
-import {
-  encodeCacheMiss,
-  encodeChannelEvent,
-  encodePresenceSucceeded,
-  encodeSubscriptionSucceeded,
-} from '../protocol/messages.js';
+import { encodeCacheMiss, encodeChannelEvent, encodeSubscriptionSucceeded } from '../protocol/messages.js';
 import { subscribeServerToUser } from '../users/server-to-user.js';
 import { authorize } from './authorize.js';
+import { joinPacer } from './join-pacer.js';
 import { checkMemberLimits, presenceMember } from './presence.js';
+import { MemberSnapshot } from './presence-snapshot.js';
 
 /** Shared by every non-presence subscription: one object instead of one per subscription. */
 const NO_MEMBER = Object.freeze({ userId: undefined });
@@ -35,7 +32,7 @@ export async function subscribe(
   }
   const kind = channelKind(channel);
   if (kind.type === 'server-to-user') return subscribeServerToUser(conn, channel);
-  authorize(conn, channel, kind, auth, channelData);
+  authorize(conn, channel, kind, auth, channelData, ctx.now());
 
   const appId = conn.app.id;
   const member =
@@ -44,6 +41,9 @@ export async function subscribe(
       : undefined;
   if (member) {
     checkMemberLimits(conn.app, channel, member);
+    // A join costs O(members) (a snapshot, a member_added to each): a wave of them is spread over turns.
+    const turn = joinPacer.admit();
+    if (turn) await turn;
     // Only a full channel needs the member list, to let a user already in it open another connection.
     const max = conn.app.limits.maxPresenceMembers;
     const { userCount = 0 } = await ctx.adapter.channel(appId, channel);
@@ -58,7 +58,7 @@ export async function subscribe(
   let count: number;
   let memberAdded = false;
   let version = 0;
-  let snapshot: PresenceSnapshot | undefined;
+  let snapshot: PresenceSnapshot | MemberSnapshot | undefined;
   let cached: CachedEvent | null = null;
   try {
     count = await ctx.adapter.subscribe(appId, channel, conn.socketId);
@@ -77,7 +77,8 @@ export async function subscribe(
           channel,
         );
       }
-      snapshot = await ctx.adapter.snapshot(appId, channel);
+      snapshot =
+        ctx.adapter.encodedSnapshot?.(appId, channel) ?? (await ctx.adapter.snapshot(appId, channel));
     }
     if (kind.cache) cached = await ctx.adapter.getCache(appId, channel);
   } catch (err) {
@@ -113,13 +114,12 @@ export async function subscribe(
   }
 
   // From here on everything is synchronous: no event can slip between success and the index.
-  if (snapshot) {
+  if (snapshot instanceof MemberSnapshot) {
+    // The local list is the truth and current: a copy of its encoded frame, no version to reconcile.
+    conn.send(snapshot.subscriptionSucceeded());
+  } else if (snapshot) {
     const members = ctx.hub.presenceList(appId, channel, snapshot);
-    const ids = [...members.keys()];
-    // Null prototype: user ids are client-chosen and __proto__ must not vanish from the snapshot.
-    const hash: Record<string, unknown> = Object.create(null);
-    for (const [id, info] of members) hash[id] = info ?? null;
-    conn.sendText(encodePresenceSucceeded(channel, { ids, hash, count: ids.length }));
+    conn.send(MemberSnapshot.of(channel, members).subscriptionSucceeded());
   } else {
     conn.sendText(encodeSubscriptionSucceeded(channel));
   }

@@ -78,7 +78,43 @@ function checkApps(apps: AppConfig[], problems: string[]): void {
     if (keys.has(app.key)) problems.push(`apps[${i}].key: duplicate app key ${JSON.stringify(app.key)}`);
     ids.add(app.id);
     keys.add(app.key);
+    problems.push(...checkPreviousSecret(app).map((p) => `apps[${i}].${p}`));
   });
+}
+
+/** Problems with an app's rotation fields, as `field: message`; shared with the stores' writes. */
+export function checkPreviousSecret(app: Partial<AppConfig>): string[] {
+  const at = app.previousSecretExpiresAt;
+  if (at !== undefined && Number.isNaN(Date.parse(at)))
+    return [`previousSecretExpiresAt: expected an ISO 8601 time, got ${JSON.stringify(at)}`];
+  if ((app.previousSecret === undefined) !== (at === undefined))
+    return ['previousSecret: previousSecret and previousSecretExpiresAt go together'];
+  return [];
+}
+
+const STORE_SCHEMES: Record<string, RegExp> = {
+  postgres: /^postgres(ql)?:\/\/[^/?#]/,
+  mysql: /^(mysql|mariadb):\/\/[^/?#]/,
+};
+
+function checkAppStore(store: HeraldConfig['appStore'], problems: string[]): void {
+  store.table ??= store.schema === 'soketi' ? 'apps' : 'herald_apps';
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(store.table))
+    problems.push(
+      `appStore.table: expected a plain table name (letters, digits, _), got ${JSON.stringify(store.table)}`,
+    );
+  if (store.driver === 'file') return;
+  if (!store.url) {
+    problems.push(
+      `appStore.url: is required when appStore.driver is ${store.driver} (or set HERALD_APP_STORE_URL)`,
+    );
+  } else if (!STORE_SCHEMES[store.driver]!.test(store.url)) {
+    problems.push(
+      store.driver === 'postgres'
+        ? 'appStore.url: expected postgres://user:password@host:5432/database'
+        : 'appStore.url: expected mysql://user:password@host:3306/database',
+    );
+  }
 }
 
 /** 127.0.0.0/8, ::1 and localhost: only this machine can reach them. */
@@ -170,6 +206,7 @@ export function loadConfig(sources: ConfigSources = {}): HeraldConfig {
       'adapter.redisUrl: expected redis://host:port, rediss://…, redis-sentinel://host:port,…/master or redis-cluster://host:port,…',
     );
   }
+  if (config.appStore) checkAppStore(config.appStore, problems);
   const httpPath = config.httpTransports?.path;
   if (httpPath !== undefined && httpPath !== '' && !/^\/[^?#]*[^/?#]$/.test(httpPath)) {
     problems.push('httpTransports.path: expected a path like /pusher (leading slash, no trailing slash)');

@@ -249,8 +249,8 @@ export class HttpSessions {
       maxBytes: inboundHardLimit(this.ctx.config),
       timeoutMs: this.ctx.config.httpBodyTimeout * 1000,
     };
-    readBody(req, limits).then(
-      ({ bytes }) => {
+    readBody(req, limits)
+      .then(({ bytes }) => {
         const messages = parseSendBody(bytes);
         const { conn } = entry;
         const ctx = this.ctx;
@@ -264,9 +264,8 @@ export class HttpSessions {
           onMessage(ctx, conn, text);
         }
         res.writeHead(204, CORS).end();
-      },
-      (err: unknown) => answerError(req, res, err),
-    );
+      })
+      .catch((err: unknown) => answerError(req, res, err));
   }
 
   private ended(session: HttpSession, code: number): void {

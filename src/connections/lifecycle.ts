@@ -74,6 +74,6 @@ export function markSlowConsumer(ctx: NodeContext, conn: Connection, bufferedByt
     bufferedBytes,
     ip: conn.ip,
   });
-  // The socket is cut before a close frame can leave: remember the code for the close event.
+  // The code the close event reports (metrics, logs), whatever the transport does with the socket.
   conn.closeCode = 4100;
 }

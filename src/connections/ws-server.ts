@@ -83,10 +83,12 @@ export class WsServer {
       overflow(ws: WebSocket, buffered: number) {
         const conn = (ws as TaggedSocket)[kConn];
         if (!conn || conn.closed) return;
-        // The client cannot read the error in time anyway; close with the back-off code.
+        // The close frame queues behind what is already buffered, and nothing more is queued after it
+        // (sends stop once the socket is closing), so memory stays at the bound. A reader that catches
+        // up sees 4100 and backs off as pusher-js does; one that never reads again is cut by the
+        // liveness sweep, which terminates server-closed peers after one full sweep.
         markSlowConsumer(ctx, conn, buffered);
         ws.close(4100, truncateReason(new HeraldError('slowConsumer').message));
-        ws.terminate();
       },
     };
   }

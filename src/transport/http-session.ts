@@ -38,8 +38,8 @@ function endSession(session: HttpSession, code: number): void {
 export class HttpSession implements ClientSocket, Flushable {
   private queue: Buffer[] | null = [OPEN_CHUNK];
   private queuedBytes = OPEN_CHUNK.length;
-  /** Bytes queued since the last flush, for the oversized-frame allowance. */
-  private turnBytes = OPEN_CHUNK.length;
+  /** The largest chunk queued since the last flush: the oversized-frame allowance is for one frame. */
+  private largest = OPEN_CHUNK.length;
   private receiver: Receiver | null = null;
   private streaming = false;
   private dirty = false;
@@ -92,7 +92,7 @@ export class HttpSession implements ClientSocket, Flushable {
     if (this.queue === null) this.queue = [chunk];
     else this.queue.push(chunk);
     this.queuedBytes += chunk.length;
-    this.turnBytes += chunk.length;
+    if (chunk.length > this.largest) this.largest = chunk.length;
     if (!this.dirty) {
       this.dirty = true;
       scheduleFlush(this);
@@ -134,12 +134,12 @@ export class HttpSession implements ClientSocket, Flushable {
     this.dirty = false;
     const queue = this.queue;
     if (queue === null || this.closed) return;
-    const written = this.turnBytes;
-    this.turnBytes = 0;
+    const largest = this.largest;
+    this.largest = 0;
     const res = this.receiver;
     if (res === null) {
       // Nobody is reading (between two polls): the queue is the buffer the bound applies to.
-      if (this.bound.exceeded(this.queuedBytes, written, this.policy.maxBuffered)) {
+      if (this.bound.exceeded(this.queuedBytes, largest, this.policy.maxBuffered)) {
         this.policy.overflow(this, this.queuedBytes);
       }
       return;

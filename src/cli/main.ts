@@ -24,6 +24,7 @@ const HELP = `Usage: herald <command> [options]
 
 Commands:
   start                 Start a Herald node (the default command)
+  webhooks status       Each webhook target's last outcome (ok, or failing with why and the next try)
   apps <command>        List, add, update, disable, enable, rotate-secret, remove apps (see herald apps)
   webhooks dead-letters List webhook batches that exhausted their retries
   webhooks replay       Re-queue dead-lettered webhook batches (ids or --all; see herald webhooks)

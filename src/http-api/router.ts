@@ -250,7 +250,6 @@ export class HttpApi {
         return terminateUser(ctx, app.id, safeDecode(route.userId));
     }
   }
-
 }
 
 function safeDecodeOr404(s: string): string | null {

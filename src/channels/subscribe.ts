@@ -32,7 +32,7 @@ export async function subscribe(
   }
   const kind = channelKind(channel);
   if (kind.type === 'server-to-user') return subscribeServerToUser(conn, channel);
-  authorize(conn, channel, kind, auth, channelData);
+  authorize(conn, channel, kind, auth, channelData, ctx.now());
 
   const appId = conn.app.id;
   const member =

@@ -35,6 +35,7 @@ export const ErrorKinds = {
   userTerminated: kind(4009, 4009, 200, 'Connection terminated by the application'),
   overCapacity: kind(4100, 4100, 503, 'Over capacity'),
   slowConsumer: kind(4100, 4100, 503, 'Connection too slow to keep up, reconnect with back-off'),
+  appStoreUnavailable: kind(4100, 4100, 503, 'App store unavailable, reconnect with back-off'),
   reconnect: kind(4200, 4200, 503, 'Server shutting down, reconnect immediately'),
   pongTimeout: kind(4201, 4201, 408, 'Pong reply not received'),
 

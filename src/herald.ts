@@ -36,6 +36,8 @@ import { WsServer } from './connections/ws-server.js';
 import { HeraldConsole } from './console/console.js';
 import type { ConsoleRoute } from './console/server.js';
 import { ServerEvents } from './events/server-events.js';
+import { historyBackends } from './history/backends.js';
+import { History } from './history/history.js';
 import { HttpApi } from './http-api/router.js';
 import { ClientLog } from './logging/client-log.js';
 import { logServerEvents } from './logging/event-log.js';
@@ -139,7 +141,32 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
     },
   });
   const clientLog = new ClientLog(logger, now);
-  ctx = { config, adapter, apps, hub, events, logger, clientLog, now, subscriptionCounts };
+  const backends = historyBackends(
+    config,
+    now,
+    deps.adapter === undefined && isIpcWorker() && !config.adapter.redisUrl,
+  );
+  const history = new History(backends.history, {
+    adapter,
+    hub,
+    events,
+    logger,
+    now,
+    appById: (id) => apps.byId(id),
+  });
+  ctx = {
+    config,
+    adapter,
+    apps,
+    hub,
+    events,
+    logger,
+    clientLog,
+    now,
+    subscriptionCounts,
+    history,
+    idempotency: backends.idempotency,
+  };
 
   const stopLogging = logServerEvents(events, logger, clientLog, config.log.debugPayloads);
   const metrics = config.metrics.enabled ? new HeraldMetrics(events, hub) : null;
@@ -244,7 +271,9 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
     },
     async listen() {
       await cache.start();
-      await adapter.start(hub);
+      await backends.start();
+      // The sequencer stands between the adapter and the hub: history channels arrive in serial order.
+      await adapter.start(history.sequencer.beforeHub());
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, () => {
@@ -288,6 +317,8 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
         await webhooks?.close();
         await adapter.close();
         await cache.close();
+        await history.close();
+        await backends.close();
         // Metrics stay scrapeable through the drain and stop last.
         await metricsServer?.close();
         metrics?.stop();

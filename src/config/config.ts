@@ -19,6 +19,17 @@ export interface WebhookTarget {
   allowUrlCredentials?: boolean;
 }
 
+export interface HistoryRule {
+  /** Glob: `*` matches any run of characters. */
+  channels: string;
+  size: number;
+  ttlSeconds: number;
+  rewind: number;
+  rewindSeconds: number;
+  resumeSeconds: number;
+  signinWaitMs: number;
+}
+
 export interface AppConfig {
   id: string;
   key: string;
@@ -37,6 +48,7 @@ export interface AppConfig {
   requireTls: boolean;
   limits: AppLimits;
   webhooks: WebhookTarget[];
+  history: HistoryRule[];
 }
 
 export interface HeraldConfig {
@@ -56,6 +68,7 @@ export interface HeraldConfig {
   perMessageDeflate: boolean;
   cacheTtl: number;
   shutdownTimeout: number;
+  idempotencyWindow: number;
   workers: number;
   adapter: {
     driver: 'local' | 'redis';

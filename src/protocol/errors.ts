@@ -87,6 +87,7 @@ export const ErrorKinds = {
   forbidden: kind(null, null, 403, 'Forbidden'),
   notFound: kind(null, null, 404, 'Not found'),
   methodNotAllowed: kind(null, null, 405, 'Method not allowed'),
+  conflict: kind(null, null, 409, 'Conflict'),
   payloadTooLarge: kind(null, null, 413, 'Payload too large'),
   requestTimeout: kind(null, null, 408, 'Request body not received in time'),
   rateLimited: kind(null, null, 429, 'Too many requests'),

@@ -13,7 +13,8 @@ export const TIMESTAMP_WINDOW_SECONDS = 600;
 export function verifyApiSignature(
   app: AppConfig,
   method: string,
-  paths: readonly string[],
+  /** The path as sent, then (when it differs) as decoded: clients disagree on escaping. */
+  paths: readonly [string, ...string[]],
   query: QueryParams,
   nowMs: number,
 ): void {
@@ -38,16 +39,12 @@ export function verifyApiSignature(
       `Timestamp expired: Given timestamp (${timestamp}) not within ${TIMESTAMP_WINDOW_SECONDS}s of server time (${now})`,
     );
   }
-  // Sign over the path as sent and, when it differs, as decoded: clients disagree on escaping.
-  let expected = '';
   for (const path of paths) {
-    const toSign = apiStringToSign(method, path, query);
-    expected = hmacSha256Hex(app.secret, toSign);
-    if (safeEqual(signature, expected)) return;
+    if (safeEqual(signature, hmacSha256Hex(app.secret, apiStringToSign(method, path, query)))) return;
   }
   throw new HeraldError(
     'authFailed',
-    `Invalid signature: you should have sent HmacSHA256Hex(${JSON.stringify(apiStringToSign(method, paths[0] ?? '', query))}, your_secret_key), but you sent "${signature}"`,
+    `Invalid signature: you should have sent HmacSHA256Hex(${JSON.stringify(apiStringToSign(method, paths[0], query))}, your_secret_key), but you sent "${signature}"`,
   );
 }
 

@@ -3,6 +3,7 @@
  * included, so it is checked before a byte of the body is read; the body is then held to its body_md5
  * once it has arrived (hashed as it streamed in, src/http-api/body.ts).
  */
+import { acceptedSecrets } from '../apps/secrets.js';
 import type { AppConfig } from '../config/config.js';
 import { HeraldError } from '../protocol/errors.js';
 import { apiStringToSign, hmacSha256Hex, safeEqual } from '../protocol/signatures.js';
@@ -39,8 +40,11 @@ export function verifyApiSignature(
       `Timestamp expired: Given timestamp (${timestamp}) not within ${TIMESTAMP_WINDOW_SECONDS}s of server time (${now})`,
     );
   }
-  for (const path of paths) {
-    if (safeEqual(signature, hmacSha256Hex(app.secret, apiStringToSign(method, path, query)))) return;
+  // During a rotation's grace period the previous secret signs too.
+  for (const secret of acceptedSecrets(app, nowMs)) {
+    for (const path of paths) {
+      if (safeEqual(signature, hmacSha256Hex(secret, apiStringToSign(method, path, query)))) return;
+    }
   }
   throw new HeraldError(
     'authFailed',

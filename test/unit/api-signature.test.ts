@@ -16,14 +16,9 @@ import { DEFAULT_LIMITS } from '../../src/protocol/limits.js';
 import {
   apiStringToSign,
   canonicalQuery,
-  channelStringToSign,
   md5Hex,
   safeEqual,
   signApiRequest,
-  signAuth,
-  signWebhook,
-  userStringToSign,
-  verifyAuth,
 } from '../../src/protocol/signatures.js';
 import { VECTORS } from '../helpers/vectors.js';
 
@@ -43,6 +38,7 @@ const app: AppConfig = {
   requireTls: false,
   limits: { ...DEFAULT_LIMITS },
   webhooks: [],
+  history: [],
 };
 
 const NOW_MS = 1_700_000_000 * 1000;
@@ -323,5 +319,43 @@ describe('safeEqual (constant-time compare)', () => {
     assert.equal(safeEqual('ab', 'abc'), false);
     assert.equal(safeEqual('é', 'e'), false);
     assert.equal(safeEqual('é', 'é'), true);
+  });
+});
+
+describe('secret rotation', () => {
+  const rotated: AppConfig = {
+    ...app,
+    secret: 'new-secret',
+    previousSecret: app.secret,
+    previousSecretExpiresAt: new Date(NOW_MS + 1000).toISOString(),
+  };
+  const path = '/apps/app-id/channels';
+
+  test('the previous secret signs until its expiry, the new one always', () => {
+    assert.equal(check('GET', path, signed('GET', path), '', NOW_MS, rotated), 200);
+    assert.equal(check('GET', path, signed('GET', path, { secret: 'new-secret' }), '', NOW_MS, rotated), 200);
+    assert.equal(check('GET', path, signed('GET', path, { secret: 'other' }), '', NOW_MS, rotated), 401);
+  });
+
+  test('at its expiry the previous secret is refused, and the 401 names what the new secret signs', () => {
+    const later = NOW_MS + 1000;
+    const q = signed('GET', path, { timestamp: later / 1000 });
+    const refused = outcome('GET', path, q, '', later, rotated);
+    assert.equal(refused.status, 401);
+    assert.match(
+      refused.message,
+      /^Invalid signature: you should have sent HmacSHA256Hex\("GET\\n\/apps\/app-id\/channels\\n/,
+    );
+    assert.equal(
+      check(
+        'GET',
+        path,
+        signed('GET', path, { secret: 'new-secret', timestamp: later / 1000 }),
+        '',
+        later,
+        rotated,
+      ),
+      200,
+    );
   });
 });

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { HeraldConfig } from '../config/config.js';
 import { loadConfig } from '../config/load.js';
 import { ConfigError } from '../config/schema-dsl.js';
+import { describeFdLimits, raiseFdLimit } from '../connections/fd-limit.js';
 import { createHerald } from '../herald.js';
 import { appsCommand } from './apps-cli.js';
 import { parseArgs } from './args.js';
@@ -66,7 +67,9 @@ async function start(flags: Record<string, string>): Promise<number> {
     }
     throw err;
   }
-  if (config.workers > 1 && cluster.isPrimary) return startPrimary(config);
+  // Before anything opens descriptors; workers inherit the raised limit from the primary.
+  const fdLimits = cluster.isWorker ? null : describeFdLimits(raiseFdLimit());
+  if (config.workers > 1 && cluster.isPrimary) return startPrimary(config, fdLimits ?? '');
   // Under --workers one worker serves the console (src/cli/workers.ts).
   if (cluster.isWorker && process.env[CONSOLE_WORKER_ENV] !== '1') config.console.enabled = false;
   const file = flags['config'] || process.env['HERALD_CONFIG'] || undefined;
@@ -97,7 +100,7 @@ async function start(flags: Record<string, string>): Promise<number> {
     return 1;
   }
   // Under --workers the primary prints it, once for all workers.
-  if (!cluster.isWorker) console.log(banner(config, port, consoleAt));
+  if (!cluster.isWorker) console.log(banner(config, port, consoleAt, fdLimits ? [fdLimits] : []));
   else if (consoleAt) process.send?.({ heraldConsole: consoleAt.url });
 
   let signals = 0;

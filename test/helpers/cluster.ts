@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type PusherServer from 'pusher';
 import WebSocket from 'ws';
-import { type HeraldProcess, spawnHerald } from './process.js';
+import { type HeraldProcess, killTree, spawnHerald, within } from './process.js';
 import { PusherJs } from './pusher-js.js';
 import { sdkFor } from './sdk.js';
 
@@ -260,5 +260,8 @@ export async function deletePrefix(redisUrl: string, prefix: string): Promise<vo
 /** Ends a process and waits for it. */
 export async function stop(node: HeraldProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
   if (node.child.exitCode === null && node.child.signalCode === null) node.child.kill(signal);
-  await node.exited;
+  // Bounded: a node that does not stop is killed with everything it started, and the test goes on.
+  await within(node.exited, 20_000, `node ${node.child.pid} stopping on ${signal}`).catch(() =>
+    killTree(node),
+  );
 }

@@ -16,7 +16,7 @@ import {
   sessionId,
   sessionUrl,
 } from '../helpers/http-session.js';
-import { sdkFor } from '../helpers/raw-client.js';
+import { sdkFor } from '../helpers/sdk.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;

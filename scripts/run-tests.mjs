@@ -48,5 +48,5 @@ function runTests(list, timeoutMs) {
 
 const main = await runTests(fast, 120_000);
 if (slow.length > 0 && fast.length > 0) process.stdout.write(`\n== package tests (${slow.join(', ')})\n`);
-const pkg = await runTests(slow, 420_000);
+const pkg = await runTests(slow, 900_000);
 process.exit(main.code || pkg.code);

@@ -74,7 +74,7 @@ export class Recovery {
   /** Synchronously after subscription_succeeded: past events, then live ones. */
   finish(): void {
     if (this.plan !== undefined) {
-      this.flush(this.plan);
+      this.paceFlush(this.plan);
       return;
     }
     this.history.wait(this);
@@ -106,7 +106,7 @@ export class Recovery {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.read().then(
-      (plan) => this.flush(plan),
+      (plan) => this.paceFlush(plan),
       (err: unknown) => {
         this.history.storeFailed(err, 'read');
         this.flush(null);
@@ -144,6 +144,11 @@ export class Recovery {
       }
     }
     return failed ? { ...plan, failed } : plan;
+  }
+
+  private paceFlush(plan: Plan | null): void {
+    const bytes = plan ? plan.frames().reduce((sum, f) => sum + f.bytes.length, 0) : 0;
+    this.history.pace(bytes, () => this.flush(plan));
   }
 
   private flush(plan: Plan | null): void {

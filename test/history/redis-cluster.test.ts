@@ -9,8 +9,8 @@ import { after, before, describe, test } from 'node:test';
 import { connected, pusherClient } from '../helpers/clients.js';
 import { uniquePrefix } from '../helpers/cluster.js';
 import type { PusherJs } from '../helpers/pusher-js.js';
-import { sdkFor } from '../helpers/raw-client.js';
 import { type RedisClusterHandle, startRedisCluster } from '../helpers/redis-deployments.js';
+import { sdkFor } from '../helpers/sdk.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
 
 let redis: RedisClusterHandle;

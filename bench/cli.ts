@@ -22,7 +22,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const HELP = `Usage: npm run bench -- <scenario|all|report|profile FILE…> [options]
 
-Scenarios: ${Object.keys(SCENARIOS).join(', ')}\nAttacks and endurance: nesting [--seconds S] [--bin FILE]
+Scenarios: ${Object.keys(SCENARIOS).join(', ')}\nAttacks and endurance: nesting [--seconds S] [--bin FILE],\n  soak [--minutes N] [--rate R] [--sample S] [--bound MiB]
 
   --servers a,b,c      herald, naive, coalesced, target (default herald,naive,coalesced;
                        with --target: target,herald,naive,coalesced); herald-wN is
@@ -165,7 +165,13 @@ function outputs(cli: Cli): { results: string; charts: string } {
 
 function chartFor(r: BenchResult): string {
   const panels = r.metrics
-    .filter((m) => m.ratio || m.key === 'p99_ms')
+    .filter(
+      (m) =>
+        m.ratio ||
+        m.key === 'p99_ms' ||
+        // Read from the scenario as it is now, so results written before the flag existed get it too.
+        SCENARIOS[r.scenario]?.metrics.find((x) => x.key === m.key)?.chart,
+    )
     .map((m) => ({
       title: `${m.label}${m.unit === 'ms' ? ' (ms)' : ''} — ${m.better} is better`,
       unit: m.unit,
@@ -303,6 +309,11 @@ async function main(): Promise<void> {
     await runNesting(rest);
     return;
   }
+  if (first === 'soak') {
+    const { runSoak } = await import('./soak.js');
+    process.exitCode = await runSoak(rest);
+    return;
+  }
   const cli = parse(process.argv.slice(2));
   if (cli.scenario === 'report') {
     report();
@@ -319,7 +330,7 @@ async function main(): Promise<void> {
 }
 
 main().then(
-  () => process.exit(0),
+  () => process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0),
   (err: unknown) => {
     console.error(err instanceof Error ? err.message : err);
     process.exit(1);

@@ -167,9 +167,8 @@ export async function preflight() {
 
   const missing = [];
   for (const r of REQUIREMENTS) if (!(await r.present())) missing.push(r);
-  const packages = [
-    ...new Set(missing.filter((r) => !r.start || !onPath('redis-server')).map((r) => r.debian)),
-  ];
+  // A service that is only not running gets started below; its binaries are a requirement of their own.
+  const packages = [...new Set(missing.filter((r) => !r.start).map((r) => r.debian))];
   if (packages.length > 0 && asRoot && onPath('apt-get')) aptInstall(packages);
 
   const problems = [];

@@ -28,6 +28,7 @@ import { type FileReload, openAppSource } from './apps/open-source.js';
 import { announceMemberAdded, announceMemberRemoved } from './channels/subscribe.js';
 import { SubscriptionCounter } from './channels/subscription-count.js';
 import type { HeraldConfig } from './config/config.js';
+import { FdWatch } from './connections/fd-limit.js';
 import { HttpSessions } from './connections/http-sessions.js';
 import { Hub } from './connections/hub.js';
 import { LivenessSweep } from './connections/liveness.js';
@@ -36,6 +37,8 @@ import { WsServer } from './connections/ws-server.js';
 import { HeraldConsole } from './console/console.js';
 import type { ConsoleRoute } from './console/server.js';
 import { ServerEvents } from './events/server-events.js';
+import { historyBackends } from './history/backends.js';
+import { History } from './history/history.js';
 import { HttpApi } from './http-api/router.js';
 import { ClientLog } from './logging/client-log.js';
 import { logServerEvents } from './logging/event-log.js';
@@ -124,12 +127,12 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
 
   let ctx: NodeContext | null = null;
   const hub = new Hub(events, {
-    memberGone: (appId, channel, userId, version) => {
-      if (ctx) announceMemberRemoved(ctx, appId, channel, userId, version);
+    memberGone: (appId, channel, userId, version, quiet) => {
+      if (ctx) announceMemberRemoved(ctx, appId, channel, userId, version, quiet);
     },
     channelGone: (appId, channel) => events.emit({ type: 'channel_vacated', appId, channel }),
-    memberBack: (appId, channel, member, version, except) => {
-      if (ctx) announceMemberAdded(ctx, appId, channel, member, version, except);
+    memberBack: (appId, channel, member, version, except, quiet) => {
+      if (ctx) announceMemberAdded(ctx, appId, channel, member, version, except, quiet);
     },
     channelBack: (appId, channel) => events.emit({ type: 'channel_occupied', appId, channel }),
     countChanged: (appId, channel, count) => {
@@ -139,7 +142,32 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
     },
   });
   const clientLog = new ClientLog(logger, now);
-  ctx = { config, adapter, apps, hub, events, logger, clientLog, now, subscriptionCounts };
+  const backends = historyBackends(
+    config,
+    now,
+    deps.adapter === undefined && isIpcWorker() && !config.adapter.redisUrl,
+  );
+  const history = new History(backends.history, {
+    adapter,
+    hub,
+    events,
+    logger,
+    now,
+    appById: (id) => apps.byId(id),
+  });
+  ctx = {
+    config,
+    adapter,
+    apps,
+    hub,
+    events,
+    logger,
+    clientLog,
+    now,
+    subscriptionCounts,
+    history,
+    idempotency: backends.idempotency,
+  };
 
   const stopLogging = logServerEvents(events, logger, clientLog, config.log.debugPayloads);
   const metrics = config.metrics.enabled ? new HeraldMetrics(events, hub) : null;
@@ -179,7 +207,12 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
   const sessions = config.httpTransports.enabled
     ? new HttpSessions(ctx, ipLimiter, config.ssl !== undefined)
     : null;
-  const api = new HttpApi(ctx, { isReady: () => !draining, apiLimiter: new MemoryRateLimiter(1000, now) });
+  const fdWatch = new FdWatch(logger, now);
+  const api = new HttpApi(ctx, {
+    isReady: () => !draining,
+    apiLimiter: new MemoryRateLimiter(1000, now),
+    fileDescriptors: () => fdWatch.exhaustion(),
+  });
   const heraldConsole = config.console.enabled
     ? new HeraldConsole({ ctx, extraRoutes: [adminApiRoute(admin), ...(deps.consoleRoutes ?? [])] })
     : null;
@@ -212,6 +245,7 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
     server = createHttpServer(timeouts, onRequest);
   }
   server.keepAliveTimeout = 65_000;
+  server.on('connection', (socket: Socket) => fdWatch.track(socket));
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     (socket as Socket).setNoDelay?.(true);
     ws.handleUpgrade(req, socket, head, config.ssl !== undefined);
@@ -244,11 +278,17 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
     },
     async listen() {
       await cache.start();
-      await adapter.start(hub);
+      await backends.start();
+      // The sequencer stands between the adapter and the hub: history channels arrive in serial order.
+      await adapter.start(history.sequencer.beforeHub());
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, () => {
           server.off('error', reject);
+          // After listening, accept() failures arrive here; one must not end the process.
+          server.on('error', (err: NodeJS.ErrnoException) => {
+            if (!fdWatch.note(err)) logger.error({ err }, 'server error');
+          });
           resolve();
         });
       });
@@ -281,6 +321,7 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
         await ws.closeAll(5000);
         await sessions?.closeAll();
         liveness.stop();
+        fdWatch.stop();
         subscriptionCounts.close();
         ws.close();
         server.closeAllConnections();
@@ -288,6 +329,8 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
         await webhooks?.close();
         await adapter.close();
         await cache.close();
+        await history.close();
+        await backends.close();
         // Metrics stay scrapeable through the drain and stop last.
         await metricsServer?.close();
         metrics?.stop();

@@ -54,6 +54,8 @@ export async function subscribe(
   if (conn.closed) return;
   // Claim the slot before awaiting so a concurrent close can clean it up.
   conn.subscriptions.set(channel, member ? { userId: member.userId } : NO_MEMBER);
+  // A history channel's subscription collects live events from here on, until its past is sent.
+  const recovery = ctx.history.begin(conn, channel);
 
   let count: number;
   let memberAdded = false;
@@ -81,7 +83,10 @@ export async function subscribe(
         ctx.adapter.encodedSnapshot?.(appId, channel) ?? (await ctx.adapter.snapshot(appId, channel));
     }
     if (kind.cache) cached = await ctx.adapter.getCache(appId, channel);
+    // After the adapter joined the channel: whatever the read misses reaches the recovery live.
+    await recovery?.prepare();
   } catch (err) {
+    recovery?.abort();
     // A failed store call must not leave the slot claimed (every retry would read "Existing
     // subscription"); undo what landed. Nothing was announced yet, so the undo stays silent.
     conn.subscriptions.delete(channel);
@@ -104,6 +109,7 @@ export async function subscribe(
     throw err;
   }
   if (conn.closed || !conn.subscriptions.has(channel)) {
+    recovery?.abort();
     // The connection closed while we awaited and its cleanup may have run before our writes landed:
     // undo them (both calls are idempotent) so no membership outlives the socket.
     await ctx.adapter.unsubscribe(appId, channel, conn.socketId);
@@ -123,7 +129,9 @@ export async function subscribe(
   } else {
     conn.sendText(encodeSubscriptionSucceeded(channel));
   }
-  ctx.hub.addSubscriber(conn, channel);
+  // With history the recovery sends the past first and joins the hub itself.
+  if (recovery) recovery.finish();
+  else ctx.hub.addSubscriber(conn, channel);
   if (requiresAuth(kind)) conn.authorized = true;
 
   if (kind.cache) {
@@ -159,7 +167,10 @@ export async function unsubscribe(ctx: NodeContext, conn: Connection, channel: s
   ctx.subscriptionCounts.changed(conn.app, channel, count);
 }
 
-/** Tells every node's subscribers (but `except`) that `member` joined, and fires member_added once. */
+/**
+ * Tells every node's subscribers (but `except`) that `member` joined, and fires member_added once;
+ * `quiet` repairs without the server event (and so without a second webhook).
+ */
 export function announceMemberAdded(
   ctx: NodeContext,
   appId: string,
@@ -167,6 +178,7 @@ export function announceMemberAdded(
   member: PresenceMember,
   version: number,
   except?: string,
+  quiet = false,
 ): void {
   ctx.adapter.broadcast({
     kind: 'member',
@@ -177,8 +189,9 @@ export function announceMemberAdded(
     ...(member.userInfo !== undefined ? { userInfo: member.userInfo } : {}),
     version,
     ...(except ? { except } : {}),
+    ...(quiet ? { repair: true as const } : {}),
   });
-  ctx.events.emit({ type: 'member_added', appId, channel, userId: member.userId });
+  if (!quiet) ctx.events.emit({ type: 'member_added', appId, channel, userId: member.userId });
 }
 
 export function announceMemberRemoved(
@@ -187,13 +200,24 @@ export function announceMemberRemoved(
   channel: string,
   userId: string,
   version: number,
+  quiet = false,
 ): void {
-  ctx.adapter.broadcast({ kind: 'member', appId, channel, change: 'removed', userId, version });
-  ctx.events.emit({ type: 'member_removed', appId, channel, userId });
+  ctx.adapter.broadcast({
+    kind: 'member',
+    appId,
+    channel,
+    change: 'removed',
+    userId,
+    version,
+    ...(quiet ? { repair: true as const } : {}),
+  });
+  if (!quiet) ctx.events.emit({ type: 'member_removed', appId, channel, userId });
 }
 
 /** Disconnect = unsubscribe from everything (CH-17). */
 export async function leaveAll(ctx: NodeContext, conn: Connection): Promise<void> {
+  // Before leaving: resume needs the last event each channel gave this connection.
+  ctx.history.closed(conn);
   const channels = [...conn.subscriptions.keys()];
   await Promise.all(channels.map((c) => unsubscribe(ctx, conn, c)));
 }

@@ -15,6 +15,19 @@ export interface WebhookTarget {
   events: WebhookEventName[];
   filter?: { channelPrefix?: string; channelSuffix?: string };
   headers?: Record<string, string>;
+  /** Accept `user:password@` in `url` (refused at load otherwise). */
+  allowUrlCredentials?: boolean;
+}
+
+export interface HistoryRule {
+  /** Glob: `*` matches any run of characters. */
+  channels: string;
+  size: number;
+  ttlSeconds: number;
+  rewind: number;
+  rewindSeconds: number;
+  resumeSeconds: number;
+  signinWaitMs: number;
 }
 
 export interface AppConfig {
@@ -35,6 +48,7 @@ export interface AppConfig {
   requireTls: boolean;
   limits: AppLimits;
   webhooks: WebhookTarget[];
+  history: HistoryRule[];
 }
 
 export interface HeraldConfig {
@@ -54,6 +68,7 @@ export interface HeraldConfig {
   perMessageDeflate: boolean;
   cacheTtl: number;
   shutdownTimeout: number;
+  idempotencyWindow: number;
   workers: number;
   adapter: {
     driver: 'local' | 'redis';

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
+import { redactUrl } from '../logging/redact-url.js';
 import { type AppConfig, DEV_APP, type HeraldConfig, type HeraldConfigInput } from './config.js';
 import { appEnv, appField, configSchema } from './schema.js';
 import { ConfigError, coerceScalar, type Field, validateField, walkFields } from './schema-dsl.js';
@@ -138,6 +139,37 @@ function checkConsole(config: HeraldConfig, problems: string[]): void {
   }
 }
 
+/**
+ * A webhook URL that cannot work, or that would put credentials in logs and dead letters, is a start-up
+ * error rather than a stream of failed attempts later. The URL is never echoed with its credentials.
+ */
+function checkWebhookUrls(apps: AppConfig[], problems: string[]): void {
+  apps.forEach((app, i) => {
+    (app.webhooks ?? []).forEach((target, j) => {
+      const where = `apps[${i}].webhooks[${j}].url`;
+      let url: URL;
+      try {
+        url = new URL(target.url);
+      } catch {
+        problems.push(
+          `${where}: expected an http:// or https:// URL, got ${JSON.stringify(redactUrl(target.url))}`,
+        );
+        return;
+      }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        problems.push(`${where}: expected an http:// or https:// URL, got the scheme ${url.protocol}`);
+      } else if (!url.hostname) {
+        problems.push(`${where}: the URL has no host`);
+      } else if ((url.username || url.password) && !target.allowUrlCredentials) {
+        problems.push(
+          `${where}: credentials in the URL (${redactUrl(target.url)}) end up in logs; send them in ` +
+            '"headers" (e.g. Authorization), or set "allowUrlCredentials": true on this target',
+        );
+      }
+    });
+  });
+}
+
 /** Loads and validates; throws ConfigError naming every problem. */
 export function loadConfig(sources: ConfigSources = {}): HeraldConfig {
   const problems: string[] = [];
@@ -215,6 +247,7 @@ export function loadConfig(sources: ConfigSources = {}): HeraldConfig {
   if (Array.isArray(config.apps)) {
     if (config.apps.length === 0) problems.push('apps: at least one app is required');
     checkApps(config.apps, problems);
+    checkWebhookUrls(config.apps, problems);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

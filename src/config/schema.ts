@@ -15,7 +15,7 @@ const WEBHOOK_EVENTS = [
 
 const limitsField: ObjectField = {
   kind: 'object',
-  doc: "Per-app limits; defaults follow Pusher's (spec §8) except presence members.",
+  doc: "Per-app limits; defaults follow Pusher's (docs/protocol-requirements.md#limits) except presence members.",
   fields: {
     maxConnections: {
       kind: 'int',
@@ -97,7 +97,16 @@ const webhookField: ObjectField = {
   kind: 'object',
   doc: 'A webhook target.',
   fields: {
-    url: { kind: 'string', nonEmpty: true, doc: 'URL that receives POSTed webhook batches.' },
+    url: {
+      kind: 'string',
+      nonEmpty: true,
+      doc: 'http:// or https:// URL with a host that receives POSTed webhook batches; checked at start.',
+    },
+    allowUrlCredentials: {
+      kind: 'bool',
+      default: false,
+      doc: 'Accept user:password@ in url (otherwise a configuration error: put credentials in headers).',
+    },
     events: {
       kind: 'array',
       items: { kind: 'enum', values: WEBHOOK_EVENTS, doc: 'Webhook event name.' },
@@ -118,6 +127,51 @@ const webhookField: ObjectField = {
       stringMap: true,
       fields: {},
       doc: 'Extra HTTP headers sent with each request.',
+    },
+  },
+};
+
+const historyRuleField: ObjectField = {
+  kind: 'object',
+  doc: 'A history rule (docs/history-and-recovery.md): which channels keep history, how much, and what subscribers get back.',
+  fields: {
+    channels: {
+      kind: 'string',
+      nonEmpty: true,
+      doc: 'Channel name glob: `*` matches any run of characters (e.g. history-*). The first matching rule wins.',
+    },
+    size: { kind: 'int', min: 1, max: 10_000, default: 100, doc: 'Events kept per channel (the newest).' },
+    ttlSeconds: {
+      kind: 'int',
+      min: 1,
+      default: 3600,
+      doc: 'Seconds history outlives the channel: it is dropped this long after the channel is vacated (or after its last event while unoccupied).',
+    },
+    rewind: {
+      kind: 'int',
+      min: 0,
+      max: 10_000,
+      default: 0,
+      doc: 'Past events a new subscriber gets before live ones (the newest N), 0 for none.',
+    },
+    rewindSeconds: {
+      kind: 'int',
+      min: 0,
+      default: 0,
+      doc: 'Only rewind events younger than this many seconds; alone (rewind 0) it rewinds every kept event that young. 0: no age limit.',
+    },
+    resumeSeconds: {
+      kind: 'int',
+      min: 0,
+      default: 0,
+      doc: 'A signed-in user back within this many seconds of their last connection gets every event they missed, 0 for off.',
+    },
+    signinWaitMs: {
+      kind: 'int',
+      min: 0,
+      max: 60_000,
+      default: 3000,
+      doc: 'With resumeSeconds: how long a subscription made before pusher:signin holds its events waiting for the sign-in.',
     },
   },
 };
@@ -174,6 +228,12 @@ export const appField: ObjectField = {
     requireTls: { kind: 'bool', default: false, doc: 'Refuse plain ws:// connections with 4000.' },
     limits: limitsField,
     webhooks: { kind: 'array', items: webhookField, default: [], doc: 'Webhook targets.' },
+    history: {
+      kind: 'array',
+      items: historyRuleField,
+      default: [],
+      doc: 'Channel history, rewind and resume rules; the first rule whose glob matches a channel applies.',
+    },
   },
 };
 
@@ -297,6 +357,13 @@ export const configSchema: ObjectField = {
       default: 10,
       env: 'HERALD_SHUTDOWN_TIMEOUT',
       doc: 'Seconds over which connections are closed with 4200 during a graceful shutdown.',
+    },
+    idempotencyWindow: {
+      kind: 'int',
+      min: 1,
+      default: 300,
+      env: 'HERALD_IDEMPOTENCY_WINDOW',
+      doc: 'Seconds an idempotency key (idempotency_key / X-Idempotency-Key) is remembered: a repeat within it is not published again and gets the first answer.',
     },
     workers: {
       kind: 'int',

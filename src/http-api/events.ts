@@ -1,5 +1,7 @@
 /** POST /events and /batch_events (API-06..API-10). */
+import type { IncomingHttpHeaders } from 'node:http';
 import type { AppConfig } from '../config/config.js';
+import { once } from '../history/idempotency.js';
 import type { NodeContext } from '../node-context.js';
 import { channelKind, channelNameProblem, serverToUserId } from '../protocol/channel-names.js';
 import { HeraldError } from '../protocol/errors.js';
@@ -87,12 +89,21 @@ function validateEvent(app: AppConfig, raw: Record<string, unknown>, batch: bool
 }
 
 /**
- * Publishes every channel of one event. Synchronous unless a cache channel must store its value first:
- * the common trigger then answers without a promise hop per channel.
+ * Publishes every channel of one event. Synchronous unless a cache channel must store its value first,
+ * a history channel must number its event first (the remaining channels follow it, in order), or the
+ * adapter acknowledges publishes (several nodes): the common single-node trigger then answers without a
+ * promise hop per channel. With several nodes the trigger answers only once the shared transport took
+ * every event, so a 200 is never a silent loss (a refusal is a 503).
  */
-function publish(ctx: NodeContext, app: AppConfig, ev: EventRequest, from = 0): Promise<void> | undefined {
+function publish(
+  ctx: NodeContext,
+  app: AppConfig,
+  ev: EventRequest,
+  from = 0,
+  acks: Promise<void>[] = [],
+): Promise<void> | undefined {
   for (let i = from; i < ev.channels.length; i++) {
-    const channel = ev.channels[i]!;
+    const channel = ev.channels[i] as string;
     const frame = encodeChannelEvent(ev.name, channel, ev.data);
     const userId = serverToUserId(channel);
     if (userId !== null) {
@@ -102,24 +113,66 @@ function publish(ctx: NodeContext, app: AppConfig, ev: EventRequest, from = 0): 
     if (channelKind(channel).cache) {
       // The value is stored before the event leaves, then the remaining channels follow.
       return ctx.adapter.setCache(app.id, channel, ev.name, ev.data, ctx.config.cacheTtl).then(() => {
-        broadcast(ctx, app, ev, channel, frame);
-        return publish(ctx, app, ev, i + 1);
+        const sent = broadcast(ctx, app, ev, channel, frame);
+        return next(ctx, app, ev, i, sent, acks) ?? settle(acks);
       });
     }
-    broadcast(ctx, app, ev, channel, frame);
+    const sent = broadcast(ctx, app, ev, channel, frame);
+    if (sent && ctx.history.rules.match(app, channel)) return next(ctx, app, ev, i, sent, acks);
+    if (sent) acks.push(sent);
   }
-  return undefined;
+  return settle(acks);
 }
 
-function broadcast(ctx: NodeContext, app: AppConfig, ev: EventRequest, channel: string, frame: string): void {
-  ctx.adapter.broadcast({
-    kind: 'channel',
-    appId: app.id,
-    channel,
-    frame,
-    source: 'api',
-    ...(ev.socketId ? { except: ev.socketId } : {}),
-  });
+/** After channel `i` was sent: a history channel's event is numbered before the next channels go. */
+function next(
+  ctx: NodeContext,
+  app: AppConfig,
+  ev: EventRequest,
+  i: number,
+  sent: Promise<void> | undefined,
+  acks: Promise<void>[],
+): Promise<void> | undefined {
+  if (!sent) return publish(ctx, app, ev, i + 1, acks);
+  if (!ctx.history.rules.match(app, ev.channels[i] as string)) {
+    acks.push(sent);
+    return publish(ctx, app, ev, i + 1, acks);
+  }
+  return sent.then(() => publish(ctx, app, ev, i + 1, acks) ?? settle(acks), unavailable);
+}
+
+function unavailable(): never {
+  throw new HeraldError(
+    'clusterUnavailable',
+    'Redis did not take the event, so other nodes may not get it (this node’s subscribers may have): retry later',
+  );
+}
+
+function settle(acks: Promise<void>[]): Promise<void> | undefined {
+  if (acks.length === 0) return undefined;
+  return Promise.all(acks).then(() => undefined, unavailable);
+}
+
+/** Through history (a history channel stores and numbers it), acknowledged by the shared transport. */
+function broadcast(
+  ctx: NodeContext,
+  app: AppConfig,
+  ev: EventRequest,
+  channel: string,
+  frame: string,
+): Promise<void> | undefined {
+  return ctx.history.publish(
+    app,
+    {
+      kind: 'channel',
+      appId: app.id,
+      channel,
+      frame,
+      source: 'api',
+      ...(ev.socketId ? { except: ev.socketId } : {}),
+    },
+    true,
+  );
 }
 
 async function attributes(
@@ -186,4 +239,25 @@ export async function triggerBatch(
     );
   }
   return { batch: results };
+}
+
+/**
+ * Runs a trigger at most once per idempotency key (`X-Idempotency-Key` header or `idempotency_key`
+ * body field) within the window; without a key, just runs it (synchronously when it can).
+ */
+export function idempotent(
+  ctx: NodeContext,
+  app: AppConfig,
+  headers: IncomingHttpHeaders,
+  body: Record<string, unknown>,
+  run: () => unknown | Promise<unknown>,
+): unknown | Promise<unknown> {
+  const header = headers['x-idempotency-key'];
+  const field = body['idempotency_key'];
+  if (field !== undefined && typeof field !== 'string') {
+    throw new HeraldError('badRequest', 'idempotency_key must be a string');
+  }
+  const key = typeof header === 'string' ? header : field;
+  if (key === undefined) return run();
+  return once(ctx.idempotency, app.id, key, ctx.config.idempotencyWindow, run);
 }

@@ -87,10 +87,17 @@ export const ErrorKinds = {
   forbidden: kind(null, null, 403, 'Forbidden'),
   notFound: kind(null, null, 404, 'Not found'),
   methodNotAllowed: kind(null, null, 405, 'Method not allowed'),
+  conflict: kind(null, null, 409, 'Conflict'),
   payloadTooLarge: kind(null, null, 413, 'Payload too large'),
   requestTimeout: kind(null, null, 408, 'Request body not received in time'),
   rateLimited: kind(null, null, 429, 'Too many requests'),
   notReady: kind(null, null, 503, 'Not ready'),
+  clusterUnavailable: kind(
+    null,
+    null,
+    503,
+    'Cannot reach the other nodes (Redis unavailable): event not published, retry after Retry-After',
+  ),
   internal: kind(null, null, 500, 'Internal server error'),
 } as const satisfies Record<string, ErrorKind>;
 

@@ -43,6 +43,8 @@ export async function signin(
   conn.authorized = true;
   ctx.hub.addUser(conn, user.id, user.watchlist);
   conn.sendText(encodeSigninSuccess(userData));
+  // Subscriptions made before the sign-in (pusher-js resubscribes first) resume now.
+  ctx.history.signedIn(conn);
   if (truncated) {
     conn.sendText(
       encodeError(

@@ -9,6 +9,7 @@ import { createHerald } from '../herald.js';
 import { appsCommand } from './apps-cli.js';
 import { parseArgs } from './args.js';
 import { banner, type ConsoleBanner } from './banner.js';
+import { importCommand } from './import-cli.js';
 import { webhooksCommand } from './webhooks-cli.js';
 import { CONSOLE_WORKER_ENV, startPrimary } from './workers.js';
 
@@ -25,6 +26,7 @@ const HELP = `Usage: herald <command> [options]
 
 Commands:
   start                 Start a Herald node (the default command)
+  import soketi         A Herald config from soketi's config file or SOKETI_* variables (see herald import)
   webhooks status       Each webhook target's last outcome (ok, or failing with why and the next try)
   apps <command>        List, add, update, disable, enable, rotate-secret, remove apps (see herald apps)
   webhooks dead-letters List webhook batches that exhausted their retries
@@ -144,6 +146,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   switch (args.command ?? 'start') {
     case 'start':
       return start(args.flags);
+    case 'import':
+      return importCommand(args);
     case 'webhooks':
       return webhooksCommand(args);
     case 'apps':

@@ -82,23 +82,27 @@ export class History {
 
   /**
    * Broadcasts a channel event, storing and numbering it first when the channel keeps history.
-   * Synchronous (undefined) for channels without history.
+   * Synchronous (undefined) for channels without history, unless `confirm` asks for the shared
+   * transport's acknowledgement (Adapter.publish: an API trigger answers 200 only once other nodes
+   * can get the event).
    */
-  publish(app: AppConfig, env: ChannelEnvelope): Promise<void> | undefined {
-    const rule = this.rules.match(app, env.channel);
-    if (!rule) {
-      this.deps.adapter.broadcast(env);
+  publish(app: AppConfig, env: ChannelEnvelope, confirm = false): Promise<void> | undefined {
+    const send = (e: ChannelEnvelope): Promise<void> | undefined => {
+      if (confirm) return this.deps.adapter.publish(e);
+      this.deps.adapter.broadcast(e);
       return undefined;
-    }
+    };
+    const rule = this.rules.match(app, env.channel);
+    if (!rule) return send(env);
     return this.store.append(app.id, env.channel, env.frame, this.deps.now(), rule).then(
       (serial) => {
         this.storeOk();
-        this.deps.adapter.broadcast({ ...env, serial });
+        return send({ ...env, serial });
       },
       (err: unknown) => {
         // Live delivery matters more than the record of it.
         this.storeFailed(err, 'append');
-        this.deps.adapter.broadcast(env);
+        return send(env);
       },
     );
   }

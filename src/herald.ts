@@ -67,7 +67,12 @@ export interface Herald {
   readonly connectionCount: number;
   listen(): Promise<ListenResult>;
   /** The console's token (printed in the banner when `generated`), or null when the console is off. */
-  readonly console: { readonly token: string; readonly generated: boolean } | null;
+  readonly console: {
+    readonly token: string;
+    readonly generated: boolean;
+    /** True while the console taps the event stream: only while someone watches. */
+    readonly tapping: boolean;
+  } | null;
   /** Webhook delivery, or null when no app has a webhook target. */
   readonly webhooks: Webhooks | null;
   /** Graceful stop: refuse new work, 4200 to clients (spread over shutdownTimeout), flush, close adapter. */
@@ -139,7 +144,7 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
   const ws = new WsServer(ctx, new MemoryRateLimiter(1000, now));
   const api = new HttpApi(ctx, { isReady: () => !draining, apiLimiter: new MemoryRateLimiter(1000, now) });
   const heraldConsole = config.console.enabled
-    ? new HeraldConsole({ ctx, extraRoutes: [...(deps.consoleRoutes ?? [])] })
+    ? new HeraldConsole({ ctx, api, webhooks, extraRoutes: [...(deps.consoleRoutes ?? [])] })
     : null;
   const liveness = new LivenessSweep(config, () => hub.allConnections(), now);
 

@@ -138,7 +138,13 @@ export async function subscribe(
     });
     ctx.events.emit({ type: 'member_added', appId, channel, userId: member.userId });
   }
-  ctx.events.emit({ type: 'subscribed', appId, socketId: conn.socketId, channel });
+  ctx.events.emit({
+    type: 'subscribed',
+    appId,
+    socketId: conn.socketId,
+    channel,
+    ...(member ? { userId: member.userId } : {}),
+  });
   if (count === 1) ctx.events.emit({ type: 'channel_occupied', appId, channel });
   ctx.subscriptionCounts.changed(conn.app, channel, count);
 }

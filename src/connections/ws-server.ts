@@ -49,7 +49,7 @@ function onWsError(this: TaggedSocket): void {
   // ws emits 'close' after 'error'; cleanup happens there.
 }
 
-function onWsClose(this: TaggedSocket, code: number): void {
+function onWsClose(this: TaggedSocket, code: number, reason: Buffer): void {
   this[kServer]?.forget(this);
   const conn = this[kConn];
   const ctx = this[kCtx];
@@ -66,6 +66,7 @@ function onWsClose(this: TaggedSocket, code: number): void {
     socketId: conn.socketId,
     code: conn.closeCode ?? code,
     durationMs: ctx.now() - conn.openedAt,
+    reason: conn.closeReason ?? reason.toString(),
   });
 }
 
@@ -102,6 +103,7 @@ export class WsServer {
         // The client cannot read the error in time anyway; close with the back-off code. The socket is
         // cut before that close frame can leave, so remember the code for the close event (metrics, logs).
         conn.closeCode = 4100;
+        conn.closeReason = 'slow consumer';
         ws.close(4100, truncateReason(new HeraldError('slowConsumer').message));
         ws.terminate();
       },

@@ -86,6 +86,16 @@ function validateEvent(app: AppConfig, raw: Record<string, unknown>, batch: bool
  * the common trigger then answers without a promise hop per channel.
  */
 function publish(ctx: NodeContext, app: AppConfig, ev: EventRequest, from = 0): Promise<void> | undefined {
+  if (from === 0 && ctx.events.wants('api_message')) {
+    ctx.events.emit({
+      type: 'api_message',
+      appId: app.id,
+      channels: ev.channels,
+      event: ev.name,
+      data: ev.data,
+      ...(ev.socketId ? { socketId: ev.socketId } : {}),
+    });
+  }
   for (let i = from; i < ev.channels.length; i++) {
     const channel = ev.channels[i]!;
     const frame = encodeChannelEvent(ev.name, channel, ev.data);

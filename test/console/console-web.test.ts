@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import PusherServer from 'pusher';
 import { type AppServer, launchChromium, serveApp } from '../helpers/browser.js';
 import { logIn, openPage, screenshot } from '../helpers/console-page.js';
 import { PusherJs } from '../helpers/pusher-js.js';
@@ -232,6 +233,29 @@ test('another origin is refused even with the login cookie in the same browser',
   }
 });
 
+test('a presence channel opens to its members, a member to their connections and channels', async () => {
+  const sdk = new PusherServer({ appId: APP.id, key: APP.key, secret: APP.secret, host: '127.0.0.1', port: String(herald.port) });
+  const alice = await RawClient.open(herald);
+  const channel = 'presence-lobby';
+  const auth = sdk.authorizeChannel(alice.socketId!, channel, { user_id: 'alice', user_info: { name: 'Alice' } });
+  alice.send({ event: 'pusher:subscribe', data: { channel, ...auth } });
+  await alice.next((f) => f.event === 'pusher_internal:subscription_succeeded');
+  alice.send({ event: 'pusher:subscribe', data: { channel: 'alice-news' } });
+  await alice.next((f) => f.event === 'pusher_internal:subscription_succeeded');
+  await openPage(page, 'channels');
+  await page.fill('input[aria-label="Channel prefix"]', 'presence-');
+  await page.click('td:text-is("presence-lobby")');
+  await page.waitForSelector('h3:text("Members (1)")');
+  await page.click('td:text-is("alice")');
+  const panel = page.locator('.panel', { hasText: 'User alice' });
+  await panel.waitFor();
+  const text = (await panel.textContent()) ?? '';
+  assert.match(text, new RegExp(alice.socketId!.replace('.', '\\.')));
+  assert.match(text, /presence-lobby, alice-news|alice-news, presence-lobby/);
+  await screenshot(page, '08-channels-presence-user');
+  alice.ws.close();
+});
+
 test('10,000 channels: the list shows the first 500 sorted, the prefix narrows it', async () => {
   const raw = await RawClient.open(herald);
   for (let i = 0; i < 10_000; i++) {
@@ -242,15 +266,16 @@ test('10,000 channels: the list shows the first 500 sorted, the prefix narrows i
     30_000,
   );
   await openPage(page, 'channels');
+  await page.fill('input[aria-label="Channel prefix"]', '');
   await page.waitForSelector('text=first 500 of');
   const summary = (await page.textContent('.toolbar .muted')) ?? '';
   assert.match(summary, /first 500 of 10,00\d matching/);
-  await screenshot(page, '08-channels-10k');
+  await screenshot(page, '09-channels-10k');
   await page.fill('input[aria-label="Channel prefix"]', 'room-0999');
   await page.waitForSelector('text=10 matching');
-  await page.click('td:text("room-09995")');
+  await page.click('td:text-is("room-09995")');
   await page.waitForSelector('h2.mono:text("room-09995")');
-  await screenshot(page, '09-channels-prefix');
+  await screenshot(page, '10-channels-prefix');
   raw.ws.close();
   await openPage(page, 'overview');
   await page.waitForSelector('.stat b');
@@ -260,5 +285,5 @@ test('10,000 channels: the list shows the first 500 sorted, the prefix narrows i
         globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }
       ).document.querySelectorAll('.chart canvas').length >= 3,
   );
-  await screenshot(page, '10-overview');
+  await screenshot(page, '11-overview');
 });

@@ -38,7 +38,12 @@ export class Channels {
   private timer = 0;
   private readonly table = h('div', { class: 'scroll' });
   private readonly summary = h('span', { class: 'muted' });
-  private readonly detail = h('div');
+  private readonly userDetail = h('div');
+  private readonly detail = h(
+    'div',
+    {},
+    h('p', { class: 'muted panel' }, 'Choose a channel to see its details; a presence channel lists its members, and a member opens to their connections.'),
+  );
 
   constructor(
     private readonly root: HTMLElement,
@@ -51,6 +56,7 @@ export class Channels {
     const search = h('input', {
       type: 'search',
       placeholder: 'Channel prefix, e.g. presence-',
+      class: 'wide',
       'aria-label': 'Channel prefix',
       oninput: debounce(() => {
         this.prefix = search.value;
@@ -80,6 +86,7 @@ export class Channels {
           this.app = id;
           this.selected = null;
           replace(this.detail);
+          replace(this.userDetail);
           void this.refresh();
         }),
         search,
@@ -90,7 +97,7 @@ export class Channels {
         'div',
         { class: 'split' },
         h('div', { class: 'panel' }, this.table),
-        h('div', {}, h('div', { class: 'panel' }, h('h2', {}, 'User'), userForm), this.detail),
+        h('div', {}, h('div', { class: 'panel' }, h('h2', {}, 'User'), userForm), this.userDetail, this.detail),
       ),
     );
     void this.refresh();
@@ -169,12 +176,16 @@ export class Channels {
               'tr',
               {
                 class: `clickable${r.name === this.selected ? ' selected' : ''}`,
-                onclick: () => void this.showChannel(r.name),
+                onclick: (ev: Event) => {
+                  for (const tr of this.table.querySelectorAll('tr.selected')) tr.classList.remove('selected');
+                  (ev.currentTarget as HTMLElement).classList.add('selected');
+                  void this.showChannel(r.name);
+                },
               },
               h('td', { class: 'mono' }, r.name),
               h('td', {}, h('span', { class: 'badge' }, r.type)),
               h('td', { class: 'num' }, num(r.subscriptions)),
-              h('td', { class: 'num' }, r.users !== undefined ? num(r.users) : ''),
+              h('td', { class: 'num' }, r.users !== undefined ? num(r.users) : h('span', { class: 'muted' }, '–')),
               h('td', {}, since(r)),
             ),
           ),
@@ -185,7 +196,6 @@ export class Channels {
 
   private async showChannel(name: string): Promise<void> {
     this.selected = name;
-    for (const tr of this.table.querySelectorAll('tr.selected')) tr.classList.remove('selected');
     const c = await api<Channel>(`/api/channel?${new URLSearchParams({ app: this.app, channel: name })}`);
     const members = c.members
       ? c.members.length === 0
@@ -239,7 +249,7 @@ export class Channels {
       `/api/user?${new URLSearchParams({ app: this.app, user: id })}`,
     );
     replace(
-      this.detail,
+      this.userDetail,
       h(
         'div',
         { class: 'panel' },
@@ -280,15 +290,17 @@ export class Channels {
                     ),
                     h(
                       'td',
-                      { class: 'mono' },
+                      { class: 'mono nowrap' },
                       c.ip,
                       this.info.cluster ? h('div', { class: 'muted' }, `node ${c.node.slice(0, 8)}`) : null,
                     ),
-                    h('td', {}, ago(c.openedAt)),
+                    h('td', { class: 'nowrap' }, ago(c.openedAt)),
                     h(
                       'td',
                       { class: 'mono' },
-                      c.channels.join(', ') || h('span', { class: 'muted' }, 'none'),
+                      ...(c.channels.length > 0
+                        ? c.channels.map((ch) => h('div', {}, ch))
+                        : [h('span', { class: 'muted' }, 'none')]),
                     ),
                   ),
                 ),

@@ -9,6 +9,7 @@ interface Totals {
 
 const COLORS = ['#2f6fdf', '#1f8a4c', '#b8720b', '#8a3fd1', '#c9342d', '#0f8b8d'];
 const WINDOW_S = 300;
+const MIN_WINDOW_S = 60;
 
 interface Chart {
   plot: uPlot;
@@ -21,8 +22,11 @@ type Field = keyof AppSample;
 /** Per-second buckets of the last five minutes, with each node's value of `field` (null when missing). */
 function series(nodes: string[], appId: string, field: Field): { xs: number[]; ys: (number | null)[][] } {
   const now = Math.floor(Date.now() / 1000);
+  // A console opened a moment ago shows the moment, widening to five minutes as samples come.
+  let first = now;
+  for (const node of nodes) first = Math.min(first, Math.floor((live.samples.get(node)?.[0]?.t ?? now * 1000) / 1000));
   const xs: number[] = [];
-  for (let t = now - WINDOW_S; t <= now; t++) xs.push(t);
+  for (let t = Math.max(now - WINDOW_S, first - MIN_WINDOW_S); t <= now; t++) xs.push(t);
   const index = new Map(xs.map((t, i) => [t, i]));
   const ys = nodes.map((node) => {
     const col: (number | null)[] = xs.map(() => null);

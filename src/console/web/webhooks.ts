@@ -2,6 +2,9 @@
 import { ago, api, h, num, replace, time } from './dom.js';
 import type { Info } from './state.js';
 
+/** Attempts shown per target until "show all". */
+const SHOWN = 10;
+
 interface Attempt {
   t: number;
   batchId: string;
@@ -52,6 +55,7 @@ export class WebhooksPage {
   private readonly body = h('div');
   private readonly message = h('div', { role: 'status' });
   private restamp = false;
+  private readonly expanded = new Set<string>();
 
   constructor(
     private readonly root: HTMLElement,
@@ -142,7 +146,7 @@ export class WebhooksPage {
             h(
               'tbody',
               {},
-              ...t.attempts.map((a) =>
+              ...t.attempts.slice(0, this.expanded.has(t.key) ? undefined : SHOWN).map((a) =>
                 h(
                   'tr',
                   { 'data-outcome': a.outcome },
@@ -164,6 +168,20 @@ export class WebhooksPage {
               ),
             ),
           ),
+      t.attempts.length > SHOWN
+        ? h(
+            'button',
+            {
+              class: 'link more',
+              onclick: () => {
+                if (this.expanded.has(t.key)) this.expanded.delete(t.key);
+                else this.expanded.add(t.key);
+                void this.refresh();
+              },
+            },
+            this.expanded.has(t.key) ? 'Show fewer' : `Show all ${t.attempts.length} kept`,
+          )
+        : null,
       h('h3', {}, `Retries waiting (${retrying.length})`),
       retrying.length === 0
         ? h('p', { class: 'muted' }, 'None.')

@@ -22,7 +22,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const HELP = `Usage: npm run bench -- <scenario|all|report|profile FILE…> [options]
 
-Scenarios: ${Object.keys(SCENARIOS).join(', ')}
+Scenarios: ${Object.keys(SCENARIOS).join(', ')}\nAttacks and endurance: nesting [--seconds S] [--bin FILE]
 
   --servers a,b,c      herald, naive, coalesced, target (default herald,naive,coalesced;
                        with --target: target,herald,naive,coalesced); herald-wN is
@@ -36,7 +36,8 @@ Scenarios: ${Object.keys(SCENARIOS).join(', ')}
   --workers N          start Herald with --workers N (pass-through)
   --subscribers N      fanout / http-publish subscribers (default 1000 / 100)
   --channels C --per-channel S   many-channels (default 100 × 10)
-  --members K --churners J       presence-churn (default 100 members, 10 churners)
+  --members K --churners J       presence-churn (default 100 members, 10 churners);
+                       presence-storm: K members join at once (default 5000)
   --rooms R --room-size G --tokens T   client-events (default 250 × 4, 2 tokens per room)
   --connections N      connections scenario (default 5000)
   --rate R|half[:srv]  events/s (fixed rate, intended-time latency); "half" = half of Herald's
@@ -127,7 +128,7 @@ function parse(argv: string[]): Cli {
       subscribers: num('subscribers', scenario === 'http-publish' ? 100 : 1000),
       channels: num('channels', 100),
       perChannel: num('per-channel', 10),
-      members: num('members', 100),
+      members: num('members', scenario === 'presence-storm' ? 5000 : 100),
       churners: num('churners', 10),
       rooms: num('rooms', 250),
       roomSize: Math.max(2, num('room-size', 4)),
@@ -297,6 +298,13 @@ function report(): void {
 }
 
 async function main(): Promise<void> {
+  // Runs of their own, against a `herald start` child rather than the three servers.
+  const [first, ...rest] = process.argv.slice(2);
+  if (first === 'nesting') {
+    const { runNesting } = await import('./attacks/nesting.js');
+    await runNesting(rest);
+    return;
+  }
   const cli = parse(process.argv.slice(2));
   if (cli.scenario === 'report') {
     report();

@@ -14,13 +14,15 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Adapter } from './adapters/adapter.js';
-import { IpcAdapter, isIpcWorker, processPort } from './adapters/ipc-adapter.js';
+import { IpcAdapter } from './adapters/ipc-adapter.js';
+import { isIpcWorker, processPort } from './adapters/ipc-ops.js';
 import { LocalAdapter } from './adapters/local-adapter.js';
 import { RedisAdapter } from './adapters/redis-adapter.js';
 import { type AppStore, ConfigAppStore } from './apps/app-store.js';
 import { announceMemberAdded, announceMemberRemoved } from './channels/subscribe.js';
 import { SubscriptionCounter } from './channels/subscription-count.js';
 import type { HeraldConfig } from './config/config.js';
+import { HttpSessions } from './connections/http-sessions.js';
 import { Hub } from './connections/hub.js';
 import { LivenessSweep } from './connections/liveness.js';
 import { MemoryRateLimiter } from './connections/rate-limiter.js';
@@ -29,6 +31,7 @@ import { HeraldConsole } from './console/console.js';
 import type { ConsoleRoute } from './console/server.js';
 import { ServerEvents } from './events/server-events.js';
 import { HttpApi } from './http-api/router.js';
+import { ClientLog } from './logging/client-log.js';
 import { logServerEvents } from './logging/event-log.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { answerPrimary } from './metrics/cluster.js';
@@ -108,12 +111,12 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
 
   let ctx: NodeContext | null = null;
   const hub = new Hub(events, {
-    memberGone: (appId, channel, userId) => {
-      if (ctx) announceMemberRemoved(ctx, appId, channel, userId);
+    memberGone: (appId, channel, userId, version) => {
+      if (ctx) announceMemberRemoved(ctx, appId, channel, userId, version);
     },
     channelGone: (appId, channel) => events.emit({ type: 'channel_vacated', appId, channel }),
-    memberBack: (appId, channel, member, except) => {
-      if (ctx) announceMemberAdded(ctx, appId, channel, member, except);
+    memberBack: (appId, channel, member, version, except) => {
+      if (ctx) announceMemberAdded(ctx, appId, channel, member, version, except);
     },
     channelBack: (appId, channel) => events.emit({ type: 'channel_occupied', appId, channel }),
     countChanged: (appId, channel, count) => {
@@ -122,9 +125,10 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
       });
     },
   });
-  ctx = { config, adapter, apps, hub, events, logger, now, subscriptionCounts };
+  const clientLog = new ClientLog(logger, now);
+  ctx = { config, adapter, apps, hub, events, logger, clientLog, now, subscriptionCounts };
 
-  const stopLogging = logServerEvents(events, logger, config.log.debugPayloads);
+  const stopLogging = logServerEvents(events, logger, clientLog, config.log.debugPayloads);
   const metrics = config.metrics.enabled ? new HeraldMetrics(events, hub) : null;
   // Under --workers the primary serves /metrics for all workers (src/metrics/cluster.ts).
   const metricsViaPrimary = config.workers > 1 && cluster.isWorker;
@@ -141,18 +145,34 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
       })
     : null;
   let draining = false;
-  const ws = new WsServer(ctx, new MemoryRateLimiter(1000, now));
+  // One per-IP connection rate for WebSockets and HTTP sessions alike.
+  const ipLimiter = new MemoryRateLimiter(1000, now);
+  const ws = new WsServer(ctx, ipLimiter);
+  const sessions = config.httpTransports.enabled
+    ? new HttpSessions(ctx, ipLimiter, config.ssl !== undefined)
+    : null;
   const api = new HttpApi(ctx, { isReady: () => !draining, apiLimiter: new MemoryRateLimiter(1000, now) });
   const heraldConsole = config.console.enabled
     ? new HeraldConsole({ ctx, api, webhooks, extraRoutes: [...(deps.consoleRoutes ?? [])] })
     : null;
-  const liveness = new LivenessSweep(config, () => hub.allConnections(), now);
+  const liveness = new LivenessSweep(config, () => hub.allConnections(), now, sessions ? [sessions] : []);
 
-  const onRequest = (req: IncomingMessage, res: ServerResponse) => api.handle(req, res);
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    if (!sessions?.handle(req, res)) api.handle(req, res);
+  };
+  // Slow clients are cut by deadlines, not held: headers within httpHeadersTimeout (Node answers 408);
+  // the API enforces the body deadline itself, and requestTimeout is only the backstop behind both.
+  // Node checks these on an interval (30 s by default), so check every second to keep them exact.
+  const timeouts = {
+    headersTimeout: config.httpHeadersTimeout * 1000,
+    requestTimeout: (config.httpHeadersTimeout + config.httpBodyTimeout + 1) * 1000,
+    connectionsCheckingInterval: 1000,
+  };
   let server: Server;
   if (config.ssl) {
     server = createHttpsServer(
       {
+        ...timeouts,
         cert: readFileSync(config.ssl.cert),
         key: readFileSync(config.ssl.key),
         ...(config.ssl.passphrase ? { passphrase: config.ssl.passphrase } : {}),
@@ -161,15 +181,22 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
       onRequest,
     );
   } else {
-    server = createHttpServer(onRequest);
+    server = createHttpServer(timeouts, onRequest);
   }
   server.keepAliveTimeout = 65_000;
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     (socket as Socket).setNoDelay?.(true);
     ws.handleUpgrade(req, socket, head, config.ssl !== undefined);
   });
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return;
+    const status =
+      err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? '408 Request Timeout'
+        : err.code === 'HPE_HEADER_OVERFLOW'
+          ? '431 Request Header Fields Too Large'
+          : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
   });
 
   let closing: Promise<void> | null = null;
@@ -214,10 +241,12 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
       closing ??= (async () => {
         draining = true;
         ws.stopAccepting();
+        sessions?.stopAccepting();
         const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         await ws.drain(config.shutdownTimeout * 1000);
         await ws.closeAll(5000);
+        await sessions?.closeAll();
         liveness.stop();
         subscriptionCounts.close();
         ws.close();

@@ -5,6 +5,7 @@ import type { SubscriptionCounter } from './channels/subscription-count.js';
 import type { HeraldConfig } from './config/config.js';
 import type { Hub } from './connections/hub.js';
 import type { ServerEvents } from './events/server-events.js';
+import type { ClientLog } from './logging/client-log.js';
 import type { Logger } from './logging/logger.js';
 
 export interface NodeContext {
@@ -14,6 +15,8 @@ export interface NodeContext {
   readonly hub: Hub;
   readonly events: ServerEvents;
   readonly logger: Logger;
+  /** For log lines a client can cause: rate-limited per connection and per IP. */
+  readonly clientLog: ClientLog;
   /** Milliseconds since the epoch. */
   readonly now: () => number;
   readonly subscriptionCounts: SubscriptionCounter;

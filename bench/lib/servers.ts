@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { MemoryFacts, ServerReply } from '../servers/ipc.js';
+import type { LoopFacts, MemoryFacts, ServerReply } from '../servers/ipc.js';
 import type { TargetApp } from './pusher-wire.js';
 
 /** `herald-wN` is Herald started as `herald start --workers N`, so several worker counts share a run. */
@@ -40,6 +40,8 @@ export interface RunningServer {
   memory(): Promise<MemoryFacts | null>;
   /** CPU time used so far (µs), or null when the server is not ours to inspect. */
   cpu(): Promise<number | null>;
+  /** Event-loop delay since the last call and peak RSS (single-process servers started here). */
+  loop(): Promise<LoopFacts | null>;
   /** write/writev/send system calls so far (Linux /proc), or null when not available. */
   writes(): number | null;
   stop(): Promise<void>;
@@ -113,6 +115,7 @@ function ipcServer(kind: ServerKind, child: ChildProcess): Promise<RunningServer
     child.once('exit', onExit);
     const waiters: ((m: MemoryFacts) => void)[] = [];
     const cpuWaiters: ((n: number) => void)[] = [];
+    const loopWaiters: ((f: LoopFacts) => void)[] = [];
     child.on('message', (msg: ServerReply) => {
       if (msg.type === 'listening') {
         child.off('exit', onExit);
@@ -130,6 +133,11 @@ function ipcServer(kind: ServerKind, child: ChildProcess): Promise<RunningServer
               cpuWaiters.push(res);
               child.send({ type: 'cpu' });
             }),
+          loop: () =>
+            new Promise<LoopFacts>((res) => {
+              loopWaiters.push(res);
+              child.send({ type: 'loop' });
+            }),
           writes: () => treeWrites(child.pid!),
           stop: () =>
             new Promise<void>((res) => {
@@ -143,6 +151,8 @@ function ipcServer(kind: ServerKind, child: ChildProcess): Promise<RunningServer
         waiters.shift()?.(msg.value);
       } else if (msg.type === 'cpu') {
         cpuWaiters.shift()?.(msg.value);
+      } else if (msg.type === 'loop') {
+        loopWaiters.shift()?.(msg.value);
       }
     });
   });
@@ -236,6 +246,7 @@ async function startHeraldCli(kind: ServerKind, opts: ServerOptions): Promise<Ru
     ws: `ws://127.0.0.1:${port}`,
     memory: async () => ({ rss: treeRss(child.pid!), heapUsed: 0, external: 0, arrayBuffers: 0 }),
     cpu: async () => treeCpu(child.pid!),
+    loop: async () => null,
     writes: () => treeWrites(child.pid!),
     stop: () =>
       new Promise<void>((res) => {
@@ -258,6 +269,7 @@ export async function startServer(kind: ServerKind, opts: ServerOptions): Promis
         ws: opts.target,
         memory: async () => null,
         cpu: async () => null,
+        loop: async () => null,
         writes: () => null,
         stop: async () => undefined,
       };
@@ -275,7 +287,8 @@ export async function startServer(kind: ServerKind, opts: ServerOptions): Promis
         stop: async () => {
           watcher.close();
           // A feed that carried nothing would make the comparison meaningless.
-          if (watcher.bytes() < 1000) throw new Error(`the console feed carried only ${watcher.bytes()} bytes`);
+          if (watcher.bytes() < 1000)
+            throw new Error(`the console feed carried only ${watcher.bytes()} bytes`);
           await server.stop();
         },
       };

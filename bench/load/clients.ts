@@ -59,6 +59,8 @@ export class BenchConn {
   churn: { channel: string; sentAt: number; endAt: number; onJoin: (latencyUs: number) => void } | null =
     null;
   onReady: ((err: Error | null) => void) | null = null;
+  /** Presence-storm joiners: what they learnt of the channel's members. */
+  storm: StormState | null = null;
 
   constructor(
     readonly app: TargetApp,
@@ -100,17 +102,51 @@ export class BenchConn {
   }
 }
 
+export interface StormState {
+  /** The snapshot's count, -1 until subscription_succeeded. */
+  snapshot: number;
+  added: number;
+  /** Knows every member of the storm. */
+  complete: boolean;
+  onSnapshot(): void;
+  onMember(): void;
+}
+
+/** `\"count\":` inside the subscription_succeeded data string (JSON in a JSON string). */
+const COUNT = Buffer.from('count\\":');
+
+function snapshotCount(data: Buffer): number {
+  const at = data.lastIndexOf(COUNT);
+  if (at < 0) return 0;
+  let n = 0;
+  for (let i = at + COUNT.length; i < data.length; i++) {
+    const d = data[i]! - 48;
+    if (d < 0 || d > 9) break;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
 const kConn = Symbol('bench.conn');
 type Tagged = WebSocket & { [kConn]?: BenchConn };
 
 function control(c: BenchConn, data: Buffer): void {
   if (data.indexOf(MEMBER) >= 0) {
+    if (c.storm) {
+      c.storm.added++;
+      c.storm.onMember();
+    }
     stats.memberEvents++;
     const now = nowMicros();
     if (now >= stats.windowFrom && now < stats.windowTo) stats.memberEventsInWindow++;
     return;
   }
   if (data.indexOf(SUCCEEDED) >= 0) {
+    if (c.storm) {
+      c.storm.snapshot = snapshotCount(data);
+      c.storm.onSnapshot();
+      return;
+    }
     if (c.churn) {
       const ch = c.churn;
       const now = nowMicros();

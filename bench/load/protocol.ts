@@ -54,6 +54,16 @@ export type Command =
       startAt: number;
       endAt: number;
     }
+  | {
+      id: number;
+      cmd: 'storm';
+      /** Presence channel every connected member of this process subscribes to at once. */
+      channel: string;
+      /** Members in the whole storm (all processes): each joiner must end up knowing all of them. */
+      members: number;
+      /** Give up waiting for member events after this many ms. */
+      timeoutMs: number;
+    }
   | { id: number; cmd: 'collect' }
   | { id: number; cmd: 'disconnect' };
 
@@ -79,6 +89,24 @@ export interface ChurnReply {
   joins: number;
   joinsInWindow: number;
   joinLatency: string;
+}
+
+export interface StormReply {
+  joiners: number;
+  /** Joiners that got subscription_succeeded. */
+  joined: number;
+  /** Sum over joiners of the snapshot's count. */
+  snapshotMembers: number;
+  /** member_added frames received. */
+  memberAdded: number;
+  /** Joiners that, from snapshot and member_added, know fewer than `members` users. */
+  incomplete: number;
+  /** Microseconds after the first subscribe: last snapshot, last member event. */
+  lastSnapshotUs: number;
+  lastEventUs: number;
+  errors: number;
+  firstError: string | null;
+  closes: Record<string, number>;
 }
 
 export interface CollectReply {

@@ -5,7 +5,7 @@
 import { nowMicros } from '../lib/clock.js';
 import { encode, newHistogram } from '../lib/histogram.js';
 import { BenchConn, chat, openAll, setWindow, stats } from './clients.js';
-import type { ChurnReply, CollectReply, Command, Push, WorkerMessage } from './protocol.js';
+import type { ChurnReply, CollectReply, Command, Push, StormReply, WorkerMessage } from './protocol.js';
 import { credit, publish } from './publisher.js';
 
 const conns: BenchConn[] = [];
@@ -40,6 +40,70 @@ async function churn(cmd: Extract<Command, { cmd: 'churn' }>): Promise<ChurnRepl
   await new Promise((r) => setTimeout(r, Math.max(0, (cmd.endAt - nowMicros()) / 1000) + 200));
   for (const c of mine) c.close();
   return { joins, joinsInWindow, joinLatency: encode(hist) };
+}
+
+/**
+ * Every connected member of this process subscribes to one presence channel in the same turn; resolves
+ * once each has its snapshot and, with member_added, knows every member of the storm (or on timeout).
+ */
+async function storm(cmd: Extract<Command, { cmd: 'storm' }>): Promise<StormReply> {
+  const joiners = conns.filter((c) => c.ready && c.spec.userId !== undefined);
+  const start = nowMicros();
+  let joined = 0;
+  let complete = 0;
+  let lastSnapshotUs = 0;
+  let lastEventUs = 0;
+  const errorsBefore = stats.errors;
+  let done: () => void = () => undefined;
+  const finished = new Promise<void>((r) => {
+    done = r;
+  });
+  const check = (c: BenchConn) => {
+    const s = c.storm!;
+    // The joiner itself is in its snapshot and gets no member_added for itself.
+    if (!s.complete && s.snapshot >= 0 && s.snapshot + s.added >= cmd.members) {
+      s.complete = true;
+      if (++complete === joiners.length) done();
+    }
+  };
+  for (const c of joiners) {
+    c.storm = {
+      snapshot: -1,
+      added: 0,
+      complete: false,
+      onSnapshot() {
+        joined++;
+        lastSnapshotUs = nowMicros() - start;
+        check(c);
+      },
+      onMember() {
+        lastEventUs = nowMicros() - start;
+        check(c);
+      },
+    };
+  }
+  for (const c of joiners) c.subscribe(cmd.channel);
+  const timer = setTimeout(done, cmd.timeoutMs);
+  await finished;
+  clearTimeout(timer);
+  let snapshotMembers = 0;
+  let memberAdded = 0;
+  for (const c of joiners) {
+    snapshotMembers += Math.max(0, c.storm!.snapshot);
+    memberAdded += c.storm!.added;
+  }
+  return {
+    joiners: joiners.length,
+    joined,
+    snapshotMembers,
+    memberAdded,
+    incomplete: joiners.length - complete,
+    lastSnapshotUs,
+    lastEventUs,
+    errors: stats.errors - errorsBefore,
+    firstError: stats.firstError,
+    closes: { ...stats.closes },
+  };
 }
 
 function startChat(cmd: Extract<Command, { cmd: 'chat' }>): void {
@@ -86,6 +150,8 @@ async function run(cmd: Command): Promise<unknown> {
       return null;
     case 'churn':
       return churn(cmd);
+    case 'storm':
+      return storm(cmd);
     case 'collect': {
       chat.running = false;
       const reply: CollectReply = {

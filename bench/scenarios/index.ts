@@ -4,8 +4,12 @@ import { fanout } from './fanout.js';
 import { httpPublish } from './http-publish.js';
 import { manyChannels } from './many-channels.js';
 import { presenceChurn } from './presence-churn.js';
+import { presenceStorm } from './presence-storm.js';
 import type { Scenario } from './types.js';
 
 export const SCENARIOS: Record<string, Scenario> = Object.fromEntries(
-  [fanout, manyChannels, presenceChurn, clientEvents, connections, httpPublish].map((s) => [s.name, s]),
+  [fanout, manyChannels, presenceChurn, presenceStorm, clientEvents, connections, httpPublish].map((s) => [
+    s.name,
+    s,
+  ]),
 );

@@ -1,6 +1,20 @@
 /** What every locally started server answers over IPC, so the controller can measure it from outside. */
 
-export type ServerRequest = { type: 'memory' } | { type: 'cpu' } | { type: 'stop' };
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+export type ServerRequest = { type: 'memory' } | { type: 'cpu' } | { type: 'loop' } | { type: 'stop' };
+
+/** Event-loop delay since the previous `loop` request, and the process's peak RSS so far. */
+export interface LoopFacts {
+  p99Ms: number;
+  maxMs: number;
+  /**
+   * The most CPU time the process used between two ticks of a 5 ms timer: the longest turn in CPU
+   * time, which a busy machine cannot inflate (the delays above include waiting for a core).
+   */
+  busyMaxMs: number;
+  peakRss: number;
+}
 
 export interface MemoryFacts {
   rss: number;
@@ -13,11 +27,34 @@ export type ServerReply =
   | { type: 'listening'; port: number; consolePort?: number }
   | { type: 'memory'; value: MemoryFacts }
   /** CPU time (user + system) the process has used so far, in microseconds. */
-  | { type: 'cpu'; value: number };
+  | { type: 'cpu'; value: number }
+  | { type: 'loop'; value: LoopFacts };
 
 /** Answers memory requests after a full GC (the process runs with --expose-gc) and exits on stop. */
 export function serveIpc(onStop: () => Promise<void> | void): void {
+  // 10 ms resolution: a blocked turn shows as one long sample; the histogram costs one timer.
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  let busyMax = 0;
+  let last = process.cpuUsage();
+  setInterval(() => {
+    const now = process.cpuUsage();
+    busyMax = Math.max(busyMax, now.user + now.system - last.user - last.system);
+    last = now;
+  }, 5).unref();
   process.on('message', (msg: ServerRequest) => {
+    if (msg.type === 'loop') {
+      const value: LoopFacts = {
+        p99Ms: loop.percentile(99) / 1e6,
+        maxMs: loop.max / 1e6,
+        busyMaxMs: busyMax / 1000,
+        peakRss: process.resourceUsage().maxRSS * 1024,
+      };
+      loop.reset();
+      busyMax = 0;
+      process.send?.({ type: 'loop', value } satisfies ServerReply);
+      return;
+    }
     if (msg.type === 'memory') {
       const gc = (globalThis as { gc?: () => void }).gc;
       gc?.();

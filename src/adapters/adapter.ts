@@ -8,45 +8,51 @@
  *
  * Nothing here knows about sockets: delivery to this node's sockets goes through `NodeDelivery`.
  */
+import type { MemberSnapshot } from '../channels/presence-snapshot.js';
+import type { Envelope, Sealed } from './envelope.js';
 
-/** What crosses nodes. `frame` is the JSON text of one server→client message, encoded once. */
-export type Envelope =
-  | {
-      kind: 'channel';
-      appId: string;
-      channel: string;
-      frame: string;
-      /** Socket id that must not receive it (socket_id exclusion, client-event sender). */
-      except?: string;
-      /** What published it, for metrics. */
-      source?: 'api' | 'client' | 'internal';
-      /** Reserved for per-channel serials (history and recovery). */
-      serial?: number;
-    }
-  | { kind: 'user'; appId: string; userId: string; frame: string; except?: string }
-  | { kind: 'terminate'; appId: string; userId: string }
-  | { kind: 'watchlist'; appId: string; userId: string; online: boolean };
+export type {
+  ChannelEnvelope,
+  Envelope,
+  MemberEnvelope,
+  Sealed,
+  TerminateEnvelope,
+  UserEnvelope,
+  WatchlistEnvelope,
+} from './envelope.js';
 
 /** Implemented by the node's hub: the adapter hands it envelopes to deliver to local sockets. */
 export interface NodeDelivery {
-  deliver(envelope: Envelope): void;
+  deliver(envelope: Sealed): void;
   /**
    * Called when the adapter learns a member disappeared without a clean leave (a dead node): the node
-   * announces member_removed to its local subscribers and fires webhooks. Optional for the local adapter.
+   * announces member_removed (at the channel's membership `version`) and fires webhooks.
    */
-  memberGone?(appId: string, channel: string, userId: string): void;
+  memberGone?(appId: string, channel: string, userId: string, version: number): void;
   /** Called when a channel's cluster-wide subscription count reached 0 through a dead node's cleanup. */
   channelGone?(appId: string, channel: string): void;
   /**
    * Called when the adapter wrote this node's share back (after a shared-state outage, or after other
    * nodes presumed it dead) and a member of one of its sockets became a member again: announce
-   * member_added as a join would have.
+   * member_added as a join would have. `socketId` is that member's socket here, which needs telling
+   * only if it was told the member left.
    */
-  memberBack?(appId: string, channel: string, member: PresenceMember, except?: string): void;
+  memberBack?(
+    appId: string,
+    channel: string,
+    member: PresenceMember,
+    version: number,
+    socketId?: string,
+  ): void;
   /** The same for a channel whose cluster-wide subscription count went from 0 back above 0. */
   channelBack?(appId: string, channel: string): void;
   /** A channel's cluster-wide subscription count changed through such a cleanup or write-back. */
   countChanged?(appId: string, channel: string, count: number): void;
+  /**
+   * After an outage: the cluster's current members of a presence channel this node serves. The node
+   * tells its sockets what they missed (announcements lost while its subscriber was reconnecting).
+   */
+  membersNow?(appId: string, channel: string, snapshot: PresenceSnapshot): void;
 }
 
 export interface PresenceMember {
@@ -59,6 +65,14 @@ export interface MemberChange {
   changed: boolean;
   /** Distinct users in the channel after the change. */
   userCount: number;
+  /** The channel's membership version after the change (see MemberEnvelope). */
+  version: number;
+}
+
+/** A presence channel's members as of one membership version. */
+export interface PresenceSnapshot {
+  members: Map<string, unknown>;
+  version: number;
 }
 
 export interface CachedEvent {
@@ -84,7 +98,7 @@ export interface Adapter {
   ready(): boolean;
 
   // data plane
-  /** Delivers to every node, this one included. Local delivery happens synchronously. */
+  /** Seals and delivers to every node, this one included. Local delivery happens synchronously. */
   broadcast(envelope: Envelope): void;
 
   // membership: subscriptions (cluster-wide counts)
@@ -100,6 +114,14 @@ export interface Adapter {
   removeMember(appId: string, channel: string, socketId: string, userId: string): Promise<MemberChange>;
   /** Distinct members (userId → userInfo) of a presence channel. */
   members(appId: string, channel: string): Promise<Map<string, unknown>>;
+  /** The members with the membership version they reflect (what a joining socket is told). */
+  snapshot(appId: string, channel: string): Promise<PresenceSnapshot>;
+  /**
+   * The current members kept encoded for joiners, when this process holds the authoritative list (the
+   * local adapter): read synchronously, so a joiner's list and its indexing happen in one turn and no
+   * version check is needed. Other adapters answer `snapshot`.
+   */
+  encodedSnapshot?(appId: string, channel: string): MemberSnapshot | undefined;
 
   // membership: users (sign-in index)
   /** Records a signed-in socket; true when it is the user's first socket cluster-wide. */

@@ -1,82 +1,47 @@
 /**
  * The adapter of a worker process under `herald start --workers N` without Redis: the primary process
  * holds the shared state (an in-memory adapter) and relays envelopes between workers (ipc-relay.ts).
- * Membership calls are request/reply over the IPC channel; a broadcast is delivered locally at once and
- * sent once to the primary, which forwards it to the other workers.
+ * Membership calls are request/reply over the IPC channel, generated from the table in ipc-ops.ts;
+ * a broadcast is sealed, delivered locally at once and sent once to the primary, which forwards it to
+ * the other workers.
  */
-import cluster from 'node:cluster';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logging/logger.js';
-import type {
-  Adapter,
-  CachedEvent,
-  ChannelStats,
-  Envelope,
-  MemberChange,
-  NodeDelivery,
-  PresenceMember,
-} from './adapter.js';
+import type { Adapter, Envelope, NodeDelivery } from './adapter.js';
+import { Sealer } from './envelope.js';
+import { IPC_OPS, type IpcMessage, type IpcOp, type IpcOps, type IpcPort, isIpcMessage } from './ipc-ops.js';
 
-/** One end of an IPC channel (a worker's `process`, or an in-memory pair in tests). */
-export interface IpcPort {
-  send(message: IpcMessage): void;
-  onMessage(listener: (message: unknown) => void): void;
+export { IPC_ENV, type IpcMessage, type IpcPort, isIpcWorker, processPort } from './ipc-ops.js';
+
+type Pending = { resolve(v: unknown): void; reject(e: Error): void };
+
+/** Every operation of the table as a method that sends it and awaits the primary's reply. */
+function forwarders(call: (op: IpcOp, args: unknown[]) => Promise<unknown>): IpcOps {
+  const out: Partial<Record<IpcOp, (...args: unknown[]) => Promise<unknown>>> = {};
+  for (const op of IPC_OPS) out[op] = (...args) => call(op, args);
+  // Each entry forwards its own arguments and resolves with the primary's answer for that operation.
+  return out as unknown as IpcOps;
 }
 
-export type IpcCallOp =
-  | 'subscribe'
-  | 'unsubscribe'
-  | 'channels'
-  | 'channel'
-  | 'addMember'
-  | 'removeMember'
-  | 'members'
-  | 'addUserSocket'
-  | 'removeUserSocket'
-  | 'onlineUsers'
-  | 'setCache'
-  | 'getCache';
-
-export type IpcMessage =
-  | { herald: 'call'; id: number; op: IpcCallOp; args: unknown[] }
-  | { herald: 'reply'; id: number; ok: true; value: unknown }
-  | { herald: 'reply'; id: number; ok: false; error: string }
-  | { herald: 'envelope'; envelope: Envelope }
-  | { herald: 'gone'; what: 'member'; appId: string; channel: string; userId: string }
-  | { herald: 'gone'; what: 'channel'; appId: string; channel: string }
-  | { herald: 'gone'; what: 'count'; appId: string; channel: string; count: number };
-
-export const IPC_ENV = 'HERALD_IPC_WORKER';
-
-export function isIpcWorker(): boolean {
-  return cluster.isWorker && process.env[IPC_ENV] === '1';
-}
-
-export function processPort(): IpcPort {
-  return {
-    send: (message) => {
-      process.send?.(message);
-    },
-    onMessage: (listener) => {
-      process.on('message', listener);
-    },
-  };
-}
-
-export function isIpcMessage(m: unknown): m is IpcMessage {
-  return typeof m === 'object' && m !== null && typeof (m as { herald?: unknown }).herald === 'string';
-}
-
+// The class carries the generated operations (assigned in the constructor) under their table types.
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the merged members are assigned in the constructor
+export interface IpcAdapter extends IpcOps {}
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: see above
 export class IpcAdapter implements Adapter {
   readonly nodeId = randomUUID();
+  private readonly sealer = new Sealer(this.nodeId);
   private delivery: NodeDelivery | null = null;
   private seq = 0;
-  private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  private readonly pending = new Map<number, Pending>();
 
   constructor(
     private readonly port: IpcPort,
     private readonly logger?: Logger,
   ) {
+    Object.assign(
+      this,
+      forwarders((op, args) => this.call(op, args)),
+    );
     port.onMessage((m) => {
       if (isIpcMessage(m)) this.onMessage(m);
     });
@@ -96,7 +61,7 @@ export class IpcAdapter implements Adapter {
         this.delivery?.deliver(m.envelope);
         return;
       case 'gone':
-        if (m.what === 'member') this.delivery?.memberGone?.(m.appId, m.channel, m.userId);
+        if (m.what === 'member') this.delivery?.memberGone?.(m.appId, m.channel, m.userId, m.version);
         else if (m.what === 'channel') this.delivery?.channelGone?.(m.appId, m.channel);
         else this.delivery?.countChanged?.(m.appId, m.channel, m.count);
         return;
@@ -105,11 +70,11 @@ export class IpcAdapter implements Adapter {
     }
   }
 
-  private call<T>(op: IpcCallOp, args: unknown[]): Promise<T> {
+  private call(op: IpcOp, args: unknown[]): Promise<unknown> {
     const id = ++this.seq;
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.port.send({ herald: 'call', id, op, args });
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.port.send({ herald: 'call', id, op, args } as IpcMessage);
     });
   }
 
@@ -128,44 +93,8 @@ export class IpcAdapter implements Adapter {
   }
 
   broadcast(envelope: Envelope): void {
-    this.delivery?.deliver(envelope);
-    this.port.send({ herald: 'envelope', envelope });
-  }
-
-  subscribe(appId: string, channel: string, socketId: string): Promise<number> {
-    return this.call('subscribe', [appId, channel, socketId]);
-  }
-  unsubscribe(appId: string, channel: string, socketId: string): Promise<number> {
-    return this.call('unsubscribe', [appId, channel, socketId]);
-  }
-  channels(appId: string): Promise<Map<string, ChannelStats>> {
-    return this.call('channels', [appId]);
-  }
-  channel(appId: string, channel: string): Promise<ChannelStats> {
-    return this.call('channel', [appId, channel]);
-  }
-  addMember(appId: string, channel: string, socketId: string, member: PresenceMember): Promise<MemberChange> {
-    return this.call('addMember', [appId, channel, socketId, member]);
-  }
-  removeMember(appId: string, channel: string, socketId: string, userId: string): Promise<MemberChange> {
-    return this.call('removeMember', [appId, channel, socketId, userId]);
-  }
-  members(appId: string, channel: string): Promise<Map<string, unknown>> {
-    return this.call('members', [appId, channel]);
-  }
-  addUserSocket(appId: string, userId: string, socketId: string): Promise<boolean> {
-    return this.call('addUserSocket', [appId, userId, socketId]);
-  }
-  removeUserSocket(appId: string, userId: string, socketId: string): Promise<boolean> {
-    return this.call('removeUserSocket', [appId, userId, socketId]);
-  }
-  onlineUsers(appId: string, userIds: readonly string[]): Promise<string[]> {
-    return this.call('onlineUsers', [appId, userIds]);
-  }
-  setCache(appId: string, channel: string, event: string, data: string, ttlSeconds: number): Promise<void> {
-    return this.call('setCache', [appId, channel, event, data, ttlSeconds]);
-  }
-  getCache(appId: string, channel: string): Promise<CachedEvent | null> {
-    return this.call('getCache', [appId, channel]);
+    const sealed = this.sealer.seal(envelope);
+    this.delivery?.deliver(sealed);
+    this.port.send({ herald: 'envelope', envelope: sealed });
   }
 }

@@ -1,11 +1,21 @@
 /**
  * The primary's side of `--workers N` without Redis: one in-memory adapter is the cluster's shared
- * state, and envelopes from a worker are forwarded to every other worker. The relay remembers what
- * each worker holds, so a worker that dies leaves like a dead Redis node does: its members and channels
- * are removed, and a surviving worker announces member_removed / channel_vacated once.
+ * state, and envelopes from a worker are forwarded to every other worker. Calls are dispatched by the
+ * table of ipc-ops.ts. The relay remembers what each worker holds, so a worker that dies leaves like a
+ * dead Redis node does: its members and channels are removed, and a surviving worker announces
+ * member_removed / channel_vacated once.
  */
-import type { Adapter, PresenceMember } from './adapter.js';
-import { type IpcMessage, type IpcPort, isIpcMessage } from './ipc-adapter.js';
+import { randomUUID } from 'node:crypto';
+import type { Adapter } from './adapter.js';
+import { Sealer } from './envelope.js';
+import {
+  type IpcCall,
+  type IpcMessage,
+  type IpcOp,
+  type IpcOps,
+  type IpcPort,
+  isIpcMessage,
+} from './ipc-ops.js';
 import { LocalAdapter } from './local-adapter.js';
 import { NodeMemberships } from './node-memberships.js';
 import { splitPair } from './redis/keys.js';
@@ -15,9 +25,29 @@ interface Worker {
   held: NodeMemberships;
 }
 
+/** What the relay records of a worker's changes, so it can undo them if the worker dies. */
+const RECORD: { [K in IpcOp]?: (held: NodeMemberships, ...args: Parameters<IpcOps[K]>) => void } = {
+  subscribe: (held, appId, channel, socketId) => held.subscribe(appId, channel, socketId),
+  unsubscribe: (held, appId, channel, socketId) => held.unsubscribe(appId, channel, socketId),
+  addMember: (held, appId, channel, socketId, member) => held.addMember(appId, channel, socketId, member),
+  removeMember: (held, appId, channel, socketId) => held.removeMember(appId, channel, socketId),
+  addUserSocket: (held, appId, userId, socketId) => held.addUser(appId, userId, socketId),
+  removeUserSocket: (held, appId, userId, socketId) => held.removeUser(appId, userId, socketId),
+};
+
+/** Runs one call of the table on `target`; the pairing of `op` and `args` is what IpcCall guarantees. */
+function dispatch<K extends IpcOp>(
+  target: IpcOps,
+  call: { op: K; args: Parameters<IpcOps[K]> },
+): Promise<unknown> {
+  const fn = target[call.op] as (...args: Parameters<IpcOps[K]>) => Promise<unknown>;
+  return fn.apply(target, call.args);
+}
+
 export class IpcRelay {
   private readonly state: Adapter = new LocalAdapter();
   private readonly workers = new Map<string, Worker>();
+  private readonly sealer = new Sealer(`primary-${randomUUID()}`);
 
   /** Starts relaying for a worker identified by `id`. */
   attach(id: string, port: IpcPort): void {
@@ -34,51 +64,16 @@ export class IpcRelay {
       return;
     }
     if (m.herald !== 'call') return;
-    this.call(worker.held, m.op, m.args).then(
+    this.call(worker.held, m).then(
       (value) => worker.port.send({ herald: 'reply', id: m.id, ok: true, value }),
       (err: unknown) => worker.port.send({ herald: 'reply', id: m.id, ok: false, error: String(err) }),
     );
   }
 
-  private call(held: NodeMemberships, op: string, args: unknown[]): Promise<unknown> {
-    const s = this.state;
-    const a = args as string[];
-    switch (op) {
-      case 'subscribe':
-        held.subscribe(a[0]!, a[1]!, a[2]!);
-        return s.subscribe(a[0]!, a[1]!, a[2]!);
-      case 'unsubscribe':
-        held.unsubscribe(a[0]!, a[1]!, a[2]!);
-        return s.unsubscribe(a[0]!, a[1]!, a[2]!);
-      case 'channels':
-        return s.channels(a[0]!);
-      case 'channel':
-        return s.channel(a[0]!, a[1]!);
-      case 'addMember': {
-        const member = args[3] as PresenceMember;
-        held.addMember(a[0]!, a[1]!, a[2]!, member);
-        return s.addMember(a[0]!, a[1]!, a[2]!, member);
-      }
-      case 'removeMember':
-        held.removeMember(a[0]!, a[1]!, a[2]!);
-        return s.removeMember(a[0]!, a[1]!, a[2]!, a[3]!);
-      case 'members':
-        return s.members(a[0]!, a[1]!);
-      case 'addUserSocket':
-        held.addUser(a[0]!, a[1]!, a[2]!);
-        return s.addUserSocket(a[0]!, a[1]!, a[2]!);
-      case 'removeUserSocket':
-        held.removeUser(a[0]!, a[1]!, a[2]!);
-        return s.removeUserSocket(a[0]!, a[1]!, a[2]!);
-      case 'onlineUsers':
-        return s.onlineUsers(a[0]!, args[1] as string[]);
-      case 'setCache':
-        return s.setCache(a[0]!, a[1]!, a[2]!, a[3]!, args[4] as number);
-      case 'getCache':
-        return s.getCache(a[0]!, a[1]!);
-      default:
-        return Promise.reject(new Error(`unknown IPC call ${op}`));
-    }
+  private call(held: NodeMemberships, m: IpcCall): Promise<unknown> {
+    const record = RECORD[m.op] as ((held: NodeMemberships, ...args: unknown[]) => void) | undefined;
+    record?.(held, ...m.args);
+    return dispatch(this.state, m);
   }
 
   /** A worker is gone: remove what it held and have a survivor announce the leaves. */
@@ -91,9 +86,17 @@ export class IpcRelay {
     for (const [key, held] of worker.held.channels) {
       const [appId, channel] = splitPair(key);
       let count = -1;
-      for (const [socketId, member] of held.sockets) {
-        if (member && (await s.removeMember(appId, channel, socketId, member.userId)).changed) {
-          survivor?.port.send({ herald: 'gone', what: 'member', appId, channel, userId: member.userId });
+      for (const [socketId, userId] of held.sockets) {
+        const removed = userId ? await s.removeMember(appId, channel, socketId, userId) : null;
+        if (userId && removed?.changed) {
+          survivor?.port.send({
+            herald: 'gone',
+            what: 'member',
+            appId,
+            channel,
+            userId,
+            version: removed.version,
+          });
         }
         count = await s.unsubscribe(appId, channel, socketId);
         if (count === 0) survivor?.port.send({ herald: 'gone', what: 'channel', appId, channel });
@@ -104,9 +107,10 @@ export class IpcRelay {
       const [appId, userId] = splitPair(key);
       for (const socketId of sockets) {
         if (await s.removeUserSocket(appId, userId, socketId)) {
+          // Sealed by the primary itself: an origin of its own, so no worker's order is disturbed.
           const m: IpcMessage = {
             herald: 'envelope',
-            envelope: { kind: 'watchlist', appId, userId, online: false },
+            envelope: this.sealer.seal({ kind: 'watchlist', appId, userId, online: false }),
           };
           for (const w of this.workers.values()) w.port.send(m);
         }

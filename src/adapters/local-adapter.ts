@@ -1,5 +1,6 @@
 /** The in-memory adapter: one process is the whole cluster. The default. */
 import { randomUUID } from 'node:crypto';
+import { MemberSnapshot } from '../channels/presence-snapshot.js';
 import type {
   Adapter,
   CachedEvent,
@@ -8,18 +9,20 @@ import type {
   MemberChange,
   NodeDelivery,
   PresenceMember,
+  PresenceSnapshot,
 } from './adapter.js';
+import { Sealer } from './envelope.js';
 
-interface PresenceUser {
-  info: unknown;
-  sockets: Set<string>;
+/** A presence channel: each user's sockets, and the member list kept encoded for joiners. */
+interface PresenceChannel {
+  readonly sockets: Map<string, Set<string>>;
+  readonly snapshot: MemberSnapshot;
 }
 
 interface AppState {
   /** channel → subscribed socket ids */
   channels: Map<string, Set<string>>;
-  /** presence channel → user id → member */
-  presence: Map<string, Map<string, PresenceUser>>;
+  presence: Map<string, PresenceChannel>;
   /** user id → signed-in socket ids */
   users: Map<string, Set<string>>;
   cache: Map<string, { event: string; data: string; expiresAt: number }>;
@@ -30,6 +33,7 @@ interface AppState {
 export class LocalAdapter implements Adapter {
   readonly nodeId = randomUUID();
   private delivery: NodeDelivery | null = null;
+  private readonly sealer = new Sealer(this.nodeId);
   private readonly apps = new Map<string, AppState>();
 
   constructor(private readonly now: () => number = Date.now) {}
@@ -47,8 +51,14 @@ export class LocalAdapter implements Adapter {
   }
 
   broadcast(envelope: Envelope): void {
-    this.delivery?.deliver(envelope);
+    this.delivery?.deliver(this.sealer.seal(envelope));
   }
+
+  /**
+   * Membership version: one counter for every channel, so a channel's version never goes back even
+   * after it empties, and any state read now reflects every change up to it.
+   */
+  private version = 0;
 
   private app(appId: string): AppState {
     let s = this.apps.get(appId);
@@ -92,7 +102,9 @@ export class LocalAdapter implements Adapter {
       const members = s.presence.get(name);
       out.set(
         name,
-        members ? { subscriptionCount: set.size, userCount: members.size } : { subscriptionCount: set.size },
+        members
+          ? { subscriptionCount: set.size, userCount: members.sockets.size }
+          : { subscriptionCount: set.size },
       );
     }
     return out;
@@ -102,7 +114,7 @@ export class LocalAdapter implements Adapter {
     const s = this.app(appId);
     const count = s.channels.get(channel)?.size ?? 0;
     if (!channel.startsWith('presence-')) return { subscriptionCount: count };
-    return { subscriptionCount: count, userCount: s.presence.get(channel)?.size ?? 0 };
+    return { subscriptionCount: count, userCount: s.presence.get(channel)?.sockets.size ?? 0 };
   }
 
   async addMember(
@@ -112,20 +124,20 @@ export class LocalAdapter implements Adapter {
     member: PresenceMember,
   ): Promise<MemberChange> {
     const s = this.app(appId);
-    let users = s.presence.get(channel);
-    if (!users) {
-      users = new Map();
-      s.presence.set(channel, users);
+    let p = s.presence.get(channel);
+    if (!p) {
+      p = { sockets: new Map(), snapshot: new MemberSnapshot(channel) };
+      s.presence.set(channel, p);
     }
-    const existing = users.get(member.userId);
+    // The latest authorization's user_info wins, as a fresh channel_data is the app's current view.
+    p.snapshot.add(member.userId, member.userInfo);
+    const existing = p.sockets.get(member.userId);
     if (existing) {
-      existing.sockets.add(socketId);
-      // The latest authorization's user_info wins, as a fresh channel_data is the app's current view.
-      existing.info = member.userInfo;
-      return { changed: false, userCount: users.size };
+      existing.add(socketId);
+      return { changed: false, userCount: p.sockets.size, version: this.version };
     }
-    users.set(member.userId, { info: member.userInfo, sockets: new Set([socketId]) });
-    return { changed: true, userCount: users.size };
+    p.sockets.set(member.userId, new Set([socketId]));
+    return { changed: true, userCount: p.sockets.size, version: ++this.version };
   }
 
   async removeMember(
@@ -135,21 +147,27 @@ export class LocalAdapter implements Adapter {
     userId: string,
   ): Promise<MemberChange> {
     const s = this.app(appId);
-    const users = s.presence.get(channel);
-    const user = users?.get(userId);
-    if (!users || !user) return { changed: false, userCount: users?.size ?? 0 };
-    user.sockets.delete(socketId);
-    if (user.sockets.size > 0) return { changed: false, userCount: users.size };
-    users.delete(userId);
-    if (users.size === 0) s.presence.delete(channel);
-    return { changed: true, userCount: users.size };
+    const p = s.presence.get(channel);
+    const sockets = p?.sockets.get(userId);
+    if (!p || !sockets || !sockets.delete(socketId) || sockets.size > 0) {
+      return { changed: false, userCount: p?.sockets.size ?? 0, version: this.version };
+    }
+    p.sockets.delete(userId);
+    p.snapshot.remove(userId);
+    if (p.sockets.size === 0) s.presence.delete(channel);
+    return { changed: true, userCount: p.sockets.size, version: ++this.version };
   }
 
   async members(appId: string, channel: string): Promise<Map<string, unknown>> {
-    const users = this.app(appId).presence.get(channel);
-    const out = new Map<string, unknown>();
-    if (users) for (const [id, u] of users) out.set(id, u.info);
-    return out;
+    return this.app(appId).presence.get(channel)?.snapshot.members() ?? new Map();
+  }
+
+  encodedSnapshot(appId: string, channel: string): MemberSnapshot | undefined {
+    return this.app(appId).presence.get(channel)?.snapshot;
+  }
+
+  async snapshot(appId: string, channel: string): Promise<PresenceSnapshot> {
+    return { members: await this.members(appId, channel), version: this.version };
   }
 
   async addUserSocket(appId: string, userId: string, socketId: string): Promise<boolean> {

@@ -2,16 +2,30 @@
  * What one node holds: its sockets' subscriptions, presence memberships and signed-in users. Remote
  * adapters keep it beside the shared state so a node can answer alone while the shared state is out
  * of reach, and can write its whole share back after an outage; the IPC primary keeps one per worker
- * to clean up after a worker that died.
+ * to clean up after a worker that died. Version 0 in its answers means "no cluster version": they
+ * are this node's view alone.
  */
 import type { ChannelStats, MemberChange, PresenceMember } from './adapter.js';
 import { pairKey } from './redis/keys.js';
 
+export interface HeldUser {
+  /** this node's sockets of the user in the channel */
+  sockets: number;
+  /** the latest user_info its sockets joined with */
+  info: unknown;
+}
+
 export interface HeldChannel {
-  /** socket id → its presence member, or null for a plain subscription */
-  readonly sockets: Map<string, PresenceMember | null>;
-  /** user id → this node's sockets of that user in the channel */
-  readonly users: Map<string, number>;
+  /** socket id → the user id it joined as, or null for a plain subscription */
+  readonly sockets: Map<string, string | null>;
+  readonly users: Map<string, HeldUser>;
+}
+
+/** The presence member a held socket joined as, or null. */
+export function heldMember(c: HeldChannel, socketId: string): PresenceMember | null {
+  const userId = c.sockets.get(socketId);
+  if (!userId) return null;
+  return { userId, userInfo: c.users.get(userId)?.info };
 }
 
 export class NodeMemberships {
@@ -41,43 +55,43 @@ export class NodeMemberships {
     const key = pairKey(appId, channel);
     const c = this.channels.get(key);
     if (!c) return 0;
-    const member = c.sockets.get(socketId);
-    if (member) this.dropUser(c, member.userId);
+    const userId = c.sockets.get(socketId);
+    if (userId) this.dropUser(c, userId);
     c.sockets.delete(socketId);
     if (c.sockets.size === 0) this.channels.delete(key);
     return c.sockets.size;
   }
 
+  /** O(1): the user's latest user_info is kept once per user, not per socket. */
   addMember(appId: string, channel: string, socketId: string, member: PresenceMember): MemberChange {
     const c = this.held(appId, channel);
-    const previous = c.sockets.get(socketId);
     let changed = false;
-    if (!previous) {
-      const n = (c.users.get(member.userId) ?? 0) + 1;
-      c.users.set(member.userId, n);
-      changed = n === 1;
+    let user = c.users.get(member.userId);
+    if (!c.sockets.get(socketId)) {
+      if (!user) {
+        user = { sockets: 0, info: member.userInfo };
+        c.users.set(member.userId, user);
+      }
+      changed = ++user.sockets === 1;
+      c.sockets.set(socketId, member.userId);
     }
-    c.sockets.set(socketId, previous ?? member);
     // The latest user_info wins for every socket of the user, as in the shared state.
-    for (const [s, m] of c.sockets) if (m?.userId === member.userId) c.sockets.set(s, member);
-    return { changed, userCount: c.users.size };
+    if (user) user.info = member.userInfo;
+    return { changed, userCount: c.users.size, version: 0 };
   }
 
   removeMember(appId: string, channel: string, socketId: string): MemberChange {
     const c = this.channels.get(pairKey(appId, channel));
-    const member = c?.sockets.get(socketId);
-    if (!c || !member) return { changed: false, userCount: c?.users.size ?? 0 };
+    const userId = c?.sockets.get(socketId);
+    if (!c || !userId) return { changed: false, userCount: c?.users.size ?? 0, version: 0 };
     c.sockets.set(socketId, null);
-    const changed = this.dropUser(c, member.userId);
-    return { changed, userCount: c.users.size };
+    const changed = this.dropUser(c, userId);
+    return { changed, userCount: c.users.size, version: 0 };
   }
 
   private dropUser(c: HeldChannel, userId: string): boolean {
-    const n = (c.users.get(userId) ?? 1) - 1;
-    if (n > 0) {
-      c.users.set(userId, n);
-      return false;
-    }
+    const user = c.users.get(userId);
+    if (user && --user.sockets > 0) return false;
     c.users.delete(userId);
     return true;
   }
@@ -104,7 +118,7 @@ export class NodeMemberships {
   members(appId: string, channel: string): Map<string, unknown> {
     const out = new Map<string, unknown>();
     const c = this.channels.get(pairKey(appId, channel));
-    if (c) for (const m of c.sockets.values()) if (m) out.set(m.userId, m.userInfo);
+    if (c) for (const [id, user] of c.users) out.set(id, user.info);
     return out;
   }
 

@@ -16,7 +16,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerEvents } from '../events/server-events.js';
 import type { Logger } from '../logging/logger.js';
-import { encodeMemberAdded, encodeMemberRemoved } from '../protocol/messages.js';
 import type {
   Adapter,
   CachedEvent,
@@ -25,13 +24,14 @@ import type {
   MemberChange,
   NodeDelivery,
   PresenceMember,
+  PresenceSnapshot,
 } from './adapter.js';
+import { channelStream, OrderGuard, Sealer, userStream } from './envelope.js';
 import { NodeMemberships } from './node-memberships.js';
 import { parseRedisUrl, type RedisClient, type RedisTarget } from './redis/connect.js';
 import { decodeEnvelope, encodeEnvelope } from './redis/envelope-codec.js';
 import { pairKey, RedisKeys, splitPair } from './redis/keys.js';
 import { NodeRegistry } from './redis/node-registry.js';
-import { memberEvent, PresenceViews } from './redis/presence-views.js';
 import { defineScripts, runScript } from './redis/scripts.js';
 import { decodeInfo, encodeInfo, forgetChannel, ShareSync } from './redis/share-sync.js';
 
@@ -62,11 +62,10 @@ export class RedisAdapter implements Adapter {
   private readonly held = new NodeMemberships();
   /** Topics this node listens to, each with its confirmation (resolved at once while disconnected). */
   private readonly topics = new Map<string, Promise<void>>();
-  /** What local sockets were told about presence members, to repair lost announcements after an outage. */
-  private readonly views = new PresenceViews();
+  private readonly sealer = new Sealer(this.nodeId);
+  /** Per stream and origin, the last sequence number delivered: order without a round trip. */
+  private readonly order = new OrderGuard();
   private reconcileTimer: NodeJS.Timeout | null = null;
-  /** Presence joins whose member list has not been read yet, per `appId\nchannel`. */
-  private readonly snapshotsDue = new Map<string, number>();
   /** The first connection attempt finished (connected and written back, or timed out). */
   private started = false;
   /** Redis answered a command with an error while connected: write our share back on the next beat. */
@@ -102,7 +101,6 @@ export class RedisAdapter implements Adapter {
       logger: this.opts.logger,
       delivery: () => this.delivery,
       broadcast: (env) => this.broadcast(env),
-      knowsMember: (appId, channel, userId) => this.views.knows(pairKey(appId, channel), userId),
     });
     this.registry = new NodeRegistry(cmd, this.keys, this.nodeId, this.opts.nodeTimeout * 1000, {
       unregistered: (first) => {
@@ -111,7 +109,10 @@ export class RedisAdapter implements Adapter {
         this.resync();
         if (!first) this.scheduleReconcile();
       },
-      reap: (id) => this.sync!.reap(id),
+      reap: async (id) => {
+        await this.sync!.reap(id);
+        this.order.forgetOrigin(id);
+      },
       failed: (err) => this.degrade(err, 'heartbeat'),
       beaten: (ms) => {
         if (this.opts.events?.wants('adapter_rtt')) this.opts.events.emit({ type: 'adapter_rtt', ms });
@@ -226,6 +227,7 @@ export class RedisAdapter implements Adapter {
   private topicOf(env: Envelope): string {
     switch (env.kind) {
       case 'channel':
+      case 'member':
         return this.keys.channel(env.appId, env.channel).topic;
       case 'user':
       case 'terminate':
@@ -235,22 +237,15 @@ export class RedisAdapter implements Adapter {
     }
   }
 
-  /** Hands an envelope to this node's sockets, following presence announcements on the way. */
-  private deliverLocal(envelope: Envelope): void {
-    if (envelope.kind === 'channel' && isPresence(envelope.channel)) {
-      this.views.observe(pairKey(envelope.appId, envelope.channel), envelope);
-    }
-    this.delivery?.deliver(envelope);
-  }
-
   broadcast(envelope: Envelope): void {
-    this.deliverLocal(envelope);
+    const sealed = this.sealer.seal(envelope);
+    this.delivery?.deliver(sealed);
     const cmd = this.cmd;
     if (cmd?.status !== 'ready') {
       if (this.outage) this.outage.dropped++;
       return;
     }
-    const payload = encodeEnvelope(this.nodeId, envelope);
+    const payload = encodeEnvelope(sealed);
     const topic = this.topicOf(envelope);
     (this.cluster ? cmd.spublish(topic, payload) : cmd.publish(topic, payload)).catch((err: unknown) => {
       if (this.outage) this.outage.dropped++;
@@ -262,27 +257,14 @@ export class RedisAdapter implements Adapter {
   }
 
   private receive(message: string): void {
-    const decoded = decodeEnvelope(message);
-    if (!decoded || decoded.nodeId === this.nodeId) return;
+    const env = decodeEnvelope(message);
+    if (!env || env.origin === this.nodeId) return;
     if (this.opts.events?.wants('adapter')) {
       this.opts.events.emit({ type: 'adapter', op: 'receive', bytes: Buffer.byteLength(message) });
     }
-    const env = decoded.envelope;
-    const member = env.kind === 'channel' ? memberEvent(env.frame) : null;
-    if (env.kind === 'channel' && member && this.cmd?.status === 'ready') {
-      // Another node publishes a join or leave only after its script returned, so its announcement can
-      // arrive after a later change made here (a user moving from a draining node to this one: the old
-      // node's member_removed lands after this node's snapshot). Deliver it only while it is still true.
-      const members = this.keys.channel(env.appId, env.channel).members;
-      this.cmd.hexists(members, member.userId).then(
-        (present) => {
-          if ((present === 1) === member.added) this.deliverLocal(env);
-        },
-        () => this.deliverLocal(env),
-      );
-      return;
-    }
-    this.deliverLocal(env);
+    // Delivered as it arrives, in its origin's order: a member announcement that a later change
+    // overtook is recognised by its membership version where it is delivered (the hub), not by a read.
+    if (this.order.accept(env)) this.delivery?.deliver(env);
   }
 
   /** Starts receiving a topic; resolves once Redis confirmed (at once while it is unreachable). */
@@ -301,7 +283,8 @@ export class RedisAdapter implements Adapter {
     return confirmed;
   }
 
-  private unlisten(topic: string): void {
+  private unlisten(topic: string, stream: string): void {
+    this.order.forget(stream);
     if (!this.topics.delete(topic) || !this.sub) return;
     (this.cluster ? this.sub.sunsubscribe(topic) : this.sub.unsubscribe(topic)).catch(() => undefined);
   }
@@ -334,11 +317,7 @@ export class RedisAdapter implements Adapter {
     const key = pairKey(appId, channel);
     const local = this.held.unsubscribe(appId, channel, socketId);
     const last = !this.held.channels.has(key);
-    if (last) {
-      this.unlisten(k.topic);
-      this.views.drop(key);
-      this.snapshotsDue.delete(key);
-    }
+    if (last) this.unlisten(k.topic, channelStream(appId, channel));
     if (!this.online()) return local;
     const cmd = this.cmd!;
     try {
@@ -396,19 +375,16 @@ export class RedisAdapter implements Adapter {
     member: PresenceMember,
   ): Promise<MemberChange> {
     const local = this.held.addMember(appId, channel, socketId, member);
-    // The joining socket's member list (the next members() call) is what it will be told.
-    const key = pairKey(appId, channel);
-    this.snapshotsDue.set(key, (this.snapshotsDue.get(key) ?? 0) + 1);
     if (!this.online()) return local;
     const k = this.keys.channel(appId, channel);
     try {
-      const [changed, userCount] = (await runScript(
+      const [changed, userCount, version] = (await runScript(
         this.cmd!,
         'memberAdd',
-        [k.presenceSockets, k.presenceCounts, k.members],
+        [k.presenceSockets, k.presenceCounts, k.members, k.version],
         [socketId, member.userId, encodeInfo(member.userInfo)],
-      )) as [number, number];
-      return { changed: changed === 1, userCount };
+      )) as [number, number, number];
+      return { changed: changed === 1, userCount, version };
     } catch (err) {
       this.degrade(err, 'addMember');
       return local;
@@ -425,13 +401,13 @@ export class RedisAdapter implements Adapter {
     if (!this.online()) return local;
     const k = this.keys.channel(appId, channel);
     try {
-      const [changed, userCount] = (await runScript(
+      const [changed, userCount, version] = (await runScript(
         this.cmd!,
         'memberRemove',
-        [k.presenceSockets, k.presenceCounts, k.members],
+        [k.presenceSockets, k.presenceCounts, k.members, k.version],
         [socketId],
-      )) as [number, number];
-      return { changed: changed === 1, userCount };
+      )) as [number, number, number];
+      return { changed: changed === 1, userCount, version };
     } catch (err) {
       this.degrade(err, 'removeMember');
       return local;
@@ -439,34 +415,34 @@ export class RedisAdapter implements Adapter {
   }
 
   async members(appId: string, channel: string): Promise<Map<string, unknown>> {
-    let out: Map<string, unknown>;
-    if (!this.online()) out = this.held.members(appId, channel);
-    else {
-      try {
-        out = await this.clusterMembers(appId, channel);
-      } catch (err) {
-        this.degrade(err, 'members');
-        out = this.held.members(appId, channel);
-      }
-    }
-    const key = pairKey(appId, channel);
-    const due = this.snapshotsDue.get(key);
-    if (due !== undefined) {
-      if (due > 1) this.snapshotsDue.set(key, due - 1);
-      else this.snapshotsDue.delete(key);
-      if (this.held.channels.has(key)) this.views.told(key, out);
-    }
-    return out;
+    return (await this.snapshot(appId, channel)).members;
   }
 
-  private async clusterMembers(appId: string, channel: string): Promise<Map<string, unknown>> {
-    const all = await this.cmd!.hgetall(this.keys.channel(appId, channel).members);
-    return new Map(Object.entries(all).map(([id, info]) => [id, decodeInfo(info)]));
+  async snapshot(appId: string, channel: string): Promise<PresenceSnapshot> {
+    if (!this.online()) return { members: this.held.members(appId, channel), version: 0 };
+    try {
+      return await this.clusterSnapshot(appId, channel);
+    } catch (err) {
+      this.degrade(err, 'members');
+      return { members: this.held.members(appId, channel), version: 0 };
+    }
+  }
+
+  private async clusterSnapshot(appId: string, channel: string): Promise<PresenceSnapshot> {
+    const k = this.keys.channel(appId, channel);
+    const [version, flat] = (await runScript(this.cmd!, 'members', [k.members, k.version], [])) as [
+      number,
+      string[],
+    ];
+    const members = new Map<string, unknown>();
+    for (let i = 0; i + 1 < flat.length; i += 2) members.set(flat[i]!, decodeInfo(flat[i + 1]!));
+    return { members, version };
   }
 
   /**
-   * After an outage, once the other nodes had time to write their share back, tells local sockets
-   * about members they missed (announcements published while this node's pub/sub was reconnecting).
+   * After an outage, once the other nodes had time to write their share back, hands the cluster's
+   * members of every presence channel served here to the hub, which tells its sockets what they
+   * missed (announcements published while this node's pub/sub was reconnecting).
    */
   private scheduleReconcile(): void {
     if (this.reconcileTimer) clearTimeout(this.reconcileTimer);
@@ -482,25 +458,11 @@ export class RedisAdapter implements Adapter {
   }
 
   private async reconcile(): Promise<void> {
-    for (const key of this.views.keys()) {
+    for (const key of this.held.channels.keys()) {
       const [appId, channel] = splitPair(key);
-      const { added, removed } = this.views.reconcile(key, await this.clusterMembers(appId, channel));
-      for (const [userId, info] of added) {
-        this.delivery?.deliver({
-          kind: 'channel',
-          appId,
-          channel,
-          frame: encodeMemberAdded(channel, userId, info),
-        });
-      }
-      for (const userId of removed) {
-        this.delivery?.deliver({
-          kind: 'channel',
-          appId,
-          channel,
-          frame: encodeMemberRemoved(channel, userId),
-        });
-      }
+      if (!isPresence(channel)) continue;
+      const snapshot = await this.clusterSnapshot(appId, channel);
+      this.delivery?.membersNow?.(appId, channel, snapshot);
     }
   }
 
@@ -524,7 +486,7 @@ export class RedisAdapter implements Adapter {
 
   async removeUserSocket(appId: string, userId: string, socketId: string): Promise<boolean> {
     const lastHere = this.held.removeUser(appId, userId, socketId);
-    if (lastHere) this.unlisten(this.keys.userTopic(appId, userId));
+    if (lastHere) this.unlisten(this.keys.userTopic(appId, userId), userStream(appId, userId));
     if (!this.online()) return lastHere;
     const cmd = this.cmd!;
     try {

@@ -1,16 +1,19 @@
-/** Client events (CE-01..CE-10): validated, rate-limited, never echoed, never cached. */
+/**
+ * Client events (CE-01..CE-10): validated, rate-limited, never echoed, never cached. Permission (the
+ * app allows them, the channel kind, the subscription) is checked before anything touches the payload.
+ */
 import type { Connection } from '../connections/connection.js';
 import type { NodeContext } from '../node-context.js';
 import { channelKind } from '../protocol/channel-names.js';
 import { HeraldError } from '../protocol/errors.js';
-import { encodeChannelEvent } from '../protocol/messages.js';
+import { clientEventText, encodeChannelEvent } from '../protocol/messages.js';
 
 export function clientEvent(
   ctx: NodeContext,
   conn: Connection,
   event: string,
   channel: string,
-  data: string,
+  payload: unknown,
 ): void {
   const app = conn.app;
   if (!app.clientEvents) throw new HeraldError('clientEventsDisabled', undefined, channel);
@@ -44,6 +47,7 @@ export function clientEvent(
       channel,
     );
   }
+  const data = clientEventText(payload);
   const size = Buffer.byteLength(data);
   if (size > app.limits.maxEventPayloadBytes) {
     throw new HeraldError(
@@ -79,6 +83,7 @@ export function clientEvent(
       event,
       data,
       socketId: conn.socketId,
+      ip: conn.ip,
       ...(userId === undefined ? {} : { userId }),
     });
   }

@@ -3,12 +3,14 @@ import type { PresenceMember } from '../adapters/adapter.js';
 import type { AppConfig } from '../config/config.js';
 import type { Connection } from '../connections/connection.js';
 import { HeraldError } from '../protocol/errors.js';
+import { parseJson } from '../protocol/json-depth.js';
 
 /** The member a presence subscription joins as: from channel_data, else from the signed-in user. */
 export function presenceMember(
   conn: Connection,
   channel: string,
   channelData: string | undefined,
+  maxDepth: number,
 ): PresenceMember {
   if (channelData === undefined) {
     if (!conn.user) {
@@ -20,12 +22,17 @@ export function presenceMember(
     }
     return { userId: conn.user.id, userInfo: conn.user.info };
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(channelData);
-  } catch {
-    throw new HeraldError('invalidChannelData', `Invalid channel_data for ${channel}: not JSON`, channel);
+  const result = parseJson(channelData, maxDepth);
+  if (!result.ok) {
+    throw new HeraldError(
+      'invalidChannelData',
+      result.reason === 'depth'
+        ? `Invalid channel_data for ${channel}: nested deeper than ${maxDepth} levels`
+        : `Invalid channel_data for ${channel}: not JSON`,
+      channel,
+    );
   }
+  const parsed = result.value;
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new HeraldError(
       'invalidChannelData',

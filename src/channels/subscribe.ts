@@ -3,22 +3,17 @@
  * (CH-04..CH-17, CH-21). Membership answers come from the adapter, so first/last transitions are
  * cluster-wide; fan-out goes through `adapter.broadcast`.
  */
-import type { CachedEvent } from '../adapters/adapter.js';
+import type { CachedEvent, PresenceMember, PresenceSnapshot } from '../adapters/adapter.js';
 import type { Connection } from '../connections/connection.js';
 import type { NodeContext } from '../node-context.js';
 import { channelKind, channelNameProblem, requiresAuth } from '../protocol/channel-names.js';
 import { HeraldError } from '../protocol/errors.js';
-import {
-  encodeCacheMiss,
-  encodeChannelEvent,
-  encodeMemberAdded,
-  encodeMemberRemoved,
-  encodePresenceSucceeded,
-  encodeSubscriptionSucceeded,
-} from '../protocol/messages.js';
+import { encodeCacheMiss, encodeChannelEvent, encodeSubscriptionSucceeded } from '../protocol/messages.js';
 import { subscribeServerToUser } from '../users/server-to-user.js';
 import { authorize } from './authorize.js';
+import { joinPacer } from './join-pacer.js';
 import { checkMemberLimits, presenceMember } from './presence.js';
+import { MemberSnapshot } from './presence-snapshot.js';
 
 /** Shared by every non-presence subscription: one object instead of one per subscription. */
 const NO_MEMBER = Object.freeze({ userId: undefined });
@@ -40,9 +35,15 @@ export async function subscribe(
   authorize(conn, channel, kind, auth, channelData);
 
   const appId = conn.app.id;
-  const member = kind.type === 'presence' ? presenceMember(conn, channel, channelData) : undefined;
+  const member =
+    kind.type === 'presence'
+      ? presenceMember(conn, channel, channelData, ctx.config.maxJsonDepth)
+      : undefined;
   if (member) {
     checkMemberLimits(conn.app, channel, member);
+    // A join costs O(members) (a snapshot, a member_added to each): a wave of them is spread over turns.
+    const turn = joinPacer.admit();
+    if (turn) await turn;
     // Only a full channel needs the member list, to let a user already in it open another connection.
     const max = conn.app.limits.maxPresenceMembers;
     const { userCount = 0 } = await ctx.adapter.channel(appId, channel);
@@ -56,13 +57,15 @@ export async function subscribe(
 
   let count: number;
   let memberAdded = false;
-  let snapshot: Map<string, unknown> | undefined;
+  let version = 0;
+  let snapshot: PresenceSnapshot | MemberSnapshot | undefined;
   let cached: CachedEvent | null = null;
   try {
     count = await ctx.adapter.subscribe(appId, channel, conn.socketId);
     if (member) {
       const added = await ctx.adapter.addMember(appId, channel, conn.socketId, member);
       memberAdded = added.changed;
+      version = added.version;
       // The check above reads the count before adding, so joins racing on other nodes (or between
       // awaits) all pass it; the adapter's add is atomic and numbers the users, so only a join that
       // made the room exceed the limit backs out (silently, through the undo below).
@@ -74,7 +77,8 @@ export async function subscribe(
           channel,
         );
       }
-      snapshot = await ctx.adapter.members(appId, channel);
+      snapshot =
+        ctx.adapter.encodedSnapshot?.(appId, channel) ?? (await ctx.adapter.snapshot(appId, channel));
     }
     if (kind.cache) cached = await ctx.adapter.getCache(appId, channel);
   } catch (err) {
@@ -89,10 +93,12 @@ export async function subscribe(
     // (a frame only; no webhook, as none announced its arrival). pusher-js ignores unknown ids.
     if (member && memberAdded && removed.status === 'fulfilled' && removed.value?.changed) {
       ctx.adapter.broadcast({
-        kind: 'channel',
+        kind: 'member',
         appId,
         channel,
-        frame: encodeMemberRemoved(channel, member.userId),
+        change: 'removed',
+        userId: member.userId,
+        version: removed.value.version,
       });
     }
     throw err;
@@ -101,19 +107,19 @@ export async function subscribe(
     // The connection closed while we awaited and its cleanup may have run before our writes landed:
     // undo them (both calls are idempotent) so no membership outlives the socket.
     await ctx.adapter.unsubscribe(appId, channel, conn.socketId);
-    if (member && (await ctx.adapter.removeMember(appId, channel, conn.socketId, member.userId)).changed) {
-      announceMemberRemoved(ctx, appId, channel, member.userId);
-    }
+    const removed = member && (await ctx.adapter.removeMember(appId, channel, conn.socketId, member.userId));
+    if (member && removed && removed.changed)
+      announceMemberRemoved(ctx, appId, channel, member.userId, removed.version);
     return;
   }
 
   // From here on everything is synchronous: no event can slip between success and the index.
-  if (snapshot) {
-    const ids = [...snapshot.keys()];
-    // Null prototype: user ids are client-chosen and __proto__ must not vanish from the snapshot.
-    const hash: Record<string, unknown> = Object.create(null);
-    for (const [id, info] of snapshot) hash[id] = info ?? null;
-    conn.sendText(encodePresenceSucceeded(channel, { ids, hash, count: ids.length }));
+  if (snapshot instanceof MemberSnapshot) {
+    // The local list is the truth and current: a copy of its encoded frame, no version to reconcile.
+    conn.send(snapshot.subscriptionSucceeded());
+  } else if (snapshot) {
+    const members = ctx.hub.presenceList(appId, channel, snapshot);
+    conn.send(MemberSnapshot.of(channel, members).subscriptionSucceeded());
   } else {
     conn.sendText(encodeSubscriptionSucceeded(channel));
   }
@@ -128,16 +134,7 @@ export async function subscribe(
       ctx.events.emit({ type: 'cache_miss', appId, channel, occupied: count === 1 });
     }
   }
-  if (member && memberAdded) {
-    ctx.adapter.broadcast({
-      kind: 'channel',
-      appId,
-      channel,
-      frame: encodeMemberAdded(channel, member.userId, member.userInfo),
-      except: conn.socketId,
-    });
-    ctx.events.emit({ type: 'member_added', appId, channel, userId: member.userId });
-  }
+  if (member && memberAdded) announceMemberAdded(ctx, appId, channel, member, version, conn.socketId);
   ctx.events.emit({
     type: 'subscribed',
     appId,
@@ -161,25 +158,30 @@ export async function unsubscribe(ctx: NodeContext, conn: Connection, channel: s
   const count = await ctx.adapter.unsubscribe(appId, channel, conn.socketId);
   if (sub.userId !== undefined) {
     const change = await ctx.adapter.removeMember(appId, channel, conn.socketId, sub.userId);
-    if (change.changed) announceMemberRemoved(ctx, appId, channel, sub.userId);
+    if (change.changed) announceMemberRemoved(ctx, appId, channel, sub.userId, change.version);
   }
   ctx.events.emit({ type: 'unsubscribed', appId, socketId: conn.socketId, channel });
   if (count === 0) ctx.events.emit({ type: 'channel_vacated', appId, channel });
   ctx.subscriptionCounts.changed(conn.app, channel, count);
 }
 
+/** Tells every node's subscribers (but `except`) that `member` joined, and fires member_added once. */
 export function announceMemberAdded(
   ctx: NodeContext,
   appId: string,
   channel: string,
-  member: { userId: string; userInfo: unknown },
+  member: PresenceMember,
+  version: number,
   except?: string,
 ): void {
   ctx.adapter.broadcast({
-    kind: 'channel',
+    kind: 'member',
     appId,
     channel,
-    frame: encodeMemberAdded(channel, member.userId, member.userInfo),
+    change: 'added',
+    userId: member.userId,
+    ...(member.userInfo !== undefined ? { userInfo: member.userInfo } : {}),
+    version,
     ...(except ? { except } : {}),
   });
   ctx.events.emit({ type: 'member_added', appId, channel, userId: member.userId });
@@ -190,8 +192,9 @@ export function announceMemberRemoved(
   appId: string,
   channel: string,
   userId: string,
+  version: number,
 ): void {
-  ctx.adapter.broadcast({ kind: 'channel', appId, channel, frame: encodeMemberRemoved(channel, userId) });
+  ctx.adapter.broadcast({ kind: 'member', appId, channel, change: 'removed', userId, version });
   ctx.events.emit({ type: 'member_removed', appId, channel, userId });
 }
 

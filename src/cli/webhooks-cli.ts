@@ -5,6 +5,7 @@
 import type { HeraldConfig } from '../config/config.js';
 import { loadConfig } from '../config/load.js';
 import { ConfigError } from '../config/schema-dsl.js';
+import { redactUrl } from '../logging/redact-url.js';
 import { RedisWebhookQueue } from '../webhooks/redis-queue.js';
 import type { DeadLetter } from '../webhooks/webhook-queue.js';
 import type { ParsedArgs } from './args.js';
@@ -33,7 +34,7 @@ function table(dead: DeadLetter[]): string {
     String(d.events),
     String(d.attempts),
     new Date(d.deadAt).toISOString(),
-    d.url,
+    redactUrl(d.url),
     d.reason,
   ]);
   const head = ['id', 'app', 'events', 'attempts', 'dead since', 'url', 'reason'];
@@ -105,20 +106,9 @@ export async function webhooksCommand(
     );
     return missing > 0 ? 1 : 0;
   } catch (err) {
-    console.error(`Redis at ${redact(url)} is not reachable: ${(err as Error).message}`);
+    console.error(`Redis at ${redactUrl(url)} is not reachable: ${(err as Error).message}`);
     return 1;
   } finally {
     await queue.close();
-  }
-}
-
-/** The URL without its password, for messages. */
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'the configured URL';
   }
 }

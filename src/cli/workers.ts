@@ -10,7 +10,7 @@
  * process); the primary makes its token, so a replacement worker keeps the operator logged in.
  */
 import cluster, { type Worker } from 'node:cluster';
-import { IPC_ENV, type IpcMessage } from '../adapters/ipc-adapter.js';
+import { IPC_ENV, type IpcMessage } from '../adapters/ipc-ops.js';
 import { IpcRelay } from '../adapters/ipc-relay.js';
 import type { HeraldConfig } from '../config/config.js';
 import { generateToken } from '../console/auth.js';

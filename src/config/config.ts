@@ -41,6 +41,9 @@ export interface HeraldConfig {
   pongTimeout: number;
   strictProtocol: boolean;
   maxFrameBytes: number;
+  maxJsonDepth: number;
+  httpHeadersTimeout: number;
+  httpBodyTimeout: number;
   maxHttpBodyBytes: number;
   maxSocketBufferBytes: number;
   maxConnections: number;
@@ -69,6 +72,7 @@ export interface HeraldConfig {
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'; debugPayloads: boolean };
   ssl?: { cert: string; key: string; passphrase?: string; ca?: string };
   rateLimits: { connectionsPerIpPerSecond: number };
+  httpTransports: { enabled: boolean; path: string; heartbeatInterval: number; maxSessionsPerIp: number };
   apps: AppConfig[];
 }
 

@@ -170,6 +170,10 @@ export function loadConfig(sources: ConfigSources = {}): HeraldConfig {
       'adapter.redisUrl: expected redis://host:port, rediss://…, redis-sentinel://host:port,…/master or redis-cluster://host:port,…',
     );
   }
+  const httpPath = config.httpTransports?.path;
+  if (httpPath !== undefined && httpPath !== '' && !/^\/[^?#]*[^/?#]$/.test(httpPath)) {
+    problems.push('httpTransports.path: expected a path like /pusher (leading slash, no trailing slash)');
+  }
   checkConsole(config, problems);
   if (Array.isArray(config.apps)) {
     if (config.apps.length === 0) problems.push('apps: at least one app is required');

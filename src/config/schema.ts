@@ -1,4 +1,5 @@
 /** Herald's configuration schema: the single source for validation, env vars, flags and docs. */
+import { DEFAULT_MAX_JSON_DEPTH } from '../protocol/json-depth.js';
 import { DEFAULT_LIMITS } from '../protocol/limits.js';
 import type { Field, ObjectField } from './schema-dsl.js';
 
@@ -220,7 +221,31 @@ export const configSchema: ObjectField = {
       min: 1024,
       default: 32 * 1024,
       env: 'HERALD_MAX_FRAME_BYTES',
-      doc: 'Largest inbound WebSocket message handled; larger ones get a non-closing pusher:error.',
+      doc: 'Largest inbound WebSocket message handled. Up to 4× this a larger one gets a non-closing pusher:error; beyond 4× the socket closes with 1009, and a message in more than 4× this / 64 fragments closes it with 1008.',
+    },
+    maxJsonDepth: {
+      kind: 'int',
+      min: 8,
+      max: 1000,
+      default: DEFAULT_MAX_JSON_DEPTH,
+      env: 'HERALD_MAX_JSON_DEPTH',
+      doc: 'Deepest nesting of objects and arrays accepted in any JSON from outside (frames, API bodies, channel_data, user_data); deeper is refused before parsing.',
+    },
+    httpHeadersTimeout: {
+      kind: 'int',
+      min: 1,
+      max: 600,
+      default: 10,
+      env: 'HERALD_HTTP_HEADERS_TIMEOUT',
+      doc: 'Seconds a client has to send its request line and headers (API calls and WebSocket upgrades); 408 and close past it.',
+    },
+    httpBodyTimeout: {
+      kind: 'int',
+      min: 1,
+      max: 600,
+      default: 10,
+      env: 'HERALD_HTTP_BODY_TIMEOUT',
+      doc: 'Seconds an HTTP API request has to deliver its body once its headers are in; 408 and close past it.',
     },
     maxHttpBodyBytes: {
       kind: 'int',
@@ -451,6 +476,39 @@ export const configSchema: ObjectField = {
           doc: 'Private key passphrase.',
         },
         ca: { kind: 'string', optional: true, env: 'HERALD_SSL_CA', doc: 'Path to extra CA certificates.' },
+      },
+    },
+    httpTransports: {
+      kind: 'object',
+      doc: "pusher-js's HTTP fallbacks (xhr_streaming, xhr_polling) for clients whose WebSocket is blocked.",
+      fields: {
+        enabled: {
+          kind: 'bool',
+          default: true,
+          env: 'HERALD_HTTP_TRANSPORTS',
+          doc: 'Serve the HTTP transports on the main port under {pathPrefix}{path}/app/{key}/….',
+        },
+        path: {
+          kind: 'string',
+          default: '/pusher',
+          env: 'HERALD_HTTP_TRANSPORTS_PATH',
+          doc: "Path of the HTTP transports: pusher-js's httpPath option (its default is /pusher).",
+        },
+        heartbeatInterval: {
+          kind: 'int',
+          min: 1,
+          max: 300,
+          default: 25,
+          env: 'HERALD_HTTP_HEARTBEAT_INTERVAL',
+          doc: 'Seconds of quiet after which an open stream or a waiting poll gets a heartbeat (keeps proxies from timing out).',
+        },
+        maxSessionsPerIp: {
+          kind: 'int',
+          min: 0,
+          default: 0,
+          env: 'HERALD_HTTP_MAX_SESSIONS_PER_IP',
+          doc: 'Concurrent HTTP-transport sessions from one IP, 0 for unlimited (HTTP 429 past it).',
+        },
       },
     },
     rateLimits: {

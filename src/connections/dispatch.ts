@@ -32,7 +32,7 @@ function handle(ctx: NodeContext, conn: Connection, text: string): Promise<void>
       `Message too large: the limit is ${ctx.config.maxFrameBytes} bytes`,
     );
   }
-  const msg = parseClientMessage(text);
+  const msg = parseClientMessage(text, ctx.config.maxJsonDepth);
   handling = msg.type;
   switch (msg.type) {
     case 'ping':
@@ -59,12 +59,15 @@ function fail(
   request: ClientMessage['type'] | undefined,
 ): void {
   const e = toHeraldError(err);
-  if (e.kind === 'internal') ctx.logger.error({ err, socketId: conn.socketId }, 'message handler failed');
+  if (e.kind === 'internal') {
+    ctx.clientLog.error(conn, { err, socketId: conn.socketId }, 'message handler failed');
+  }
   if (ctx.events.wants('error')) {
     ctx.events.emit({
       type: 'error',
       appId: conn.app.id,
       socketId: conn.socketId,
+      ip: conn.ip,
       code: e.code,
       message: e.message,
       ...(e.channel !== undefined ? { channel: e.channel } : {}),

@@ -3,16 +3,24 @@
  * It is the `NodeDelivery` the adapter hands envelopes to, and the only place frames fan out to
  * sockets: a frame is prepared once per envelope and the same bytes go to every recipient.
  */
-import type { Envelope, NodeDelivery, PresenceMember } from '../adapters/adapter.js';
+import type { NodeDelivery, PresenceMember, PresenceSnapshot, Sealed } from '../adapters/adapter.js';
+import { MemberView } from '../channels/member-view.js';
 import type { ServerEvents } from '../events/server-events.js';
-import { encodeWatchlistEvents } from '../protocol/messages.js';
+import { encodeMemberAdded, encodeMemberRemoved, encodeWatchlistEvents } from '../protocol/messages.js';
+import type { TransportName } from '../transport/client-socket.js';
 import { prepareFrame } from '../transport/ws-frame.js';
 import type { Connection } from './connection.js';
 import { closeWith } from './wire-errors.js';
 
+/** A channel with local subscribers; a presence channel also keeps what they were told of members. */
+class LocalChannel {
+  readonly subscribers = new Set<Connection>();
+  view: MemberView | null = null;
+}
+
 class AppIndex {
   readonly connections = new Set<Connection>();
-  readonly channels = new Map<string, Set<Connection>>();
+  readonly channels = new Map<string, LocalChannel>();
   readonly users = new Map<string, Set<Connection>>();
   /** watched user id → connections whose watchlist includes it */
   readonly watchers = new Map<string, Set<Connection>>();
@@ -35,11 +43,11 @@ function removeFrom<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
 }
 
 export interface HubHooks {
-  /** A dead node's member vanished (adapter cleanup): announce member_removed locally. */
-  memberGone?(appId: string, channel: string, userId: string): void;
+  /** A dead node's member vanished (adapter cleanup): announce member_removed. */
+  memberGone?(appId: string, channel: string, userId: string, version: number): void;
   channelGone?(appId: string, channel: string): void;
   /** This node's member is back after the adapter wrote its state back: announce member_added. */
-  memberBack?(appId: string, channel: string, member: PresenceMember, except?: string): void;
+  memberBack?(appId: string, channel: string, member: PresenceMember, version: number, except?: string): void;
   channelBack?(appId: string, channel: string): void;
   countChanged?(appId: string, channel: string, count: number): void;
 }
@@ -75,10 +83,15 @@ export class Hub implements NodeDelivery {
     for (const idx of this.apps.values()) yield* idx.connections;
   }
 
-  /** Connections per app id, for gauges. */
-  connectionsByApp(): Map<string, number> {
-    const out = new Map<string, number>();
-    for (const [id, idx] of this.apps) out.set(id, idx.connections.size);
+  /** Connections per app id and transport, for gauges (walks every connection: scrape time only). */
+  connectionsByTransport(): Map<string, Map<TransportName, number>> {
+    const out = new Map<string, Map<TransportName, number>>();
+    for (const [id, idx] of this.apps) {
+      const m = new Map<TransportName, number>();
+      for (const conn of idx.connections)
+        m.set(conn.socket.transport, (m.get(conn.socket.transport) ?? 0) + 1);
+      out.set(id, m);
+    }
     return out;
   }
 
@@ -87,7 +100,7 @@ export class Hub implements NodeDelivery {
     const out = new Map<string, Map<string, number>>();
     for (const [id, idx] of this.apps) {
       const m = new Map<string, number>();
-      for (const [name, set] of idx.channels) m.set(name, set.size);
+      for (const [name, ch] of idx.channels) m.set(name, ch.subscribers.size);
       out.set(id, m);
     }
     return out;
@@ -103,13 +116,41 @@ export class Hub implements NodeDelivery {
     if (idx?.connections.delete(conn)) this.total--;
   }
 
+  private channel(appId: string, channel: string): LocalChannel {
+    const idx = this.index(appId);
+    let ch = idx.channels.get(channel);
+    if (!ch) {
+      ch = new LocalChannel();
+      idx.channels.set(channel, ch);
+    }
+    return ch;
+  }
+
   addSubscriber(conn: Connection, channel: string): void {
-    addTo(this.index(conn.app.id).channels, channel, conn);
+    this.channel(conn.app.id, channel).subscribers.add(conn);
   }
 
   removeSubscriber(conn: Connection, channel: string): void {
     const idx = this.apps.get(conn.app.id);
-    if (idx) removeFrom(idx.channels, channel, conn);
+    const ch = idx?.channels.get(channel);
+    if (!idx || !ch) return;
+    ch.subscribers.delete(conn);
+    if (ch.subscribers.size === 0) idx.channels.delete(channel);
+  }
+
+  /**
+   * A socket is about to be told this presence snapshot: records it in the channel's member view and
+   * returns the member list to send, with what changed here since the snapshot was taken.
+   */
+  presenceList(appId: string, channel: string, snapshot: PresenceSnapshot): Map<string, unknown> {
+    const ch = this.channel(appId, channel);
+    ch.view ??= new MemberView();
+    const { added, removed } = ch.view.took(snapshot.members, snapshot.version);
+    if (added.size === 0 && removed.length === 0) return snapshot.members;
+    const list = new Map(snapshot.members);
+    for (const [id, info] of added) list.set(id, info);
+    for (const id of removed) list.delete(id);
+    return list;
   }
 
   addUser(conn: Connection, userId: string, watchlist: readonly string[]): void {
@@ -126,27 +167,29 @@ export class Hub implements NodeDelivery {
   }
 
   localSubscribers(appId: string, channel: string): number {
-    return this.apps.get(appId)?.channels.get(channel)?.size ?? 0;
+    return this.apps.get(appId)?.channels.get(channel)?.subscribers.size ?? 0;
   }
 
-  deliver(envelope: Envelope): void {
+  deliver(envelope: Sealed): void {
     const idx = this.apps.get(envelope.appId);
     if (!idx) return;
     switch (envelope.kind) {
       case 'channel': {
-        const set = idx.channels.get(envelope.channel);
-        const recipients = set ? this.fanOut(set, envelope.frame, envelope.except) : 0;
-        if (this.events.wants('event_published')) {
-          this.events.emit({
-            type: 'event_published',
-            appId: envelope.appId,
-            channel: envelope.channel,
-            event: '',
-            bytes: Buffer.byteLength(envelope.frame),
-            source: envelope.source ?? 'internal',
-            recipients,
-          });
-        }
+        const ch = idx.channels.get(envelope.channel);
+        const recipients = ch ? this.fanOut(ch.subscribers, envelope.frame, envelope.except) : 0;
+        this.published(envelope.appId, envelope.channel, envelope.frame, envelope.source, recipients);
+        return;
+      }
+      case 'member': {
+        const ch = idx.channels.get(envelope.channel);
+        if (!ch) return;
+        const added = envelope.change === 'added';
+        if (ch.view && !ch.view.admit(envelope.userId, added, envelope.version, envelope.userInfo)) return;
+        const frame = added
+          ? encodeMemberAdded(envelope.channel, envelope.userId, envelope.userInfo)
+          : encodeMemberRemoved(envelope.channel, envelope.userId);
+        const recipients = this.fanOut(ch.subscribers, frame, envelope.except);
+        this.published(envelope.appId, envelope.channel, frame, 'internal', recipients);
         return;
       }
       case 'user': {
@@ -174,6 +217,25 @@ export class Hub implements NodeDelivery {
     }
   }
 
+  private published(
+    appId: string,
+    channel: string,
+    frame: string,
+    source: 'api' | 'client' | 'internal' | undefined,
+    recipients: number,
+  ): void {
+    if (!this.events.wants('event_published')) return;
+    this.events.emit({
+      type: 'event_published',
+      appId,
+      channel,
+      event: '',
+      bytes: Buffer.byteLength(frame),
+      source: source ?? 'internal',
+      recipients,
+    });
+  }
+
   private fanOut(set: Set<Connection>, text: string, except: string | undefined): number {
     const frame = prepareFrame(text);
     let n = 0;
@@ -189,16 +251,36 @@ export class Hub implements NodeDelivery {
     return n;
   }
 
-  memberGone(appId: string, channel: string, userId: string): void {
-    this.hooks.memberGone?.(appId, channel, userId);
+  memberGone(appId: string, channel: string, userId: string, version: number): void {
+    this.hooks.memberGone?.(appId, channel, userId, version);
   }
 
   channelGone(appId: string, channel: string): void {
     this.hooks.channelGone?.(appId, channel);
   }
 
-  memberBack(appId: string, channel: string, member: PresenceMember, except?: string): void {
-    this.hooks.memberBack?.(appId, channel, member, except);
+  memberBack(
+    appId: string,
+    channel: string,
+    member: PresenceMember,
+    version: number,
+    socketId?: string,
+  ): void {
+    // The member's own socket here knows it is a member, unless others presumed this node dead and
+    // their member_removed reached it: then it must hear that it is back.
+    const view = this.apps.get(appId)?.channels.get(channel)?.view;
+    const told = view?.believes(member.userId) ?? true;
+    this.hooks.memberBack?.(appId, channel, member, version, told ? socketId : undefined);
+  }
+
+  membersNow(appId: string, channel: string, snapshot: PresenceSnapshot): void {
+    const ch = this.apps.get(appId)?.channels.get(channel);
+    if (!ch?.view) return;
+    const { added, removed } = ch.view.reconcile(snapshot.members, snapshot.version);
+    for (const [userId, info] of added)
+      this.fanOut(ch.subscribers, encodeMemberAdded(channel, userId, info), undefined);
+    for (const userId of removed)
+      this.fanOut(ch.subscribers, encodeMemberRemoved(channel, userId), undefined);
   }
 
   channelBack(appId: string, channel: string): void {

@@ -8,6 +8,11 @@ import { authorizationOverdue, shortestAuthorizationTimeout } from '../users/aut
 import type { Connection } from './connection.js';
 import { closeWith } from './wire-errors.js';
 
+/** Something else with timed duties (HTTP-transport heartbeats and timeouts) riding on the same timer. */
+export interface Sweepable {
+  sweep(now: number): void;
+}
+
 export class LivenessSweep {
   private timer: NodeJS.Timeout | null = null;
 
@@ -15,6 +20,7 @@ export class LivenessSweep {
     private readonly config: HeraldConfig,
     private readonly connections: () => Iterable<Connection>,
     private readonly now: () => number,
+    private readonly others: readonly Sweepable[] = [],
   ) {}
 
   start(): void {
@@ -66,5 +72,6 @@ export class LivenessSweep {
         closeWith(conn, 'authTimeout');
       }
     }
+    for (const other of this.others) other.sweep(now);
   }
 }

@@ -6,17 +6,16 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
-import { leaveAll } from '../channels/subscribe.js';
 import type { NodeContext } from '../node-context.js';
 import { HeraldError } from '../protocol/errors.js';
-import { encodeConnectionEstablished, encodeError } from '../protocol/messages.js';
-import { newSocketId } from '../protocol/socket-id.js';
+import { encodeError } from '../protocol/messages.js';
 import { type SocketPolicy, WsClientSocket } from '../transport/ws-socket.js';
-import { signout } from '../users/signin.js';
-import { Connection } from './connection.js';
+import type { Connection } from './connection.js';
 import { onMessage } from './dispatch.js';
 import { drainInBatches } from './drain.js';
+import { frameLimits } from './frame-limits.js';
 import { checkHandshake } from './handshake.js';
+import { closeConnection, markSlowConsumer, openConnection, overQuota } from './lifecycle.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { closeWith, truncateReason } from './wire-errors.js';
 
@@ -53,21 +52,9 @@ function onWsClose(this: TaggedSocket, code: number, reason: Buffer): void {
   this[kServer]?.forget(this);
   const conn = this[kConn];
   const ctx = this[kCtx];
-  if (!conn || !ctx || conn.closed) return;
-  conn.closed = true;
-  ctx.hub.removeConnection(conn);
-  const cleanup = Promise.all([leaveAll(ctx, conn), signout(ctx, conn)]).catch((err: unknown) =>
-    ctx.logger.error({ err, socketId: conn.socketId }, 'cleanup after close failed'),
-  );
-  this[kServer]?.track(cleanup);
-  ctx.events.emit({
-    type: 'connection_closed',
-    appId: conn.app.id,
-    socketId: conn.socketId,
-    code: conn.closeCode ?? code,
-    durationMs: ctx.now() - conn.openedAt,
-    reason: conn.closeReason ?? reason.toString(),
-  });
+  if (!conn || !ctx) return;
+  const cleanup = closeConnection(ctx, conn, code, reason.toString());
+  if (cleanup) this[kServer]?.track(cleanup);
 }
 
 export class WsServer {
@@ -82,10 +69,12 @@ export class WsServer {
     private readonly ctx: NodeContext,
     private readonly ipLimiter: RateLimiter,
   ) {
+    const limits = frameLimits(ctx.config.maxFrameBytes);
     this.wss = new WebSocketServer({
       noServer: true,
-      // Frames above maxFrameBytes get a polite pusher:error; far larger ones are cut at the socket (1009).
-      maxPayload: Math.max(ctx.config.maxFrameBytes * 4, 1024 * 1024),
+      // Messages above maxFrameBytes get a polite pusher:error; past these the socket is cut (1009, 1008).
+      maxPayload: limits.maxPayload,
+      maxFragments: limits.maxFragments,
       perMessageDeflate: ctx.config.perMessageDeflate,
       clientTracking: false,
     });
@@ -94,18 +83,12 @@ export class WsServer {
       overflow(ws: WebSocket, buffered: number) {
         const conn = (ws as TaggedSocket)[kConn];
         if (!conn || conn.closed) return;
-        ctx.events.emit({
-          type: 'slow_consumer',
-          appId: conn.app.id,
-          socketId: conn.socketId,
-          bufferedBytes: buffered,
-        });
-        // The client cannot read the error in time anyway; close with the back-off code. The socket is
-        // cut before that close frame can leave, so remember the code for the close event (metrics, logs).
-        conn.closeCode = 4100;
-        conn.closeReason = 'slow consumer';
+        // The close frame queues behind what is already buffered, and nothing more is queued after it
+        // (sends stop once the socket is closing), so memory stays at the bound. A reader that catches
+        // up sees 4100 and backs off as pusher-js does; one that never reads again is cut by the
+        // liveness sweep, which terminates server-closed peers after one full sweep.
+        markSlowConsumer(ctx, conn, buffered);
         ws.close(4100, truncateReason(new HeraldError('slowConsumer').message));
-        ws.terminate();
       },
     };
   }
@@ -119,13 +102,13 @@ export class WsServer {
     const ip = req.socket.remoteAddress ?? '';
     const limit = this.ctx.config.rateLimits.connectionsPerIpPerSecond;
     if (!this.accepting) {
-      this.ctx.events.emit({ type: 'connection_refused', appKey: '', code: 503 });
+      this.ctx.events.emit({ type: 'connection_refused', appKey: '', code: 503, ip });
       rejectUpgrade(socket, 503, 'Server is shutting down');
       return;
     }
     if (limit > 0 && !this.ipLimiter.hit(ip, limit)) {
       // Refused before the upgrade, so the "code" is the HTTP status rather than a close code.
-      this.ctx.events.emit({ type: 'connection_refused', appKey: '', code: 429 });
+      this.ctx.events.emit({ type: 'connection_refused', appKey: '', code: 429, ip });
       rejectUpgrade(socket, 429, 'Too many connections from this address');
       return;
     }
@@ -139,11 +122,11 @@ export class WsServer {
       (result) => {
         this.wss.handleUpgrade(req, socket, head, (ws) => {
           if (result.ok) this.open(ws as TaggedSocket, result.app, ip);
-          else refuse(ws, result.error, this.ctx, url);
+          else refuse(ws, result.error, this.ctx, url, ip);
         });
       },
       (err: unknown) => {
-        this.ctx.logger.error({ err }, 'handshake failed');
+        this.ctx.clientLog.error({ ip }, { err }, 'handshake failed');
         rejectUpgrade(socket, 500, 'Internal error');
       },
     );
@@ -151,14 +134,11 @@ export class WsServer {
 
   private open(ws: TaggedSocket, app: Connection['app'], ip: string): void {
     const ctx = this.ctx;
-    // Re-check quotas: other upgrades may have completed while the app lookup was in flight.
-    if (app.limits.maxConnections > 0 && ctx.hub.appConnectionCount(app.id) >= app.limits.maxConnections) {
-      refuse(ws, new HeraldError('overQuota'), ctx, null);
+    if (overQuota(ctx, app)) {
+      refuse(ws, new HeraldError('overQuota'), ctx, null, ip);
       return;
     }
-    const now = ctx.now();
-    const socketId = newSocketId();
-    const conn = new Connection(socketId, app, new WsClientSocket(ws, this.policy), now, ip);
+    const conn = openConnection(ctx, app, new WsClientSocket(ws, this.policy), ip);
     ws[kConn] = conn;
     ws[kCtx] = ctx;
     ws[kServer] = this;
@@ -168,9 +148,6 @@ export class WsServer {
     ws.on('pong', onWsActivity);
     ws.on('error', onWsError);
     ws.on('close', onWsClose);
-    ctx.hub.addConnection(conn);
-    conn.sendText(encodeConnectionEstablished(socketId, ctx.config.activityTimeout));
-    ctx.events.emit({ type: 'connection_opened', appId: app.id, socketId, ip });
   }
 
   /** Every open connection gets 4200, spread over `windowMs` so clients do not reconnect all at once. */
@@ -208,9 +185,9 @@ export class WsServer {
   }
 }
 
-function refuse(ws: WebSocket, error: HeraldError, ctx: NodeContext, url: URL | null): void {
+function refuse(ws: WebSocket, error: HeraldError, ctx: NodeContext, url: URL | null, ip: string): void {
   const key = url?.pathname.split('/').pop() ?? '';
-  ctx.events.emit({ type: 'connection_refused', appKey: key, code: error.close ?? 0 });
+  ctx.events.emit({ type: 'connection_refused', appKey: key, code: error.close ?? 0, ip });
   ws.send(encodeError(error.code, error.message));
   ws.close(error.close ?? 4009, truncateReason(error.message));
 }

@@ -3,16 +3,16 @@
  * limits, rate limit, publish), authenticated by the console's token instead of an app signature.
  */
 
-import { parseJsonObject, readBody } from '../http-api/body.js';
+import type { HeraldConfig } from '../config/config.js';
 import type { HttpApi } from '../http-api/router.js';
 import { HeraldError } from '../protocol/errors.js';
-import { sendJson } from './http.js';
+import { readJson, sendJson } from './http.js';
 import type { ConsoleRoute } from './server.js';
 
-export function publishRoute(api: HttpApi, maxBodyBytes: number): ConsoleRoute {
+export function publishRoute(api: HttpApi, config: HeraldConfig): ConsoleRoute {
   return async (req, res, url) => {
     if (req.method !== 'POST' || url.pathname !== '/api/publish') return false;
-    const body = parseJsonObject(await readBody(req, maxBodyBytes));
+    const body = await readJson(req, config);
     const app = body['app'];
     if (typeof app !== 'string' || app === '') throw new HeraldError('badRequest', 'Missing app');
     // The rest is exactly a POST /events body: name, data, channel(s), socket_id.

@@ -2,18 +2,18 @@
  * The Webhooks page: per target its last attempts (seen while the console watched), the batches
  * waiting to be retried, and the dead letters, with replay doing what `herald webhooks replay` does.
  */
-import type { AppConfig } from '../config/config.js';
-import { parseJsonObject, readBody } from '../http-api/body.js';
+import type { AppConfig, HeraldConfig } from '../config/config.js';
 import { HeraldError } from '../protocol/errors.js';
 import { targetKeys } from '../webhooks/payload.js';
 import type { Webhooks } from '../webhooks/webhooks.js';
-import { sendJson } from './http.js';
+import { readJson, sendJson } from './http.js';
 import type { ConsoleRoute } from './server.js';
 import type { WatchState } from './watch-state.js';
 
 const LIST_LIMIT = 200;
 
 export function webhookRoutes(
+  config: HeraldConfig,
   apps: () => readonly AppConfig[],
   webhooks: Webhooks | null,
   state: WatchState,
@@ -68,7 +68,7 @@ export function webhookRoutes(
 
   const replay: ConsoleRoute = async (req, res, url) => {
     if (req.method !== 'POST' || url.pathname !== '/api/webhooks/replay') return false;
-    const body = parseJsonObject(await readBody(req, 64 * 1024));
+    const body = await readJson(req, config, 64 * 1024);
     if (!webhooks) throw new HeraldError('notFound', 'No webhook target is configured');
     const ids = body['ids'];
     const chosen =

@@ -105,7 +105,7 @@ export async function serveConsole(opts: ConsoleServerOptions): Promise<ConsoleL
       sendJson(res, 405, { error: 'Use GET or POST' });
       return;
     }
-    const body = await readBody(req, 4096);
+    const body = (await readBody(req, { maxBytes: 4096, timeoutMs: 10_000 })).bytes;
     const ip = req.socket.remoteAddress ?? '';
     if (!logins.hit(ip, LOGINS_PER_SECOND)) {
       res.setHeader('Retry-After', '1');

@@ -95,7 +95,12 @@ export class StatsSampler {
 
   /** This second's figures; the counters start over. */
   private sample(): NodeSample {
-    const connections = this.source.connectionsByApp();
+    const connections = new Map<string, number>();
+    for (const [appId, byTransport] of this.source.connectionsByTransport()) {
+      let n = 0;
+      for (const c of byTransport.values()) n += c;
+      connections.set(appId, n);
+    }
     const channels = this.source.channelsByApp();
     const apps: Record<string, AppSample> = Object.create(null);
     for (const id of this.appIds()) {

@@ -4,8 +4,10 @@
  * heavy work (HTTP, disk) is queued by the listener itself.
  */
 
+import type { TransportName } from '../transport/client-socket.js';
+
 export type ServerEvent =
-  | { type: 'connection_opened'; appId: string; socketId: string; ip: string }
+  | { type: 'connection_opened'; appId: string; socketId: string; ip: string; transport: TransportName }
   | {
       type: 'connection_closed';
       appId: string;
@@ -14,8 +16,10 @@ export type ServerEvent =
       durationMs: number;
       /** The close reason: the server's own when it closed, else what the client sent. */
       reason?: string;
+      ip?: string;
+      transport: TransportName;
     }
-  | { type: 'connection_refused'; appKey: string; code: number }
+  | { type: 'connection_refused'; appKey: string; code: number; ip?: string }
   // `userId`: the member id of a presence subscription.
   | { type: 'subscribed'; appId: string; socketId: string; channel: string; userId?: string }
   | { type: 'unsubscribed'; appId: string; socketId: string; channel: string }
@@ -34,6 +38,7 @@ export type ServerEvent =
       data: string;
       socketId: string;
       userId?: string;
+      ip?: string;
     }
   | {
       type: 'event_published';
@@ -61,6 +66,7 @@ export type ServerEvent =
       type: 'error';
       appId: string | null;
       socketId?: string;
+      ip?: string;
       code: number | null;
       message: string;
       channel?: string;
@@ -78,7 +84,7 @@ export type ServerEvent =
     }
   | { type: 'adapter'; op: 'publish' | 'receive'; bytes: number }
   | { type: 'adapter_rtt'; ms: number }
-  | { type: 'slow_consumer'; appId: string; socketId: string; bufferedBytes: number };
+  | { type: 'slow_consumer'; appId: string; socketId: string; bufferedBytes: number; ip?: string };
 
 /** One webhook request and how it went, for the console. */
 export interface WebhookAttempt {

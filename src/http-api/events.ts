@@ -68,7 +68,12 @@ function validateEvent(app: AppConfig, raw: Record<string, unknown>, batch: bool
   }
   const socketId = raw['socket_id'];
   if (socketId !== undefined && socketId !== null && !isValidSocketId(socketId)) {
-    throw new HeraldError('badRequest', `Invalid socket_id: ${String(socketId)}`);
+    // Never String() a value from outside: an array's toString recurses and can be huge.
+    const shown =
+      typeof socketId === 'string'
+        ? socketId.slice(0, 64)
+        : `expected a string, got ${Array.isArray(socketId) ? 'an array' : typeof socketId}`;
+    throw new HeraldError('badRequest', `Invalid socket_id: ${shown}`);
   }
   const size = Buffer.byteLength(data);
   if (size > limits.maxEventPayloadBytes) {

@@ -1,7 +1,8 @@
 /**
  * HTTP requests of a node: health endpoints and the Pusher HTTP API. Lifecycle of an API request:
- * route → app (404) → body size (413) → signature (401) → enabled (403) → rate (429) → JSON (400) →
- * handler (400/413) → 200.
+ * route → app (404) → declared body size (413) → signature of the query (401) → enabled (403) →
+ * rate (429) → body read within its size and deadline (413/408) → body_md5 (401) → JSON (400) →
+ * handler (400/413) → 200. Nothing of the body is read before the signature holds.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppConfig } from '../config/config.js';
@@ -9,12 +10,12 @@ import type { RateLimiter } from '../connections/rate-limiter.js';
 import type { NodeContext } from '../node-context.js';
 import { HeraldError } from '../protocol/errors.js';
 import { terminateUser } from '../users/terminate.js';
-import { parseJsonObject, readBody } from './body.js';
+import { checkDeclaredLength, parseJsonObject, readBody } from './body.js';
 import { getChannel, getUsers, listChannels } from './channels.js';
 import { triggerBatch, triggerEvent } from './events.js';
 import { sendHttpError, sendJson } from './http-error.js';
 import { type ApiQuery, parseTarget } from './query.js';
-import { verifyApiRequest } from './verify-signature.js';
+import { verifyApiSignature, verifyBodyMd5 } from './verify-signature.js';
 
 type Route =
   | { name: 'events'; method: 'POST' }
@@ -116,8 +117,10 @@ export class HttpApi {
     this.dispatch(req, res, query, path, lookup, route, seen).then(
       (status) => this.record(seen.appId, routeName, status, started),
       (err: unknown) => {
-        if (!(err instanceof HeraldError))
-          this.ctx.logger.error({ err, route: routeName }, 'HTTP API handler failed');
+        if (!(err instanceof HeraldError)) {
+          const ip = req.socket.remoteAddress ?? '';
+          this.ctx.clientLog.error({ ip }, { err, route: routeName }, 'HTTP API handler failed');
+        }
         const status = sendHttpError(res, err);
         this.record(seen.appId, routeName, status, started);
       },
@@ -187,32 +190,34 @@ export class HttpApi {
     }
     const ctx = this.ctx;
     const app = await lookupApp();
-    if (!app) {
-      req.resume();
-      throw new HeraldError('notFound', `Unknown app in ${path}`);
-    }
+    if (!app) throw new HeraldError('notFound', `Unknown app in ${path}`);
     seen.appId = app.id;
-    const body = await readBody(req, ctx.config.maxHttpBodyBytes);
+    checkDeclaredLength(req, ctx.config.maxHttpBodyBytes);
     const decodedPath = path.includes('%') ? safeDecode(path) : path;
-    verifyApiRequest(
+    verifyApiSignature(
       app,
       req.method,
       path === decodedPath ? [path] : [path, decodedPath],
       query,
-      body,
       ctx.now(),
     );
     this.admit(app, res);
+    const received = await readBody(req, {
+      maxBytes: ctx.config.maxHttpBodyBytes,
+      timeoutMs: ctx.config.httpBodyTimeout * 1000,
+    });
+    verifyBodyMd5(query, received);
+    const body = received.bytes;
 
     let result: unknown;
     switch (route.name) {
       case 'events':
         // Most triggers finish synchronously: no await unless there is a promise.
-        result = triggerEvent(ctx, app, parseJsonObject(body));
+        result = triggerEvent(ctx, app, parseJsonObject(body, ctx.config.maxJsonDepth));
         if (result instanceof Promise) result = await result;
         break;
       case 'batch_events':
-        result = await triggerBatch(ctx, app, parseJsonObject(body));
+        result = await triggerBatch(ctx, app, parseJsonObject(body, ctx.config.maxJsonDepth));
         break;
       case 'channels':
         result = await listChannels(ctx, app, query);

@@ -1,17 +1,20 @@
-/** HTTP API authentication (API-02..API-04). */
+/**
+ * HTTP API authentication (API-02..API-04) in two steps: the signature covers the query, body_md5
+ * included, so it is checked before a byte of the body is read; the body is then held to its body_md5
+ * once it has arrived (hashed as it streamed in, src/http-api/body.ts).
+ */
 import type { AppConfig } from '../config/config.js';
 import { HeraldError } from '../protocol/errors.js';
-import { apiStringToSign, hmacSha256Hex, md5Hex, safeEqual } from '../protocol/signatures.js';
+import { apiStringToSign, hmacSha256Hex, safeEqual } from '../protocol/signatures.js';
 import type { QueryParams } from './query.js';
 
 export const TIMESTAMP_WINDOW_SECONDS = 600;
 
-export function verifyApiRequest(
+export function verifyApiSignature(
   app: AppConfig,
   method: string,
   paths: readonly string[],
   query: QueryParams,
-  body: Buffer,
   nowMs: number,
 ): void {
   const key = query.get('auth_key');
@@ -35,13 +38,6 @@ export function verifyApiRequest(
       `Timestamp expired: Given timestamp (${timestamp}) not within ${TIMESTAMP_WINDOW_SECONDS}s of server time (${now})`,
     );
   }
-  const bodyMd5 = query.get('body_md5');
-  if (bodyMd5 !== null) {
-    if (bodyMd5 !== md5Hex(body))
-      throw new HeraldError('authFailed', 'body_md5 does not match the request body');
-  } else if (body.length > 0) {
-    throw new HeraldError('authFailed', 'body_md5 is required for requests with a body');
-  }
   // Sign over the path as sent and, when it differs, as decoded: clients disagree on escaping.
   let expected = '';
   for (const path of paths) {
@@ -53,4 +49,15 @@ export function verifyApiRequest(
     'authFailed',
     `Invalid signature: you should have sent HmacSHA256Hex(${JSON.stringify(apiStringToSign(method, paths[0] ?? '', query))}, your_secret_key), but you sent "${signature}"`,
   );
+}
+
+/** The body against the signed body_md5; a body without one is refused (API-04). */
+export function verifyBodyMd5(query: QueryParams, body: { bytes: Buffer; md5: string }): void {
+  const bodyMd5 = query.get('body_md5');
+  if (bodyMd5 !== null) {
+    if (!safeEqual(bodyMd5, body.md5))
+      throw new HeraldError('authFailed', 'body_md5 does not match the request body');
+  } else if (body.bytes.length > 0) {
+    throw new HeraldError('authFailed', 'body_md5 is required for requests with a body');
+  }
 }

@@ -1,28 +1,48 @@
 /**
  * Turns server events into log lines. Connection open/close at debug level (app, socket id, close code,
- * duration); handler errors at warn. Payloads only with `log.debugPayloads`, never secrets or signatures.
+ * duration); refusals of bad input at debug. Payloads only with `log.debugPayloads`, never secrets or
+ * signatures. Every line here is one a client can cause, so all go through the per-connection and
+ * per-IP limits of `ClientLog`.
  */
 import type { ServerEvents } from '../events/server-events.js';
+import type { ClientLog } from './client-log.js';
 import type { Logger } from './logger.js';
 
-export function logServerEvents(events: ServerEvents, logger: Logger, debugPayloads: boolean): () => void {
+export function logServerEvents(
+  events: ServerEvents,
+  logger: Logger,
+  log: ClientLog,
+  debugPayloads: boolean,
+): () => void {
   const offs: (() => void)[] = [];
   if (logger.isLevelEnabled('debug')) {
     offs.push(
       events.on('connection_opened', (e) =>
-        logger.debug({ app: e.appId, socketId: e.socketId, ip: e.ip }, 'connection opened'),
+        log.debug(
+          { ip: e.ip, socketId: e.socketId },
+          { app: e.appId, socketId: e.socketId, ip: e.ip, transport: e.transport },
+          'connection opened',
+        ),
       ),
       events.on('connection_closed', (e) =>
-        logger.debug(
-          { app: e.appId, socketId: e.socketId, code: e.code, durationMs: e.durationMs },
+        log.debug(
+          { ip: e.ip ?? '', socketId: e.socketId },
+          {
+            app: e.appId,
+            socketId: e.socketId,
+            code: e.code,
+            durationMs: e.durationMs,
+            transport: e.transport,
+          },
           'connection closed',
         ),
       ),
       events.on('connection_refused', (e) =>
-        logger.debug({ key: e.appKey, code: e.code }, 'connection refused'),
+        log.debug({ ip: e.ip ?? '' }, { key: e.appKey, code: e.code }, 'connection refused'),
       ),
       events.on('error', (e) =>
-        logger.debug(
+        log.debug(
+          { ip: e.ip ?? '', ...(e.socketId === undefined ? {} : { socketId: e.socketId }) },
           {
             app: e.appId,
             socketId: e.socketId,
@@ -36,14 +56,19 @@ export function logServerEvents(events: ServerEvents, logger: Logger, debugPaylo
     if (debugPayloads) {
       offs.push(
         events.on('client_event', (e) =>
-          logger.debug({ app: e.appId, channel: e.channel, event: e.event, data: e.data }, 'client event'),
+          log.debug(
+            { ip: e.ip ?? '', socketId: e.socketId },
+            { app: e.appId, channel: e.channel, event: e.event, data: e.data },
+            'client event',
+          ),
         ),
       );
     }
   }
   offs.push(
     events.on('slow_consumer', (e) =>
-      logger.warn(
+      log.warn(
+        { ip: e.ip ?? '', socketId: e.socketId },
         { app: e.appId, socketId: e.socketId, bufferedBytes: e.bufferedBytes },
         'slow consumer closed',
       ),

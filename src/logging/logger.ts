@@ -1,5 +1,6 @@
 /** Structured logs: JSON lines by default, pretty in a terminal. Never given secrets or payloads. */
 import { pino } from 'pino';
+import { redactUrl } from './redact-url.js';
 
 /** Belt and braces: whatever object ends up in a log line, these fields never leave the process. */
 const REDACT = {
@@ -12,8 +13,12 @@ const REDACT = {
     '*.auth_signature',
     'passphrase',
     '*.passphrase',
+    'url',
+    '*.url',
   ],
-  censor: '[redacted]',
+  // URLs keep their host and path for diagnosis; only their credentials go (src/logging/redact-url.ts).
+  censor: (value: unknown, path: string[]) =>
+    path[path.length - 1] === 'url' && typeof value === 'string' ? redactUrl(value) : '[redacted]',
 };
 
 export type Logger = pino.Logger;

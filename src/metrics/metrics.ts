@@ -14,7 +14,7 @@ import { channelKind } from '../protocol/channel-names.js';
 
 /** What the gauges read at scrape time (the hub implements it). */
 export interface MetricsSource {
-  connectionsByApp(): Map<string, number>;
+  connectionsByTransport(): Map<string, Map<string, number>>;
   channelsByApp(): Map<string, Map<string, number>>;
 }
 
@@ -31,12 +31,14 @@ export class HeraldMetrics {
 
     new Gauge({
       name: 'herald_connections',
-      help: 'Open WebSocket connections on this node.',
-      labelNames: ['app_id'],
+      help: 'Open client connections on this node, by transport (ws, xhr_streaming, xhr_polling).',
+      labelNames: ['app_id', 'transport'],
       registers,
       collect() {
         this.reset();
-        for (const [appId, n] of source.connectionsByApp()) this.set({ app_id: appId }, n);
+        for (const [appId, byTransport] of source.connectionsByTransport()) {
+          for (const [transport, n] of byTransport) this.set({ app_id: appId, transport }, n);
+        }
       },
     });
     // Each gauge walks the hub on its own: prom-client collects metrics independently, so a shared
@@ -68,14 +70,14 @@ export class HeraldMetrics {
 
     const opened = new Counter({
       name: 'herald_connections_opened_total',
-      help: 'WebSocket connections established.',
-      labelNames: ['app_id'],
+      help: 'Client connections established, by transport.',
+      labelNames: ['app_id', 'transport'],
       registers,
     });
     const closed = new Counter({
       name: 'herald_connections_closed_total',
-      help: 'WebSocket connections closed, by close code.',
-      labelNames: ['app_id', 'code'],
+      help: 'Client connections closed, by close code and transport.',
+      labelNames: ['app_id', 'code', 'transport'],
       registers,
     });
     const refused = new Counter({
@@ -178,8 +180,10 @@ export class HeraldMetrics {
 
     // Specific subscriptions (not tap): events nobody measures stay unbuilt on the hot path.
     this.offs.push(
-      events.on('connection_opened', (e) => opened.inc({ app_id: e.appId })),
-      events.on('connection_closed', (e) => closed.inc({ app_id: e.appId, code: String(e.code) })),
+      events.on('connection_opened', (e) => opened.inc({ app_id: e.appId, transport: e.transport })),
+      events.on('connection_closed', (e) =>
+        closed.inc({ app_id: e.appId, code: String(e.code), transport: e.transport }),
+      ),
       events.on('connection_refused', (e) => refused.inc({ code: String(e.code) })),
       events.on('message_in', (e) => {
         framesIn.inc({ app_id: e.appId });

@@ -3,6 +3,7 @@
  * server → client frames (WS-17). Handlers only ever see valid shapes.
  */
 import { HeraldError } from './errors.js';
+import { DEFAULT_MAX_JSON_DEPTH, parseJson } from './json-depth.js';
 
 export type ClientMessage =
   | { readonly type: 'ping' }
@@ -19,7 +20,8 @@ export type ClientMessage =
       readonly type: 'client-event';
       readonly event: string;
       readonly channel: string;
-      readonly data: string;
+      /** As it came in: turned into text by `clientEventText` only once the event is allowed. */
+      readonly data: unknown;
     };
 
 type Json = Record<string, unknown>;
@@ -29,15 +31,12 @@ function isObject(v: unknown): v is Json {
 }
 
 /** `data` of pusher:* control messages may arrive as an object (pusher-js, Java) or a JSON string. */
-function controlData(data: unknown, event: string): Json {
+function controlData(data: unknown, event: string, maxDepth: number): Json {
   if (isObject(data)) return data;
   if (typeof data === 'string') {
-    try {
-      const parsed: unknown = JSON.parse(data);
-      if (isObject(parsed)) return parsed;
-    } catch {
-      // fall through to the error below
-    }
+    const parsed = parseJson(data, maxDepth);
+    if (parsed.ok && isObject(parsed.value)) return parsed.value;
+    if (!parsed.ok && parsed.reason === 'depth') throw tooDeep(maxDepth);
   }
   throw new HeraldError('invalidMessage', `Invalid data for ${event}: expected an object`);
 }
@@ -48,17 +47,21 @@ function optionalString(v: unknown, field: string): string | undefined {
   return v;
 }
 
+function tooDeep(maxDepth: number): HeraldError {
+  return new HeraldError('jsonTooDeep', `JSON nested too deeply: the limit is ${maxDepth} levels`);
+}
+
 /**
  * Parses one text frame. Throws a non-closing HeraldError for anything malformed; the caller answers
- * with `pusher:error` and keeps the connection open.
+ * with `pusher:error` and keeps the connection open. Nesting past `maxDepth` is refused before parsing.
  */
-export function parseClientMessage(text: string): ClientMessage {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
+export function parseClientMessage(text: string, maxDepth = DEFAULT_MAX_JSON_DEPTH): ClientMessage {
+  const parsed = parseJson(text, maxDepth);
+  if (!parsed.ok) {
+    if (parsed.reason === 'depth') throw tooDeep(maxDepth);
     throw new HeraldError('invalidJson', 'Invalid JSON: the message could not be parsed');
   }
+  const raw = parsed.value;
   if (!isObject(raw)) throw new HeraldError('invalidMessage', 'Invalid message: expected a JSON object');
   const event = raw['event'];
   if (typeof event !== 'string' || event.length === 0) {
@@ -71,7 +74,7 @@ export function parseClientMessage(text: string): ClientMessage {
     case 'pusher:pong':
       return { type: 'pong' };
     case 'pusher:subscribe': {
-      const d = controlData(raw['data'], event);
+      const d = controlData(raw['data'], event, maxDepth);
       const channel = d['channel'];
       if (typeof channel !== 'string' || channel.length === 0) {
         throw new HeraldError('invalidChannel', 'Invalid subscribe: missing channel');
@@ -84,7 +87,7 @@ export function parseClientMessage(text: string): ClientMessage {
       };
     }
     case 'pusher:unsubscribe': {
-      const d = controlData(raw['data'], event);
+      const d = controlData(raw['data'], event, maxDepth);
       const channel = d['channel'];
       if (typeof channel !== 'string' || channel.length === 0) {
         throw new HeraldError('invalidChannel', 'Invalid unsubscribe: missing channel');
@@ -92,7 +95,7 @@ export function parseClientMessage(text: string): ClientMessage {
       return { type: 'unsubscribe', channel };
     }
     case 'pusher:signin': {
-      const d = controlData(raw['data'], event);
+      const d = controlData(raw['data'], event, maxDepth);
       const auth = d['auth'];
       const userData = d['user_data'];
       if (typeof auth !== 'string' || typeof userData !== 'string') {
@@ -107,15 +110,20 @@ export function parseClientMessage(text: string): ClientMessage {
     if (typeof channel !== 'string' || channel.length === 0) {
       throw new HeraldError('invalidMessage', 'Invalid client event: missing channel');
     }
-    const data = raw['data'];
-    // Swift reads `data` only as a string: objects are forwarded as their JSON text (A-26).
-    const text = typeof data === 'string' ? data : data === undefined ? '{}' : JSON.stringify(data);
-    return { type: 'client-event', event, channel, data: text };
+    return { type: 'client-event', event, channel, data: raw['data'] };
   }
   if (event.startsWith('pusher:') || event.startsWith('pusher_internal:')) {
     throw new HeraldError('invalidMessage', `Unsupported event: ${event}`);
   }
   throw new HeraldError('invalidEventName', `Event ${event} is neither a pusher: event nor a client- event`);
+}
+
+/**
+ * The `data` of a client event as forwarded. Swift reads `data` only as a string: objects go out as
+ * their JSON text (A-26). Safe on any parsed frame: its depth was bounded before parsing.
+ */
+export function clientEventText(data: unknown): string {
+  return typeof data === 'string' ? data : data === undefined ? '{}' : JSON.stringify(data);
 }
 
 // ---- server → client encoders. Each returns the JSON text of one frame. ----

@@ -30,8 +30,14 @@ export function textFrame(payload: Buffer): Buffer {
 export interface PreparedFrame {
   readonly text: string;
   readonly bytes: Buffer;
+  /**
+   * The HTTP transports' chunk for this frame, built by the first HTTP recipient and reused by the
+   * rest (see http-frame.ts); a broadcast to WebSockets only never builds it.
+   */
+  httpChunk: Buffer | undefined;
 }
 
 export function prepareFrame(text: string): PreparedFrame {
-  return { text, bytes: textFrame(Buffer.from(text, 'utf8')) };
+  // httpChunk is present from the start so every frame has the same shape.
+  return { text, bytes: textFrame(Buffer.from(text, 'utf8')), httpChunk: undefined };
 }

@@ -1,30 +1,13 @@
 /**
  * `ClientSocket` over a `ws` WebSocket. Prepared frames bypass ws's per-call framing and are written
  * to the TCP socket directly; frames for the same socket within one event-loop turn are coalesced into
- * one write. One shared setImmediate flushes every dirty socket.
+ * one write (flush-queue.ts).
  */
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import type { ClientSocket } from './client-socket.js';
+import { SendBound, scheduleFlush } from './flush-queue.js';
 import type { PreparedFrame } from './ws-frame.js';
-
-const dirty: WsClientSocket[] = [];
-let flushScheduled = false;
-
-function flushAll(): void {
-  flushScheduled = false;
-  // Sockets dirtied during the flush (e.g. by a close) are picked up by the next turn.
-  const batch = dirty.splice(0, dirty.length);
-  for (const s of batch) s.flush();
-}
-
-function scheduleFlush(s: WsClientSocket): void {
-  dirty.push(s);
-  if (!flushScheduled) {
-    flushScheduled = true;
-    setImmediate(flushAll);
-  }
-}
 
 /**
  * What every socket of one server shares: the send-buffer bound and what to do past it. One object per
@@ -37,9 +20,9 @@ export interface SocketPolicy {
 }
 
 export class WsClientSocket implements ClientSocket {
+  readonly transport = 'ws';
   private pending: Buffer[] | null = null;
-  /** Bytes of one oversized frame still allowed in the buffer beyond the bound (see checkOverflow). */
-  private allowance = 0;
+  private readonly bound = new SendBound();
   /** Raw TCP socket when frames can be pre-built (no per-message compression negotiated). */
   private readonly raw: Socket | null;
 
@@ -89,17 +72,10 @@ export class WsClientSocket implements ClientSocket {
     this.checkOverflow(bytes.length);
   }
 
-  /**
-   * One frame larger than the bound (a big presence snapshot: 10,000 members of 1 KB is 10 MB) is not
-   * a slow reader: it may sit in the buffer on top of the bound until it drained. Only bytes piling up
-   * beyond that allowance close the socket.
-   */
   private checkOverflow(written: number): void {
     const buffered = this.bufferedBytes;
-    const max = this.policy.maxBuffered;
-    if (buffered - written <= max) this.allowance = 0;
-    if (written > max && written > this.allowance) this.allowance = written;
-    if (buffered > max + this.allowance) this.policy.overflow(this.ws, buffered);
+    if (this.bound.exceeded(buffered, written, this.policy.maxBuffered))
+      this.policy.overflow(this.ws, buffered);
   }
 
   close(code: number, reason: string): void {

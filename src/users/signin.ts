@@ -29,7 +29,7 @@ export async function signin(
         : `Invalid signature: Expected HMAC SHA256 hex digest of ${stringToSign}, but got ${auth.slice(auth.indexOf(':') + 1)}`,
     );
   }
-  const { user, truncated } = parseUserData(userData, app.limits.maxWatchlistSize);
+  const { user, truncated } = parseUserData(userData, app.limits.maxWatchlistSize, ctx.config.maxJsonDepth);
   if (conn.user) {
     if (conn.user.id !== user.id) {
       throw new HeraldError('signinOtherUser', `Connection is already signed in as user ${conn.user.id}`);

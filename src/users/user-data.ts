@@ -2,6 +2,7 @@
 import type { SignedInUser } from '../connections/connection.js';
 import { isValidUserId } from '../protocol/channel-names.js';
 import { HeraldError } from '../protocol/errors.js';
+import { parseJson } from '../protocol/json-depth.js';
 
 export interface ParsedUserData {
   readonly user: SignedInUser;
@@ -10,13 +11,17 @@ export interface ParsedUserData {
 }
 
 /** Parses the exact `user_data` string the signature covered; throws `signinFailed` on any problem. */
-export function parseUserData(userData: string, maxWatchlist: number): ParsedUserData {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(userData);
-  } catch {
-    throw new HeraldError('signinFailed', 'Invalid user_data: not JSON');
+export function parseUserData(userData: string, maxWatchlist: number, maxDepth: number): ParsedUserData {
+  const result = parseJson(userData, maxDepth);
+  if (!result.ok) {
+    throw new HeraldError(
+      'signinFailed',
+      result.reason === 'depth'
+        ? `Invalid user_data: nested deeper than ${maxDepth} levels`
+        : 'Invalid user_data: not JSON',
+    );
   }
+  const parsed = result.value;
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new HeraldError('signinFailed', 'Invalid user_data: expected an object');
   }

@@ -9,6 +9,7 @@
 import type { AppConfig, WebhookTarget } from '../config/config.js';
 import type { ServerEvents, WebhookAttempt } from '../events/server-events.js';
 import type { Logger } from '../logging/logger.js';
+import { redactUrl } from '../logging/redact-url.js';
 import type { WebhookSender } from './sender.js';
 import type { Claim, WebhookQueue } from './webhook-queue.js';
 
@@ -167,7 +168,7 @@ export class Deliverer {
     }
     batch.attempts++;
     const result = await this.sender.send({
-      url: resolved.target.url,
+      url: redactUrl(resolved.target.url),
       appKey: resolved.app.key,
       appSecret: resolved.app.secret,
       body: batch.body,
@@ -201,7 +202,7 @@ export class Deliverer {
       this.logger.warn(
         {
           app: batch.appId,
-          url: resolved.target.url,
+          url: redactUrl(resolved.target.url),
           id: batch.id,
           attempts: batch.attempts,
           error: result.error,
@@ -219,7 +220,7 @@ export class Deliverer {
     this.logger.debug(
       {
         app: batch.appId,
-        url: resolved.target.url,
+        url: redactUrl(resolved.target.url),
         id: batch.id,
         attempt: batch.attempts,
         error: result.error,

@@ -2,7 +2,7 @@
  * WH-05 held events shared through Redis: any node's re-occupy / re-join cancels a vacate / removal held
  * by another, and whichever node polls first releases a due one (atomically, so exactly one does).
  */
-import { Redis } from 'ioredis';
+import { createRedis, type RedisClient } from '../adapters/redis/connect.js';
 import type { Held, HeldEvents } from './held-events.js';
 
 /**
@@ -63,19 +63,20 @@ export interface RedisHeldOptions {
 }
 
 export class RedisHeldEvents implements HeldEvents {
-  private readonly redis: Redis & Scripts;
+  private readonly redis: RedisClient & Scripts;
   private readonly held: string;
   private readonly due: string;
   private readonly timer: NodeJS.Timeout;
   private polling: Promise<void> | null = null;
 
   constructor(private readonly options: RedisHeldOptions) {
-    const redis = new Redis(options.url, { maxRetriesPerRequest: 3, connectTimeout: 5000 });
+    // Any deployment the adapter supports (standalone, Sentinel, Cluster): the keys share one hash tag.
+    const redis = createRedis(options.url, 'durable');
     redis.on('error', (err: Error) => options.onError?.(err));
     redis.defineCommand('whHold', { numberOfKeys: 2, lua: HOLD });
     redis.defineCommand('whCancel', { numberOfKeys: 2, lua: CANCEL });
     redis.defineCommand('whRelease', { numberOfKeys: 2, lua: RELEASE });
-    this.redis = redis as Redis & Scripts;
+    this.redis = redis as RedisClient & Scripts;
     const base = `{${options.prefix}:webhooks}`;
     this.held = `${base}:held`;
     this.due = `${base}:held-due`;

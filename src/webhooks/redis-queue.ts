@@ -5,7 +5,7 @@
  * record a failure; a node that dies mid-send leaves the batch to be claimed again when it expires.
  */
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { createRedis, type RedisClient } from '../adapters/redis/connect.js';
 import { CLAIM, DEAD_LETTER, RETRY, REVIVE } from './redis-scripts.js';
 import {
   type Claim,
@@ -40,7 +40,7 @@ export interface RedisQueueOptions {
 
 export class RedisWebhookQueue implements WebhookQueue {
   readonly durable = true;
-  private readonly redis: Redis & Scripts;
+  private readonly redis: RedisClient & Scripts;
   private readonly node = randomUUID();
   private tokens = 0;
   private readonly k: {
@@ -53,13 +53,14 @@ export class RedisWebhookQueue implements WebhookQueue {
   };
 
   constructor(options: RedisQueueOptions) {
-    const redis = new Redis(options.url, { maxRetriesPerRequest: 3, connectTimeout: 5000 });
+    // Any deployment the adapter supports (standalone, Sentinel, Cluster): the keys share one hash tag.
+    const redis = createRedis(options.url, 'durable');
     redis.on('error', (err: Error) => options.onError?.(err));
     redis.defineCommand('whClaim', { numberOfKeys: 4, lua: CLAIM });
     redis.defineCommand('whRetry', { numberOfKeys: 3, lua: RETRY });
     redis.defineCommand('whDeadLetter', { numberOfKeys: 6, lua: DEAD_LETTER });
     redis.defineCommand('whRevive', { numberOfKeys: 5, lua: REVIVE });
-    this.redis = redis as Redis & Scripts;
+    this.redis = redis as RedisClient & Scripts;
     const base = `{${options.prefix}:webhooks}`;
     this.k = {
       due: `${base}:due`,

@@ -5,6 +5,7 @@
  */
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { redactUrl } from '../logging/redact-url.js';
 import { signWebhook } from '../protocol/signatures.js';
 
 export const WEBHOOK_ID_HEADER = 'X-Herald-Webhook-Id';
@@ -45,7 +46,7 @@ export class WebhookSender {
     try {
       url = new URL(req.url);
     } catch {
-      return refuse(`invalid URL ${req.url}`);
+      return refuse(`invalid URL ${redactUrl(req.url)}`);
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       return refuse(`unsupported URL scheme ${url.protocol}`);

@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { channelStringToSign, signAuth } from '../../src/protocol/signatures.js';
-import { connected, fires, once, pusherClient } from '../helpers/clients.js';
+import { connected, firedBefore, once, pusherClient } from '../helpers/clients.js';
 import type { PusherJs } from '../helpers/pusher-js.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { RawClient, sdkMarker } from '../helpers/raw-client.js';
 import { startHerald, TEST_APP, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
@@ -72,9 +72,12 @@ describe('delivery (CE-01, CE-05, CE-06)', () => {
     const cb = b.subscribe('private-chat');
     await Promise.all([once(ca, 'pusher:subscription_succeeded'), once(cb, 'pusher:subscription_succeeded')]);
     const got = once(cb, 'client-typing');
-    const echoed = fires(ca, 'client-typing', 400);
-    assert.equal(ca.trigger('client-typing', { who: 'a' }), true);
-    assert.deepEqual(await got, { who: 'a' });
+    // An echo would be written in the same broadcast as b's copy, so before any later SDK marker.
+    const echoed = firedBefore(ca, 'client-typing', 'marker', async () => {
+      assert.equal(ca.trigger('client-typing', { who: 'a' }), true);
+      assert.deepEqual(await got, { who: 'a' });
+      await sdkMarker(server, 'private-chat')();
+    });
     assert.equal(await echoed, false);
   });
 
@@ -88,10 +91,12 @@ describe('delivery (CE-01, CE-05, CE-06)', () => {
       chans[2]!.bind('client-wave', (data: unknown, m: unknown) => resolve({ data, meta: m })),
     );
     const otherTab = once(chans[1]!, 'client-wave');
-    const echoed = fires(chans[0]!, 'client-wave', 400);
-    chans[0]!.trigger('client-wave', { hi: 1 });
-    assert.deepEqual(await meta, { data: { hi: 1 }, meta: { user_id: 'alice' } });
-    assert.deepEqual(await otherTab, { hi: 1 });
+    const echoed = firedBefore(chans[0]!, 'client-wave', 'marker', async () => {
+      chans[0]!.trigger('client-wave', { hi: 1 });
+      assert.deepEqual(await meta, { data: { hi: 1 }, meta: { user_id: 'alice' } });
+      assert.deepEqual(await otherTab, { hi: 1 });
+      await sdkMarker(server, 'presence-room')();
+    });
     assert.equal(await echoed, false);
   });
 
@@ -154,6 +159,7 @@ describe('client_event for webhooks (CE-09)', () => {
         event: 'client-note',
         data: '{"k":1}',
         socketId: a.raw.socketId,
+        ip: '127.0.0.1',
         userId: 'h1',
       },
     ]);
@@ -176,7 +182,13 @@ describe('refusals (CE-02..CE-04, CE-08): pusher:error, connection kept', () => 
     const other = await rawJoin('private-encrypted-room');
     raw.send({ event: 'client-x', channel: 'private-encrypted-room', data: {} });
     assert.match(await errorMessage(raw), /not supported on encrypted channel/);
-    assert.equal(await other.raw.receives((f) => f.event === 'client-x', 200), false);
+    // The refusal came back, so the frame was handled: a pong asked for now is written after any leak.
+    const leaked = await other.raw.receivedBefore(
+      (f) => f.event === 'client-x',
+      (f) => f.event === 'pusher:pong',
+      () => other.raw.send({ event: 'pusher:ping', data: {} }),
+    );
+    assert.deepEqual(leaked, []);
     await raw.assertServed();
     raw.close();
     other.raw.close();
@@ -194,7 +206,12 @@ describe('refusals (CE-02..CE-04, CE-08): pusher:error, connection kept', () => 
     await raw.subscribe('private-elsewhere', { auth: 'app-key:bad' });
     raw.send({ event: 'client-x', channel: 'private-elsewhere', data: {} });
     assert.match(await errorMessage(raw), /^Cannot broadcast client event/);
-    assert.equal(await listener.raw.receives((f) => f.event === 'client-x', 200), false);
+    const leaked = await listener.raw.receivedBefore(
+      (f) => f.event === 'client-x',
+      (f) => f.event === 'marker',
+      sdkMarker(server, 'private-elsewhere'),
+    );
+    assert.deepEqual(leaked, []);
     await raw.assertServed();
     raw.close();
     listener.raw.close();
@@ -220,11 +237,13 @@ describe('refusals (CE-02..CE-04, CE-08): pusher:error, connection kept', () => 
     a.raw.send({ event: `client-${'n'.repeat(200)}`, channel: 'private-big', data: {} });
     assert.match(await errorMessage(a.raw), /longer than 200/);
     a.raw.send({ event: 'client-fits', channel: 'private-big', data: 'x'.repeat(10 * 1024 - 10) });
-    await b.raw.nextEvent('client-fits');
-    assert.equal(
-      await b.raw.receives((f) => f.event !== 'client-fits' && f.event.startsWith('client-'), 100),
-      false,
+    // The refused big and long-named events were handled before client-fits; nothing of them may arrive.
+    const leaked = await b.raw.receivedBefore(
+      (f) => f.event !== 'client-fits' && f.event.startsWith('client-'),
+      (f) => f.event === 'client-fits',
+      () => undefined,
     );
+    assert.deepEqual(leaked, []);
     a.raw.close();
     b.raw.close();
   });

@@ -7,9 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { channelStringToSign, signAuth } from '../../src/protocol/signatures.js';
-import { fires, once, pusherClient, serverEvent } from '../helpers/clients.js';
+import { firedBefore, once, pusherClient, serverEvent } from '../helpers/clients.js';
 import type { PusherJs } from '../helpers/pusher-js.js';
-import { RawClient, sdkFor } from '../helpers/raw-client.js';
+import { RawClient, sdkFor, sdkMarker } from '../helpers/raw-client.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
@@ -97,19 +97,25 @@ describe('member_added / member_removed (CH-10, CH-11, CH-17)', () => {
     assert.equal(s1.count, 2);
 
     // A second socket of the same user: no member_added for anyone, the count does not change.
-    const noAdd = fires(watcher.ch, 'pusher:member_added', 400);
-    const tab2 = join('presence-tabs', 'u1', { tab: 1 });
-    const s2 = await once<Members>(tab2.ch, 'pusher:subscription_succeeded');
-    assert.equal(s2.count, 2);
+    // A member_added would leave with tab2's subscription_succeeded: a later marker proves it did not.
+    let tab2!: ReturnType<typeof join>;
+    const noAdd = firedBefore(watcher.ch, 'pusher:member_added', 'marker', async () => {
+      tab2 = join('presence-tabs', 'u1', { tab: 1 });
+      const s2 = await once<Members>(tab2.ch, 'pusher:subscription_succeeded');
+      assert.equal(s2.count, 2);
+      await sdkFor(server).trigger('presence-tabs', 'marker', {});
+    });
     assert.equal(await noAdd, false);
     assert.equal(watcher.ch.members.count, 2);
     assert.equal(await userCount('presence-tabs'), 2);
 
     // The first tab leaves: the user is still present through the second.
-    const noRemove = fires(watcher.ch, 'pusher:member_removed', 400);
-    const unsubscribed = serverEvent(server, 'unsubscribed', (e) => e.channel === 'presence-tabs');
-    tab1.p.disconnect();
-    await unsubscribed;
+    const noRemove = firedBefore(watcher.ch, 'pusher:member_removed', 'marker', async () => {
+      const unsubscribed = serverEvent(server, 'unsubscribed', (e) => e.channel === 'presence-tabs');
+      tab1.p.disconnect();
+      await unsubscribed;
+      await sdkFor(server).trigger('presence-tabs', 'marker', {});
+    });
     assert.equal(await noRemove, false);
     assert.deepEqual(await users('presence-tabs'), ['u1', 'watcher']);
 
@@ -136,14 +142,26 @@ describe('member_added / member_removed (CH-10, CH-11, CH-17)', () => {
       added.raw,
       '{"event":"pusher_internal:member_added","channel":"presence-raw","data":"{\\"user_id\\":\\"b\\",\\"user_info\\":{\\"id\\":\\"b\\"}}"}',
     );
-    assert.equal(await b.receives((f) => f.event === 'pusher_internal:member_added', 300), false);
+    // b's own member_added would have left with a's: a marker published now arrives after it.
+    const ownAdd = await b.receivedBefore(
+      (f) => f.event === 'pusher_internal:member_added',
+      (f) => f.event === 'marker',
+      sdkMarker(server, 'presence-raw'),
+    );
+    assert.deepEqual(ownAdd, []);
     b.send({ event: 'pusher:unsubscribe', data: { channel: 'presence-raw' } });
     const removed = await a.nextEvent('pusher_internal:member_removed', 'presence-raw');
     assert.equal(
       removed.raw,
       '{"event":"pusher_internal:member_removed","channel":"presence-raw","data":"{\\"user_id\\":\\"b\\"}"}',
     );
-    assert.equal(await b.receives((f) => f.event === 'pusher_internal:member_removed', 200), false);
+    // b left the channel, so its barrier is a ping answered after the unsubscribe was handled.
+    const ownRemove = await b.receivedBefore(
+      (f) => f.event === 'pusher_internal:member_removed',
+      (f) => f.event === 'pusher:pong',
+      () => b.send({ event: 'pusher:ping', data: {} }),
+    );
+    assert.deepEqual(ownRemove, []);
     a.close();
     b.close();
   });

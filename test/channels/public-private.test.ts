@@ -6,7 +6,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { channelStringToSign, signAuth } from '../../src/protocol/signatures.js';
-import { connected, fires, occupiedChannels, once, pusherClient, serverEvent } from '../helpers/clients.js';
+import {
+  connected,
+  firedBefore,
+  occupiedChannels,
+  once,
+  pusherClient,
+  serverEvent,
+} from '../helpers/clients.js';
 import type { PusherJs } from '../helpers/pusher-js.js';
 import { RawClient, sdkFor } from '../helpers/raw-client.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
@@ -65,9 +72,12 @@ describe('public channels (CH-05, CH-19)', () => {
     const cb = b.subscribe('excl');
     await Promise.all([once(ca, 'pusher:subscription_succeeded'), once(cb, 'pusher:subscription_succeeded')]);
     const bGot = once(cb, 'ping');
-    const aGot = fires(ca, 'ping', 400);
-    await sdkFor(server).trigger('excl', 'ping', { n: 1 }, { socket_id: aId });
-    assert.deepEqual(await bGot, { n: 1 });
+    // The marker is published after the excluded event, on the same channel: a leak would come first.
+    const aGot = firedBefore(ca, 'ping', 'marker', async () => {
+      await sdkFor(server).trigger('excl', 'ping', { n: 1 }, { socket_id: aId });
+      assert.deepEqual(await bGot, { n: 1 });
+      await sdkFor(server).trigger('excl', 'marker', {});
+    });
     assert.equal(await aGot, false);
   });
 });
@@ -153,10 +163,20 @@ describe('unsubscribe and disconnect (CH-16, CH-17)', () => {
     // A fresh listener proves the trigger went out; the old one stays silent.
     const watcher = await RawClient.open(server);
     await watcher.subscribe('leaving');
-    const missed = fires(ch, 'late', 400);
+    // Watch the whole connection, not the stale channel object: a marker on a channel the client still
+    // has, published after `late`, proves by order that `late` never reached it.
+    const still = p.subscribe('still-here');
+    await once(still, 'pusher:subscription_succeeded');
+    const frames: string[] = [];
+    const onMessage = (m: { event: string; channel?: string }) => frames.push(`${m.channel}/${m.event}`);
+    p.connection.bind('message', onMessage);
+    const marker = once(still, 'marker');
     await sdkFor(server).trigger('leaving', 'late', {});
     await watcher.nextEvent('late', 'leaving');
-    assert.equal(await missed, false);
+    await sdkFor(server).trigger('still-here', 'marker', {});
+    await marker;
+    p.connection.unbind('message', onMessage);
+    assert.deepEqual(frames, ['still-here/marker']);
     watcher.close();
   });
 

@@ -46,7 +46,10 @@ async function connect(server: TestServer, channel: string, user?: string): Prom
   const data: Record<string, unknown> = { channel };
   if (user) {
     const sdk = new PusherServer({ ...APP, appId: APP.id, host: '127.0.0.1', port: String(server.port) });
-    Object.assign(data, sdk.authorizeChannel(c.socketId, channel, { user_id: user, user_info: { name: user } }));
+    Object.assign(
+      data,
+      sdk.authorizeChannel(c.socketId, channel, { user_id: user, user_info: { name: user } }),
+    );
   }
   c.send({ event: 'pusher:subscribe', data });
   await c.next((f) => f.event === 'pusher_internal:subscription_succeeded');
@@ -62,7 +65,10 @@ test('the Overview of node A shows node A, node B and their total', async () => 
   await table.waitFor({ timeout: 15_000 });
   const rows = table.locator('tbody tr');
   await page.waitForFunction(
-    () => (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll('[data-nodes] tbody tr').length === 3,
+    () =>
+      (
+        globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }
+      ).document.querySelectorAll('[data-nodes] tbody tr').length === 3,
   );
   const here = rows.filter({ hasText: '(this node)' });
   await here.locator('td:nth-child(2):text-is("1")').waitFor();
@@ -71,7 +77,10 @@ test('the Overview of node A shows node A, node B and their total', async () => 
   await rows.filter({ hasText: 'total' }).locator('td:nth-child(2):text-is("3")').waitFor();
   assert.match((await other.textContent()) ?? '', new RegExp(b.herald.adapter.nodeId.slice(0, 8)));
   await page.waitForFunction(
-    () => (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll('.chart canvas').length >= 3,
+    () =>
+      (
+        globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }
+      ).document.querySelectorAll('.chart canvas').length >= 3,
   );
   await screenshot(page, 'cluster-overview');
 });

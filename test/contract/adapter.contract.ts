@@ -4,19 +4,29 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Adapter, Envelope, NodeDelivery, PresenceMember } from '../../src/adapters/adapter.js';
+import type {
+  Adapter,
+  Envelope,
+  MemberChange,
+  NodeDelivery,
+  PresenceMember,
+  Sealed,
+} from '../../src/adapters/adapter.js';
 
 export class RecordingDelivery implements NodeDelivery {
-  readonly envelopes: Envelope[] = [];
+  readonly envelopes: Sealed[] = [];
   readonly gone: string[] = [];
+  /** Membership versions of the members gone, in arrival order. */
+  readonly goneVersions: number[] = [];
   private waiters: (() => void)[] = [];
 
-  deliver(envelope: Envelope): void {
+  deliver(envelope: Sealed): void {
     this.envelopes.push(envelope);
     this.wake();
   }
-  memberGone(appId: string, channel: string, userId: string): void {
+  memberGone(appId: string, channel: string, userId: string, version: number): void {
     this.gone.push(`member ${appId} ${channel} ${userId}`);
+    this.goneVersions.push(version);
     this.wake();
   }
   channelGone(appId: string, channel: string): void {
@@ -70,6 +80,8 @@ const APP = 'app-1';
 let seq = 0;
 /** A channel name unique to the test, so cases never see each other's state. */
 const fresh = (prefix = '') => `${prefix}c${++seq}-${Math.random().toString(36).slice(2, 8)}`;
+/** A member change without its version (checked on its own: it only has to grow). */
+const cv = ({ changed, userCount }: MemberChange) => ({ changed, userCount });
 const member = (userId: string, info: unknown = { name: userId }): PresenceMember => ({
   userId,
   userInfo: info,
@@ -118,23 +130,42 @@ export function adapterContract(opts: ContractOptions): void {
       const ch = fresh('presence-');
       await a.subscribe(APP, ch, '3.1');
       await a.subscribe(APP, ch, '3.2');
-      assert.deepEqual(await a.addMember(APP, ch, '3.1', member('u1', { v: 1 })), {
-        changed: true,
-        userCount: 1,
-      });
-      assert.deepEqual(await a.addMember(APP, ch, '3.2', member('u1', { v: 2 })), {
-        changed: false,
-        userCount: 1,
-      });
+      const first = await a.addMember(APP, ch, '3.1', member('u1', { v: 1 }));
+      assert.deepEqual(cv(first), { changed: true, userCount: 1 });
+      const second = await a.addMember(APP, ch, '3.2', member('u1', { v: 2 }));
+      assert.deepEqual(cv(second), { changed: false, userCount: 1 });
+      assert.equal(second.version, first.version, 'no change, no new version');
       assert.deepEqual([...(await a.members(APP, ch))], [['u1', { v: 2 }]], 'latest user_info wins');
-      assert.deepEqual(await a.removeMember(APP, ch, '3.1', 'u1'), { changed: false, userCount: 1 });
+      assert.deepEqual(cv(await a.removeMember(APP, ch, '3.1', 'u1')), { changed: false, userCount: 1 });
       assert.deepEqual(
-        await a.removeMember(APP, ch, '3.1', 'u1'),
+        cv(await a.removeMember(APP, ch, '3.1', 'u1')),
         { changed: false, userCount: 1 },
         'idempotent',
       );
-      assert.deepEqual(await a.removeMember(APP, ch, '3.2', 'u1'), { changed: true, userCount: 0 });
+      const last = await a.removeMember(APP, ch, '3.2', 'u1');
+      assert.deepEqual(cv(last), { changed: true, userCount: 0 });
+      assert.ok(last.version > first.version, 'each change takes a higher version');
       assert.equal((await a.members(APP, ch)).size, 0);
+    });
+
+    it('presence: a snapshot carries the version it reflects; versions never go back', async () => {
+      const ch = fresh('presence-');
+      await a.subscribe(APP, ch, '10.1');
+      const joined = await a.addMember(APP, ch, '10.1', member('ann'));
+      const snap = await a.snapshot(APP, ch);
+      assert.deepEqual([...snap.members.keys()], ['ann']);
+      assert.ok(snap.version >= joined.version, 'the snapshot reflects the join');
+      const left = await a.removeMember(APP, ch, '10.1', 'ann');
+      assert.ok(left.version > snap.version, 'a later change is above the snapshot');
+      await a.unsubscribe(APP, ch, '10.1');
+      // The channel is empty and forgotten: coming back must not reuse an old version.
+      const empty = await a.snapshot(APP, ch);
+      assert.ok(empty.version >= left.version);
+      await a.subscribe(APP, ch, '10.2');
+      const again = await a.addMember(APP, ch, '10.2', member('ann'));
+      assert.ok(again.version > left.version, `${again.version} > ${left.version}`);
+      await a.removeMember(APP, ch, '10.2', 'ann');
+      await a.unsubscribe(APP, ch, '10.2');
     });
 
     it('presence: user_info may be absent or any JSON value', async () => {
@@ -177,7 +208,11 @@ export function adapterContract(opts: ContractOptions): void {
       const env: Envelope = { kind: 'channel', appId: APP, channel: fresh(), frame: '{"event":"e"}' };
       const before = d.envelopes.length;
       a.broadcast(env);
-      assert.deepEqual(d.envelopes.slice(before), [env]);
+      a.broadcast(env);
+      const [one, two] = d.envelopes.slice(before) as [Sealed, Sealed];
+      assert.equal(d.envelopes.length, before + 2);
+      assert.deepEqual(one, { ...env, origin: a.nodeId, seq: one.seq }, 'sealed with this node as origin');
+      assert.ok(two.seq > one.seq, 'the origin numbers its envelopes in order');
     });
 
     const multi = opts.maxNodes >= 2;
@@ -189,7 +224,10 @@ export function adapterContract(opts: ContractOptions): void {
       assert.equal(await n0.subscribe(APP, ch, '6.1'), 1);
       assert.equal(await n1.subscribe(APP, ch, '6.2'), 2);
       assert.equal((await n0.addMember(APP, ch, '6.1', member('same'))).changed, true);
-      assert.deepEqual(await n1.addMember(APP, ch, '6.2', member('same')), { changed: false, userCount: 1 });
+      assert.deepEqual(cv(await n1.addMember(APP, ch, '6.2', member('same'))), {
+        changed: false,
+        userCount: 1,
+      });
       assert.deepEqual(await n1.channel(APP, ch), { subscriptionCount: 2, userCount: 1 });
       assert.deepEqual((await n0.channels(APP)).get(ch), { subscriptionCount: 2, userCount: 1 });
       assert.equal((await n0.removeMember(APP, ch, '6.1', 'same')).changed, false, 'still on the other node');
@@ -226,7 +264,32 @@ export function adapterContract(opts: ContractOptions): void {
         frame,
         except: '7.2',
         source: 'api',
+        origin: n0.nodeId,
+        seq: mine(d1)[0]?.seq,
       });
+      // Typed member announcements and a burst from one origin arrive whole and in its order.
+      for (let i = 0; i < 20; i++) {
+        n0.broadcast({
+          kind: 'member',
+          appId: APP,
+          channel: ch,
+          change: i % 2 === 0 ? 'added' : 'removed',
+          userId: `m${i}`,
+          userInfo: { i },
+          version: 100 + i,
+        });
+      }
+      const members = () => d1.envelopes.filter((e) => e.kind === 'member' && e.channel === ch);
+      await d1.until('20 member envelopes', () => members().length === 20);
+      assert.deepEqual(
+        members().map((e) => (e.kind === 'member' ? [e.userId, e.change, e.version, e.userInfo] : [])),
+        Array.from({ length: 20 }, (_, i) => [`m${i}`, i % 2 === 0 ? 'added' : 'removed', 100 + i, { i }]),
+      );
+      const seqs = members().map((e) => e.seq);
+      assert.deepEqual(
+        seqs,
+        [...seqs].sort((x, y) => x - y),
+      );
       // A second, later envelope proves the first one is not coming again.
       const ch2 = fresh();
       await n1.subscribe(APP, ch2, '7.2');

@@ -33,9 +33,11 @@ export interface AppServerOptions {
   /** pusher-js web build file under node_modules/pusher-js/dist/web/. */
   pusherJs: 'pusher.min.js' | 'pusher-with-encryption.min.js';
   /** The page for `/?user=…`; it loads `/pusher.js` and authorizes at `/pusher/auth?user=…`. */
-  page(user: string): string;
+  page(user: string, query: URLSearchParams): string;
   /** Signs one channel authorization request as the app server would (the SDK's authorizeChannel). */
   authorize(socketId: string, channel: string, user: string): unknown;
+  /** Signs a user sign-in at `/pusher/user-auth?user=…` (the SDK's authenticateUser), when the page signs in. */
+  authenticate?(socketId: string, user: string): unknown;
 }
 
 export interface AppServer {
@@ -53,18 +55,25 @@ export async function serveApp(opts: AppServerOptions): Promise<AppServer> {
     const user = url.searchParams.get('user') ?? 'anon';
     if (url.pathname === '/pusher.js') {
       res.writeHead(200, { 'Content-Type': 'application/javascript' }).end(script);
-    } else if (url.pathname === '/pusher/auth') {
+    } else if (
+      url.pathname === '/pusher/auth' ||
+      (url.pathname === '/pusher/user-auth' && opts.authenticate)
+    ) {
       let body = '';
       req.on('data', (d: Buffer) => {
         body += d.toString();
       });
       req.on('end', () => {
         const form = new URLSearchParams(body);
-        const auth = opts.authorize(form.get('socket_id')!, form.get('channel_name')!, user);
+        const socketId = form.get('socket_id')!;
+        const auth =
+          url.pathname === '/pusher/auth'
+            ? opts.authorize(socketId, form.get('channel_name')!, user)
+            : opts.authenticate!(socketId, user);
         res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(auth));
       });
     } else {
-      res.writeHead(200, { 'Content-Type': 'text/html' }).end(opts.page(user));
+      res.writeHead(200, { 'Content-Type': 'text/html' }).end(opts.page(user, url.searchParams));
     }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -96,12 +96,31 @@ export function once<T = unknown>(target: Bindable, event: string, timeoutMs = 3
   });
 }
 
-/** True when `event` fires within `ms` (for asserting that something does NOT happen). */
-export function fires(target: Bindable, event: string, ms: number): Promise<boolean> {
-  return once(target, event, ms).then(
-    () => true,
-    () => false,
-  );
+/**
+ * True when `event` fires on `target` before `marker` does. `sendMarker` must make the server deliver
+ * the marker after anything that could cause `event` (pusher-js dispatches frames in arrival order),
+ * so "it did not fire" is proven by order, not by waiting.
+ */
+export async function firedBefore(
+  target: Bindable,
+  event: string,
+  marker: string,
+  sendMarker: () => unknown,
+  timeoutMs = 5000,
+): Promise<boolean> {
+  let fired = false;
+  const cb = () => {
+    fired = true;
+  };
+  target.bind(event, cb);
+  try {
+    const arrived = once(target, marker, timeoutMs);
+    await sendMarker();
+    await arrived;
+  } finally {
+    target.unbind(event, cb);
+  }
+  return fired;
 }
 
 /** The next server-side event of a type matching `match`. */

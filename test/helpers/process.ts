@@ -22,16 +22,20 @@ export async function spawnListening(
   command: string,
   argv: string[],
   env: Record<string, string> = {},
+  /** `cwd`; `inherit: false` starts from `env` alone instead of this process's environment. */
+  options: { cwd?: string; inherit?: boolean } = {},
 ): Promise<HeraldProcess> {
+  const base = options.inherit === false ? {} : process.env;
   const child = spawn(command, argv, {
     env: {
-      ...process.env,
+      ...base,
       HERALD_LOG_LEVEL: 'warn',
       HERALD_METRICS: 'false',
       HERALD_CONSOLE: 'false',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.cwd ? { cwd: options.cwd } : {}),
   });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => {

@@ -90,12 +90,36 @@ export class RawClient {
     return this.next((f) => f.event === event && (channel === undefined || f.channel === channel), timeoutMs);
   }
 
-  /** Resolves true if a frame matching `match` arrives within `ms`, false otherwise. */
-  async receives(match: (f: Frame) => boolean, ms: number): Promise<boolean> {
-    return this.next(match, ms).then(
-      () => true,
-      () => false,
-    );
+  /**
+   * The frames matching `forbidden` that arrive before the first frame matching `marker`. `sendMarker`
+   * must make the server send that marker after anything forbidden would have been sent (e.g. an SDK
+   * trigger once the sender got its refusal), so "nothing arrived" is proven by order, not by waiting.
+   */
+  async receivedBefore(
+    forbidden: (f: Frame) => boolean,
+    marker: (f: Frame) => boolean,
+    sendMarker: () => unknown,
+    timeoutMs = 5000,
+  ): Promise<Frame[]> {
+    // Frames already queued count: they arrived before the marker too.
+    const seen = this.frames.filter(forbidden);
+    let done = false;
+    const watch = (data: WebSocket.RawData) => {
+      if (done) return;
+      const raw = data.toString();
+      const frame = { ...(JSON.parse(raw) as Omit<Frame, 'raw'>), raw };
+      if (marker(frame)) done = true;
+      else if (forbidden(frame)) seen.push(frame);
+    };
+    this.ws.on('message', watch);
+    try {
+      const arrived = this.next(marker, timeoutMs);
+      await sendMarker();
+      await arrived;
+    } finally {
+      this.ws.off('message', watch);
+    }
+    return seen;
   }
 
   /** Proves the socket is still open and served: a ping gets its pong. */
@@ -117,6 +141,11 @@ export class RawClient {
   close(): void {
     this.ws.close();
   }
+}
+
+/** Triggers `marker` on `channel` through the official SDK: the usual barrier for `receivedBefore`. */
+export function sdkMarker(server: TestServer, channel: string, event = 'marker'): () => Promise<unknown> {
+  return () => sdkFor(server).trigger(channel, event, {});
 }
 
 /** The official server SDK pointed at a test server. */

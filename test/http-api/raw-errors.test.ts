@@ -45,7 +45,7 @@ describe('error paths (API-15)', () => {
     await stillServes();
   });
 
-  test('a 413 leaves a keep-alive connection usable', async () => {
+  test('a 413 closes its connection (the body is not drained); the keep-alive client reconnects', async () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     try {
       const big = 'x'.repeat(MAX_BODY + 1);
@@ -54,11 +54,13 @@ describe('error paths (API-15)', () => {
         agent,
       });
       assert.equal(r1.status, 413);
+      assert.equal(r1.headers.connection, 'close');
       const r2 = await send('POST', signedPath('POST', '/apps/app-id/events', { body: EVENT }), {
         body: EVENT,
         agent,
       });
       assert.equal(r2.status, 200);
+      assert.equal(r2.reusedSocket, false, 'the 413 connection was closed, not reused');
     } finally {
       agent.destroy();
     }

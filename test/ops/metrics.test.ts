@@ -177,16 +177,17 @@ test('connections, channels and subscriptions by type, messages and bytes by sou
   await nextFrame(raw.ws, (t) => t.includes('pusher_internal:subscription_succeeded'));
 
   let s = await scrape();
-  assert.equal(s.get('herald_connections', app), 3);
+  const ws = { ...app, transport: 'ws' };
+  assert.equal(s.get('herald_connections', ws), 3);
   assert.equal(
-    s.get('herald_connections_opened_total', app) - before.get('herald_connections_opened_total', app),
+    s.get('herald_connections_opened_total', ws) - before.get('herald_connections_opened_total', ws),
     3,
   );
   assert.equal(s.get('herald_channels', { ...app, type: 'public' }), 1);
   assert.equal(s.get('herald_channels', { ...app, type: 'private' }), 1);
   assert.equal(s.get('herald_subscriptions', { ...app, type: 'public' }), 3);
   assert.equal(s.get('herald_subscriptions', { ...app, type: 'private' }), 2);
-  assert.equal(s.get('herald_connections', { app_id: 'other-app' }), 0);
+  assert.equal(s.get('herald_connections', { app_id: 'other-app', transport: 'ws' }), 0);
 
   // One API event to three subscribers.
   const got = Promise.all([
@@ -245,7 +246,7 @@ test('connections, channels and subscriptions by type, messages and bytes by sou
 });
 
 test('connections closed by close code and refused by code', async () => {
-  const app = { app_id: 'app-id' };
+  const app = { app_id: 'app-id', transport: 'ws' };
   const raw = await rawClient();
   const before = await scrape();
   const open = before.get('herald_connections', app);

@@ -4,11 +4,11 @@
  * signatures, channel names and message parsing.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { channelKind, channelNameProblem, requiresAuth } from '../../src/protocol/channel-names.js';
 import { HeraldError } from '../../src/protocol/errors.js';
 import {
+  clientEventText,
   encodeCacheMiss,
   encodeConnectionEstablished,
   encodeError,
@@ -27,34 +27,9 @@ import {
   verifyAuth,
 } from '../../src/protocol/signatures.js';
 import { isValidSocketId, newSocketId } from '../../src/protocol/socket-id.js';
+import { VECTORS } from '../helpers/vectors.js';
 
-interface Vectors {
-  credentials: { appId: string; key: string; secret: string; socketId: string };
-  channelAuth: {
-    channel: string;
-    channel_data: string | null;
-    stringToSign?: string;
-    auth?: string;
-    mustFailAgainst?: string;
-    note?: string;
-  }[];
-  userAuth: { user_data: string; stringToSign: string; auth: string }[];
-  httpApi: {
-    method: string;
-    path: string;
-    body: string | null;
-    body_md5: string | null;
-    stringToSign: string;
-    auth_signature: string;
-    url: string;
-    note?: string;
-  }[];
-  webhooks: { body: string; headers: Record<string, string> }[];
-}
-
-const V = JSON.parse(
-  readFileSync(new URL('../../../test/fixtures/vectors.json', import.meta.url), 'utf8').toString(),
-) as Vectors;
+const V = VECTORS;
 const { key, secret, socketId } = V.credentials;
 
 describe('channel authorization vectors (CH-06, CH-07, T-01..T-03)', () => {
@@ -289,12 +264,14 @@ describe('message parsing (WS-12, WS-16..WS-18, CH-04, CE-01)', () => {
   });
 
   test('client events: object data becomes a JSON string, string data stays as sent', () => {
-    assert.deepEqual(parseClientMessage('{"event":"client-typing","channel":"private-a","data":{"n":1}}'), {
+    const typing = parseClientMessage('{"event":"client-typing","channel":"private-a","data":{"n":1}}');
+    assert.deepEqual(typing, {
       type: 'client-event',
       event: 'client-typing',
       channel: 'private-a',
-      data: '{"n":1}',
+      data: { n: 1 },
     });
+    assert.equal(typing.type === 'client-event' && clientEventText(typing.data), '{"n":1}');
     assert.deepEqual(
       parseClientMessage('{"event":"client-x","channel":"private-a","data":"{ \\"n\\": 1 }"}'),
       {

@@ -1,9 +1,12 @@
 /**
  * The in-memory queue's life: a batch that fails past its retry window is dead-lettered (and counted),
- * can be replayed in-process; a graceful close sends the vacates still held by the WH-05 delay.
+ * can be replayed in-process, and its log line names the target without its credentials; a graceful close
+ * sends the vacates still held by the WH-05 delay.
  */
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
+import { pino } from 'pino';
 import type { ServerEvent } from '../../src/events/server-events.js';
 import { MemoryWebhookQueue } from '../../src/webhooks/memory-queue.js';
 import type { PusherJs } from '../helpers/pusher-js.js';
@@ -17,6 +20,16 @@ let closed = false;
 const injected = new MemoryWebhookQueue();
 const clients: PusherJs[] = [];
 const outcomes: Extract<ServerEvent, { type: 'webhook' }>[] = [];
+const logLines: string[] = [];
+const logger = pino(
+  { level: 'debug' },
+  new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      logLines.push(...chunk.toString().split('\n').filter(Boolean));
+      cb();
+    },
+  }),
+);
 
 function outcome(kind: string, count: number): Promise<void> {
   return new Promise<void>((resolve, reject) => {
@@ -48,11 +61,17 @@ before(async () => {
       apps: [
         {
           ...TEST_APP,
-          webhooks: [{ url: receiver.url('/hook'), events: ['channel_occupied', 'channel_vacated'] }],
+          webhooks: [
+            {
+              // Credentials in the authority and the query: they must never reach a log line.
+              url: receiver.url('/hook?token=tok-secret&v=1').replace('//', '//hook-user:hook-pass@'),
+              events: ['channel_occupied', 'channel_vacated'],
+            },
+          ],
         },
       ],
     },
-    { webhookQueue: injected },
+    { webhookQueue: injected, logger },
   );
   server.herald.events.on('webhook', (e) => outcomes.push(e));
 });
@@ -79,6 +98,10 @@ test('a batch failing past its retry window is dead-lettered, counted, and can b
   const attempts = receiver.requests.filter((r) => r.id === dead[0]!.id);
   assert.equal(attempts.length, dead[0]!.attempts);
   assert.ok(outcomes.filter((o) => o.outcome === 'failed').length >= dead[0]!.attempts);
+  const deadLine = logLines.find((l) => l.includes('dead-lettered'));
+  assert.ok(deadLine, 'the dead-letter is logged');
+  assert.match(deadLine, /"url":"http:\/\/\*\*\*@127\.0\.0\.1:\d+\/hook\?token=\*\*\*&v=1"/);
+  for (const line of logLines) assert.doesNotMatch(line, /hook-pass|hook-user|tok-secret/);
 
   receiver.mode = 200;
   assert.equal(await webhooks.replay('all'), 1);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { LocalAdapter } from '../../src/adapters/local-adapter.js';
 import { channelStringToSign, signAuth } from '../../src/protocol/signatures.js';
-import { type Frame, RawClient, sdkFor } from '../helpers/raw-client.js';
+import { type Frame, RawClient, sdkFor, sdkMarker } from '../helpers/raw-client.js';
 import { startHerald, TEST_APP, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
@@ -138,7 +138,13 @@ describe('malformed frames (WS-16, WS-18, WS-19)', () => {
     await c.subscribe('news');
     c.send({ event: 'my-event', channel: 'news', data: 'hi' });
     await expectError(c);
-    assert.equal(await listener.receives((f) => f.event === 'my-event', 300), false);
+    const leaked = await listener.receivedBefore(
+      (f) => f.event === 'my-event',
+      (f) => f.event === 'marker',
+      sdkMarker(server, 'news'),
+    );
+    assert.deepEqual(leaked, []);
+    await c.nextEvent('marker', 'news');
     await stillServed(c);
     listener.close();
   });
@@ -349,13 +355,13 @@ describe('presence channel authorization and limits (CH-07, CH-12)', () => {
     assert.equal(third.reply.event, 'pusher:error');
     assert.equal((third.reply.data as { code: unknown }).code, null);
     assert.match((third.reply.data as { message: string }).message, /full/);
-    assert.equal(
-      await a.c.receives(
-        (f) => f.event === 'pusher_internal:member_added' && f.data === '{"user_id":"c"}',
-        200,
-      ),
-      false,
+    // The refusal reached c, so the subscribe was handled: a marker published now comes after any leak.
+    const leaked = await a.c.receivedBefore(
+      (f) => f.event === 'pusher_internal:member_added' && f.data === '{"user_id":"c"}',
+      (f) => f.event === 'marker',
+      sdkMarker(server, 'presence-full'),
     );
+    assert.deepEqual(leaked, []);
     const res = await sdkFor(server).get({ path: '/channels/presence-full/users' });
     assert.deepEqual(((await res.json()) as { users: { id: string }[] }).users.map((u) => u.id).sort(), [
       'a',

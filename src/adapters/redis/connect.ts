@@ -1,23 +1,39 @@
 /**
- * Redis connections from one URL, for the three deployments ioredis supports:
+ * The one Redis factory: every Redis client of Herald (the adapter's command and subscriber
+ * connections, the webhook queue, held webhook events, the webhooks CLI) comes from here, from one URL,
+ * for the three deployments ioredis supports:
  *
  *   redis://[user:password@]host:port[/db]              a single server (rediss:// for TLS)
  *   redis-sentinel://[:password@]h1:p1,h2:p2/master[/db] a Sentinel-managed primary
  *   redis-cluster://[:password@]h1:p1,h2:p2              a Redis Cluster (sharded pub/sub)
  *
- * Commands fail fast while disconnected (no offline queue): the adapter then answers from what this
- * node holds instead of making clients wait. The subscriber connection queues and resubscribes by itself.
+ * Roles:
+ * - `command` (adapter): fails fast while disconnected (no offline queue), so the adapter answers from
+ *   what this node holds instead of making clients wait;
+ * - `subscriber` (adapter): queues and resubscribes by itself;
+ * - `durable` (webhooks): queues while disconnected and retries, connects at once.
+ * Every command of every role has a timeout (`COMMAND_TIMEOUT_MS`): a frozen Redis fails a command, it
+ * never hangs the request waiting on it.
  */
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 
 export type RedisMode = 'standalone' | 'sentinel' | 'cluster';
 export type RedisClient = Redis | Cluster;
+export type RedisRole = 'command' | 'subscriber' | 'durable';
+
+/** How long any Redis command may take before it fails (a frozen Redis, a lost packet). */
+export const COMMAND_TIMEOUT_MS = 2000;
 
 export interface RedisTarget {
   mode: RedisMode;
   /** host:port list for display (never the password) */
   where: string;
-  create(role: 'command' | 'subscriber'): RedisClient;
+  create(role: RedisRole): RedisClient;
+}
+
+/** A client for `url` in `role`: the one way Herald opens a Redis connection. */
+export function createRedis(url: string, role: RedisRole): RedisClient {
+  return parseRedisUrl(url).create(role);
 }
 
 /** Reconnect back-off: 100 ms doubling to 5 s, with jitter so nodes do not stampede a restarted Redis. */
@@ -34,10 +50,16 @@ function hostList(spec: string, defaultPort: number): { host: string; port: numb
   });
 }
 
-function roleOptions(role: 'command' | 'subscriber'): RedisOptions {
-  return role === 'command'
-    ? { enableOfflineQueue: false, maxRetriesPerRequest: 1, enableAutoPipelining: true }
-    : { maxRetriesPerRequest: null, autoResubscribe: true };
+function roleOptions(role: RedisRole): RedisOptions {
+  const timeouts = { commandTimeout: COMMAND_TIMEOUT_MS, connectTimeout: 5000 };
+  switch (role) {
+    case 'command':
+      return { ...timeouts, enableOfflineQueue: false, maxRetriesPerRequest: 1, enableAutoPipelining: true };
+    case 'subscriber':
+      return { ...timeouts, maxRetriesPerRequest: null, autoResubscribe: true };
+    case 'durable':
+      return { ...timeouts, maxRetriesPerRequest: 3 };
+  }
 }
 
 export function parseRedisUrl(url: string): RedisTarget {
@@ -56,7 +78,11 @@ export function parseRedisUrl(url: string): RedisTarget {
   const path = (m[4] ?? '').split('/').filter(Boolean);
   const hosts = hostList(m[3]!, scheme === 'redis-sentinel' ? 26379 : 6379);
   const where = hosts.map((h) => `${h.host}:${h.port}`).join(',');
-  const common: RedisOptions = { lazyConnect: true, retryStrategy: backoff, connectionName: 'herald' };
+  const common = (role: RedisRole): RedisOptions => ({
+    lazyConnect: role !== 'durable',
+    retryStrategy: backoff,
+    connectionName: 'herald',
+  });
 
   switch (scheme) {
     case 'redis':
@@ -64,7 +90,7 @@ export function parseRedisUrl(url: string): RedisTarget {
       return {
         mode: 'standalone',
         where,
-        create: (role) => new Redis(url, { ...common, ...roleOptions(role) }),
+        create: (role) => new Redis(url, { ...common(role), ...roleOptions(role) }),
       };
     case 'redis-sentinel': {
       const name = path[0];
@@ -74,7 +100,7 @@ export function parseRedisUrl(url: string): RedisTarget {
         where,
         create: (role) =>
           new Redis({
-            ...common,
+            ...common(role),
             ...roleOptions(role),
             ...credentials,
             sentinels: hosts,
@@ -90,7 +116,7 @@ export function parseRedisUrl(url: string): RedisTarget {
         where,
         create: (role) =>
           new Cluster(hosts, {
-            lazyConnect: true,
+            lazyConnect: role !== 'durable',
             shardedSubscribers: role === 'subscriber',
             enableOfflineQueue: role !== 'command',
             enableAutoPipelining: role === 'command',

@@ -18,6 +18,8 @@ export interface ChannelKeys {
   members: string;
   /** string with TTL: JSON {event, data} of a cache channel */
   cache: string;
+  /** string: the presence membership version (version.lua) */
+  version: string;
   /** pub/sub topic carrying the channel's broadcasts */
   topic: string;
 }
@@ -42,6 +44,7 @@ export class RedisKeys {
       presenceCounts: `${base}:pc`,
       members: `${base}:p`,
       cache: `${base}:c`,
+      version: `${base}:v`,
       topic: `${base}:m`,
     };
   }

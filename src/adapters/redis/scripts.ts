@@ -5,19 +5,20 @@
 import { readFileSync } from 'node:fs';
 import type { RedisClient } from './connect.js';
 
-/** Script name → [file, number of KEYS]. */
+/** Script name → [file, number of KEYS, whether it needs the membership version prelude]. */
 const SCRIPTS = {
   subscribe: ['subscribe.lua', 1],
   unsubscribe: ['unsubscribe.lua', 1],
-  memberAdd: ['member-add.lua', 3],
-  memberRemove: ['member-remove.lua', 3],
-  syncChannel: ['sync-channel.lua', 4],
+  memberAdd: ['member-add.lua', 4, true],
+  memberRemove: ['member-remove.lua', 4, true],
+  members: ['members.lua', 2, true],
+  syncChannel: ['sync-channel.lua', 5, true],
   userAdd: ['user-add.lua', 1],
   userRemove: ['user-remove.lua', 1],
   syncUser: ['sync-user.lua', 1],
   heartbeat: ['heartbeat.lua', 2],
   cacheGet: ['cache-get.lua', 1],
-} as const;
+} as const satisfies Record<string, readonly [string, number, boolean?]>;
 
 export type ScriptName = keyof typeof SCRIPTS;
 
@@ -29,7 +30,14 @@ function readLua(file: string): string {
 let sources: Map<ScriptName, string> | null = null;
 
 export function defineScripts(client: RedisClient): void {
-  sources ??= new Map(Object.entries(SCRIPTS).map(([name, [file]]) => [name as ScriptName, readLua(file)]));
+  sources ??= new Map(
+    Object.entries(SCRIPTS).map(
+      ([name, [file, , versioned]]: readonly [string, readonly [string, number, boolean?]]) => [
+        name as ScriptName,
+        versioned ? `${readLua('version.lua')}\n${readLua(file)}` : readLua(file),
+      ],
+    ),
+  );
   for (const [name, [, keys]] of Object.entries(SCRIPTS)) {
     client.defineCommand(`herald_${name}`, { numberOfKeys: keys, lua: sources.get(name as ScriptName)! });
   }

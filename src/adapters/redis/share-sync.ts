@@ -6,12 +6,12 @@
  */
 import type { Logger } from '../../logging/logger.js';
 import type { Envelope, NodeDelivery } from '../adapter.js';
-import type { NodeMemberships } from '../node-memberships.js';
+import { heldMember, type NodeMemberships } from '../node-memberships.js';
 import type { RedisClient } from './connect.js';
 import { pairKey, type RedisKeys, splitPair } from './keys.js';
 import { runScript } from './scripts.js';
 
-type SyncResult = [number, number, string[], string[]];
+type SyncResult = [number, number, string[], string[], number];
 
 /** user_info as stored in Redis: JSON, or '' when absent. */
 export function encodeInfo(info: unknown): string {
@@ -42,8 +42,6 @@ export interface ShareSyncDeps {
   logger: Logger;
   delivery(): NodeDelivery | null;
   broadcast(envelope: Envelope): void;
-  /** Whether this node's sockets in the channel still believe the user is a member. */
-  knowsMember(appId: string, channel: string, userId: string): boolean;
 }
 
 export class ShareSync {
@@ -65,8 +63,8 @@ export class ShareSync {
       const held = this.d.held.channels.get(key);
       const args: string[] = [this.d.nodeId];
       if (held) {
-        for (const [socketId, m] of held.sockets)
-          args.push(socketId, m?.userId ?? '', m ? encodeInfo(m.userInfo) : '');
+        for (const [socketId, userId] of held.sockets)
+          args.push(socketId, userId ?? '', userId ? encodeInfo(held.users.get(userId)?.info) : '');
       }
       tasks.push(this.syncChannel(appId, channel, args));
     }
@@ -119,31 +117,25 @@ export class ShareSync {
 
   private async syncChannel(appId: string, channel: string, args: string[]): Promise<void> {
     const k = this.d.keys.channel(appId, channel);
-    const [before, after, removed, added] = (await runScript(
+    const [before, after, removed, added, version] = (await runScript(
       this.d.cmd,
       'syncChannel',
-      [k.subs, k.presenceSockets, k.presenceCounts, k.members],
+      [k.subs, k.presenceSockets, k.presenceCounts, k.members, k.version],
       args,
     )) as SyncResult;
     const d = this.d.delivery();
     if (after > 0) await this.d.cmd.sadd(this.d.keys.appChannels(appId), channel);
-    for (const userId of removed) d?.memberGone?.(appId, channel, userId);
+    for (const userId of removed) d?.memberGone?.(appId, channel, userId, version);
     if (added.length > 0) {
       const held = this.d.held.channels.get(pairKey(appId, channel));
+      // One socket per user here: the hub decides whether it needs telling (only if others presumed
+      // this node dead and their member_removed reached it).
+      const socketOf = new Map<string, string>();
+      for (const [s, id] of held?.sockets ?? []) if (id && !socketOf.has(id)) socketOf.set(id, s);
       for (const userId of added) {
-        // The user's own socket here already knows it is a member, unless others presumed this node dead
-        // and their member_removed reached it too: then it must hear that it is back.
-        const toldGone = !this.d.knowsMember(appId, channel, userId);
-        let socket: string | undefined;
-        let info: unknown;
-        for (const [s, m] of held?.sockets ?? []) {
-          if (m?.userId === userId) {
-            socket = s;
-            info = m.userInfo;
-            break;
-          }
-        }
-        d?.memberBack?.(appId, channel, { userId, userInfo: info }, toldGone ? undefined : socket);
+        const socket = socketOf.get(userId);
+        const member = (held && socket && heldMember(held, socket)) || { userId, userInfo: undefined };
+        d?.memberBack?.(appId, channel, member, version, socket);
       }
     }
     if (before !== after) d?.countChanged?.(appId, channel, after);

@@ -4,10 +4,11 @@
 -- KEYS[2] presence sockets hash (socket id -> user id)
 -- KEYS[3] presence socket counts hash (user id -> sockets)
 -- KEYS[4] presence members hash (user id -> user_info JSON)
+-- KEYS[5] membership version (string, see version.lua)
 -- ARGV[1] node id
 -- ARGV[2..] triples: socket id, user id ('' when not a presence member), user_info JSON
 -- Returns {subscriptions before, subscriptions after, {users whose last socket left},
---          {users whose first socket arrived}}.
+--          {users whose first socket arrived}, membership version after}.
 local node = ARGV[1]
 local keep = {}
 for i = 2, #ARGV, 3 do keep[ARGV[i]] = true end
@@ -37,4 +38,6 @@ for i = 2, #ARGV, 3 do
     redis.call('HSET', KEYS[4], user, ARGV[i + 2])
   end
 end
-return {before, redis.call('HLEN', KEYS[1]), removed, added}
+local version
+if #removed + #added > 0 then version = bump_version(KEYS[5]) else version = read_version(KEYS[5]) end
+return {before, redis.call('HLEN', KEYS[1]), removed, added, version}

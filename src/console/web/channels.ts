@@ -42,7 +42,11 @@ export class Channels {
   private readonly detail = h(
     'div',
     {},
-    h('p', { class: 'muted panel' }, 'Choose a channel to see its details; a presence channel lists its members, and a member opens to their connections.'),
+    h(
+      'p',
+      { class: 'muted panel' },
+      'Choose a channel to see its details; a presence channel lists its members, and a member opens to their connections.',
+    ),
   );
 
   constructor(
@@ -97,7 +101,13 @@ export class Channels {
         'div',
         { class: 'split' },
         h('div', { class: 'panel' }, this.table),
-        h('div', {}, h('div', { class: 'panel' }, h('h2', {}, 'User'), userForm), this.userDetail, this.detail),
+        h(
+          'div',
+          {},
+          h('div', { class: 'panel' }, h('h2', {}, 'User'), userForm),
+          this.userDetail,
+          this.detail,
+        ),
       ),
     );
     void this.refresh();
@@ -177,7 +187,8 @@ export class Channels {
               {
                 class: `clickable${r.name === this.selected ? ' selected' : ''}`,
                 onclick: (ev: Event) => {
-                  for (const tr of this.table.querySelectorAll('tr.selected')) tr.classList.remove('selected');
+                  for (const tr of this.table.querySelectorAll('tr.selected'))
+                    tr.classList.remove('selected');
                   (ev.currentTarget as HTMLElement).classList.add('selected');
                   void this.showChannel(r.name);
                 },
@@ -185,7 +196,11 @@ export class Channels {
               h('td', { class: 'mono' }, r.name),
               h('td', {}, h('span', { class: 'badge' }, r.type)),
               h('td', { class: 'num' }, num(r.subscriptions)),
-              h('td', { class: 'num' }, r.users !== undefined ? num(r.users) : h('span', { class: 'muted' }, '–')),
+              h(
+                'td',
+                { class: 'num' },
+                r.users !== undefined ? num(r.users) : h('span', { class: 'muted' }, '–'),
+              ),
               h('td', {}, since(r)),
             ),
           ),

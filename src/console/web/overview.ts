@@ -24,7 +24,8 @@ function series(nodes: string[], appId: string, field: Field): { xs: number[]; y
   const now = Math.floor(Date.now() / 1000);
   // A console opened a moment ago shows the moment, widening to five minutes as samples come.
   let first = now;
-  for (const node of nodes) first = Math.min(first, Math.floor((live.samples.get(node)?.[0]?.t ?? now * 1000) / 1000));
+  for (const node of nodes)
+    first = Math.min(first, Math.floor((live.samples.get(node)?.[0]?.t ?? now * 1000) / 1000));
   const xs: number[] = [];
   for (let t = Math.max(now - WINDOW_S, first - MIN_WINDOW_S); t <= now; t++) xs.push(t);
   const index = new Map(xs.map((t, i) => [t, i]));

@@ -146,26 +146,28 @@ export class WebhooksPage {
             h(
               'tbody',
               {},
-              ...t.attempts.slice(0, this.expanded.has(t.key) ? undefined : SHOWN).map((a) =>
-                h(
-                  'tr',
-                  { 'data-outcome': a.outcome },
-                  h('td', {}, time(a.t)),
-                  h('td', { class: 'mono' }, a.batchId.slice(0, 8)),
-                  h('td', { class: 'num' }, a.attempt),
+              ...t.attempts
+                .slice(0, this.expanded.has(t.key) ? undefined : SHOWN)
+                .map((a) =>
                   h(
-                    'td',
-                    {},
+                    'tr',
+                    { 'data-outcome': a.outcome },
+                    h('td', {}, time(a.t)),
+                    h('td', { class: 'mono' }, a.batchId.slice(0, 8)),
+                    h('td', { class: 'num' }, a.attempt),
                     h(
-                      'span',
-                      { class: a.outcome === 'sent' ? 'badge ok' : 'badge bad' },
-                      a.status !== undefined ? `HTTP ${a.status}` : 'no answer',
+                      'td',
+                      {},
+                      h(
+                        'span',
+                        { class: a.outcome === 'sent' ? 'badge ok' : 'badge bad' },
+                        a.status !== undefined ? `HTTP ${a.status}` : 'no answer',
+                      ),
                     ),
+                    h('td', { class: 'num' }, `${a.latencyMs} ms`),
+                    h('td', { class: 'mono' }, a.excerpt),
                   ),
-                  h('td', { class: 'num' }, `${a.latencyMs} ms`),
-                  h('td', { class: 'mono' }, a.excerpt),
                 ),
-              ),
             ),
           ),
       t.attempts.length > SHOWN

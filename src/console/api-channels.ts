@@ -11,20 +11,12 @@ import { sendJson } from './http.js';
 import type { ConsolePeers } from './peers.js';
 import type { ConsoleRoute } from './server.js';
 import type { WatchState } from './watch-state.js';
+import type { UserConnection } from './web/wire.js';
 
 /** Rows one list answer carries at most: the page narrows by prefix instead of scrolling 10,000. */
 const MAX_ROWS = 500;
 const MAX_MEMBERS = 1000;
 const PEER_DEADLINE_MS = 700;
-
-export interface UserConnection {
-  node: string;
-  socket: string;
-  ip: string;
-  openedAt: number;
-  signedIn: boolean;
-  channels: string[];
-}
 
 /** This node's sockets of a user: signed in as them, or a member of a presence channel as them. */
 export function localUserConnections(

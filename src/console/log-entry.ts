@@ -3,6 +3,7 @@
  * Pusher's debug console kinds and more; payloads are cut so one entry stays small.
  */
 import type { ServerEvent } from '../events/server-events.js';
+import type { LogEntry as WireEntry } from './web/wire.js';
 
 export const LOG_KINDS = [
   'connect',
@@ -25,20 +26,9 @@ export const LOG_KINDS = [
 ] as const;
 export type LogKind = (typeof LOG_KINDS)[number];
 
-export interface LogEntry {
-  /** Milliseconds since the epoch. */
-  t: number;
+/** An entry as the page receives it (`kind` narrowed to the kinds above). */
+export interface LogEntry extends WireEntry {
   kind: LogKind;
-  app: string | null;
-  channel?: string;
-  socket?: string;
-  user?: string;
-  event?: string;
-  /** A one-line description. */
-  text: string;
-  /** A payload or answer, cut to `DATA_CHARS`. */
-  data?: string;
-  level?: 'ok' | 'bad' | 'warn';
 }
 
 /** Characters of a payload an entry keeps. */

@@ -4,25 +4,9 @@
  */
 import type { ServerEvent } from '../events/server-events.js';
 import type { MetricsSource } from '../metrics/metrics.js';
+import type { AppSample, NodeSample } from './web/wire.js';
 
-export interface AppSample {
-  connections: number;
-  /** Channels with a subscriber on this node. */
-  channels: number;
-  /** Events that entered through this node in the last second (API triggers per channel, client events). */
-  msgIn: number;
-  /** Frames written to this node's sockets in the last second. */
-  msgOut: number;
-  webhookOk: number;
-  webhookFail: number;
-}
-
-export interface NodeSample {
-  node: string;
-  /** End of the second it covers, ms since the epoch. */
-  t: number;
-  apps: Record<string, AppSample>;
-}
+export type { AppSample, NodeSample } from './web/wire.js';
 
 /** Samples kept per node: five minutes at one a second. */
 export const HISTORY = 300;

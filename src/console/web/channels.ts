@@ -1,6 +1,7 @@
 /** Channels: the occupied channels of an app with counts, a prefix search, members and users. */
 import { ago, api, appSelect, debounce, h, num, replace, time } from './dom.js';
 import type { Info } from './state.js';
+import type { UserConnection } from './wire.js';
 
 interface Row {
   name: string;
@@ -21,14 +22,6 @@ interface Channel {
   subscriptions: number;
   members?: { id: string; info: unknown }[];
   memberCount?: number;
-}
-interface UserConnection {
-  node: string;
-  socket: string;
-  ip: string;
-  openedAt: number;
-  signedIn: boolean;
-  channels: string[];
 }
 
 export class Channels {

@@ -1,5 +1,6 @@
 /** What every page reads: the node's info, and the live feed with its log buffer and samples. */
 import { api } from './dom.js';
+import type { LogEntry, NodeSample } from './wire.js';
 
 export interface Info {
   node: string;
@@ -9,33 +10,7 @@ export interface Info {
   webhooksDurable: boolean;
 }
 
-export interface LogEntry {
-  t: number;
-  kind: string;
-  app: string | null;
-  channel?: string;
-  socket?: string;
-  user?: string;
-  event?: string;
-  text: string;
-  data?: string;
-  level?: 'ok' | 'bad' | 'warn';
-}
-
-export interface AppSample {
-  connections: number;
-  channels: number;
-  msgIn: number;
-  msgOut: number;
-  webhookOk: number;
-  webhookFail: number;
-}
-
-export interface NodeSample {
-  node: string;
-  t: number;
-  apps: Record<string, AppSample>;
-}
+export type { AppSample, LogEntry, NodeSample } from './wire.js';
 
 export interface LogFilter {
   app: string;

@@ -10,7 +10,7 @@
 // For its own test (test/package/install.test.ts): PREFLIGHT_AS_ROOT=0 acts as a non-root user (never
 // installs), PREFLIGHT_CHROMIUM overrides the browser's path.
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
@@ -56,6 +56,17 @@ async function waitListening(port, ms) {
   return false;
 }
 
+/** Installed PostgreSQL major versions, newest first (Debian's /usr/lib/postgresql/<v>/bin). */
+function pgVersions() {
+  try {
+    return readdirSync('/usr/lib/postgresql')
+      .filter((v) => existsSync(join('/usr/lib/postgresql', v, 'bin', 'initdb')))
+      .sort((a, b) => Number(b) - Number(a));
+  } catch {
+    return [];
+  }
+}
+
 /** @type {{ name: string, debian: string, present(): boolean | Promise<boolean>, start?(): Promise<boolean>, why: string }[]} */
 export const REQUIREMENTS = [
   {
@@ -83,6 +94,56 @@ export const REQUIREMENTS = [
     },
   },
   {
+    name: 'PostgreSQL server binaries (initdb, postgres)',
+    debian: 'postgresql',
+    why: 'the app-store outage tests start a private postgres in a temp directory',
+    present: () => pgVersions().length > 0,
+  },
+  {
+    name: 'PostgreSQL on 127.0.0.1:5432 (user postgres, database test)',
+    debian: 'postgresql',
+    why: 'the PostgreSQL app-store tests share it, each under its own tables',
+    present: () => listening(5432),
+    async start() {
+      const version = pgVersions()[0];
+      if (!version || !onPath('pg_ctlcluster')) return false;
+      spawnSync('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'start'], {
+        stdio: 'ignore',
+      });
+      if (!(await waitListening(5432, 20_000))) return false;
+      // The tests connect to the database `test`; create it on a fresh cluster (fails harmlessly if present).
+      spawnSync('runuser', ['-u', 'postgres', '--', 'psql', '-c', 'CREATE DATABASE test'], {
+        stdio: 'ignore',
+      });
+      return true;
+    },
+  },
+  {
+    name: 'MariaDB server binary (/usr/sbin/mariadbd)',
+    debian: 'mariadb-server',
+    why: 'the MySQL app-store outage tests start a private mariadbd in a temp directory',
+    present: () => existsSync('/usr/sbin/mariadbd'),
+  },
+  {
+    name: 'MariaDB on 127.0.0.1:3306 (root, no password)',
+    debian: 'mariadb-server',
+    why: 'the MySQL app-store tests share it, each under its own database',
+    present: () => listening(3306),
+    async start() {
+      if (!existsSync('/usr/sbin/mariadbd') || !onPath('start-stop-daemon')) return false;
+      mkdirSync('/run/mysqld', { recursive: true });
+      spawnSync('chown', ['mysql:mysql', '/run/mysqld'], { stdio: 'ignore' });
+      spawnSync(
+        'start-stop-daemon',
+        ['--start', '--oknodo', '--background', '--exec', '/usr/sbin/mariadbd'],
+        {
+          stdio: 'ignore',
+        },
+      );
+      return waitListening(3306, 20_000);
+    },
+  },
+  {
     name: `Chromium at ${CHROMIUM}`,
     debian: 'chromium',
     why: 'the browser tests drive Debian’s Chromium through playwright-core (never a downloaded browser)',
@@ -106,9 +167,8 @@ export async function preflight() {
 
   const missing = [];
   for (const r of REQUIREMENTS) if (!(await r.present())) missing.push(r);
-  const packages = [
-    ...new Set(missing.filter((r) => !r.start || !onPath('redis-server')).map((r) => r.debian)),
-  ];
+  // A service that is only not running gets started below; its binaries are a requirement of their own.
+  const packages = [...new Set(missing.filter((r) => !r.start).map((r) => r.debian))];
   if (packages.length > 0 && asRoot && onPath('apt-get')) aptInstall(packages);
 
   const problems = [];

@@ -18,7 +18,13 @@ import { IpcAdapter } from './adapters/ipc-adapter.js';
 import { isIpcWorker, processPort } from './adapters/ipc-ops.js';
 import { LocalAdapter } from './adapters/local-adapter.js';
 import { RedisAdapter } from './adapters/redis-adapter.js';
-import { type AppStore, ConfigAppStore } from './apps/app-store.js';
+import { adminApiRoute } from './apps/admin-api.js';
+import { AppAdmin } from './apps/app-admin.js';
+import { AppCache } from './apps/app-cache.js';
+import type { AppSource, AppStore } from './apps/app-store.js';
+import { applyAppUpdate } from './apps/app-updates.js';
+import { FileAppSource, type ReloadResult } from './apps/file-source.js';
+import { type FileReload, openAppSource } from './apps/open-source.js';
 import { announceMemberAdded, announceMemberRemoved } from './channels/subscribe.js';
 import { SubscriptionCounter } from './channels/subscription-count.js';
 import type { HeraldConfig } from './config/config.js';
@@ -30,6 +36,8 @@ import { WsServer } from './connections/ws-server.js';
 import { HeraldConsole } from './console/console.js';
 import type { ConsoleRoute } from './console/server.js';
 import { ServerEvents } from './events/server-events.js';
+import { historyBackends } from './history/backends.js';
+import { History } from './history/history.js';
 import { HttpApi } from './http-api/router.js';
 import { ClientLog } from './logging/client-log.js';
 import { logServerEvents } from './logging/event-log.js';
@@ -43,7 +51,12 @@ import { defaultWebhookQueue, Webhooks } from './webhooks/webhooks.js';
 
 export interface HeraldDeps {
   adapter?: Adapter;
+  /** A lookup-only store used as is (no cache, no admin operations). */
   appStore?: AppStore;
+  /** Where apps live; default: `appStore.driver` (the config's apps, PostgreSQL or MySQL). */
+  appSource?: AppSource;
+  /** How the file store re-reads the configuration on SIGHUP or a file change. */
+  fileReload?: FileReload;
   logger?: Logger;
   /** Milliseconds since the epoch; injectable for signature-timestamp tests. */
   clock?: () => number;
@@ -78,6 +91,10 @@ export interface Herald {
   } | null;
   /** Webhook delivery, or null when no app has a webhook target. */
   readonly webhooks: Webhooks | null;
+  /** List and change apps in the configured store (admin API, console). */
+  readonly apps: AppAdmin;
+  /** File store: re-reads the configuration (SIGHUP). Other stores change without it. */
+  reloadApps(): ReloadResult;
   /** Graceful stop: refuse new work, 4200 to clients (spread over shutdownTimeout), flush, close adapter. */
   close(): Promise<void>;
 }
@@ -106,7 +123,10 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
   const logger = deps.logger ?? createLogger(config.log.level);
   const events = new ServerEvents();
   const adapter = deps.adapter ?? defaultAdapter(config, now, logger, events);
-  const apps = deps.appStore ?? new ConfigAppStore(config.apps);
+  const source = deps.appSource ?? openAppSource(config, logger, deps.fileReload);
+  const cache = new AppCache(source, config.appStore.cacheTtl * 1000, logger, now);
+  const apps: AppStore = deps.appStore ?? cache;
+  const admin = new AppAdmin(source, now, (id) => cache.wrote(id));
   const subscriptionCounts = new SubscriptionCounter(adapter, events, now);
 
   let ctx: NodeContext | null = null;
@@ -126,7 +146,32 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
     },
   });
   const clientLog = new ClientLog(logger, now);
-  ctx = { config, adapter, apps, hub, events, logger, clientLog, now, subscriptionCounts };
+  const backends = historyBackends(
+    config,
+    now,
+    deps.adapter === undefined && isIpcWorker() && !config.adapter.redisUrl,
+  );
+  const history = new History(backends.history, {
+    adapter,
+    hub,
+    events,
+    logger,
+    now,
+    appById: (id) => apps.byId(id),
+  });
+  ctx = {
+    config,
+    adapter,
+    apps,
+    hub,
+    events,
+    logger,
+    clientLog,
+    now,
+    subscriptionCounts,
+    history,
+    idempotency: backends.idempotency,
+  };
 
   const stopLogging = logServerEvents(events, logger, clientLog, config.log.debugPayloads);
   const metrics = config.metrics.enabled ? new HeraldMetrics(events, hub) : null;
@@ -134,16 +179,31 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
   const metricsViaPrimary = config.workers > 1 && cluster.isWorker;
   if (metrics && metricsViaPrimary) answerPrimary(metrics.registry);
   let metricsServer: MetricsServer | null = null;
-  const webhooks = config.apps.some((a) => a.webhooks.length > 0)
-    ? new Webhooks({
-        config,
-        events,
-        queue: deps.webhookQueue ?? defaultWebhookQueue(config, logger),
-        logger,
-        now,
-        userAgent: 'Herald',
-      })
-    : null;
+  // Apps from a database may gain webhook targets at any time; the file's are known now.
+  const dynamicApps = !(source instanceof FileAppSource);
+  const initialApps = dynamicApps ? [] : config.apps;
+  const webhooks =
+    dynamicApps || config.apps.some((a) => a.webhooks.length > 0)
+      ? new Webhooks({
+          config,
+          apps: initialApps,
+          dynamicApps,
+          events,
+          queue: deps.webhookQueue ?? defaultWebhookQueue(config, logger),
+          logger,
+          now,
+          userAgent: 'Herald',
+        })
+      : null;
+  cache.onUpdate((u) => {
+    if (!webhooks && u.after && u.after.webhooks.length > 0 && u.before?.webhooks.length === 0) {
+      logger.warn(
+        { app: u.id },
+        'webhook targets added to a node started without any: restart it to send them',
+      );
+    }
+    applyAppUpdate(hub, webhooks, logger, u);
+  });
   let draining = false;
   // One per-IP connection rate for WebSockets and HTTP sessions alike.
   const ipLimiter = new MemoryRateLimiter(1000, now);
@@ -153,7 +213,13 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
     : null;
   const api = new HttpApi(ctx, { isReady: () => !draining, apiLimiter: new MemoryRateLimiter(1000, now) });
   const heraldConsole = config.console.enabled
-    ? new HeraldConsole({ ctx, api, webhooks, extraRoutes: [...(deps.consoleRoutes ?? [])] })
+    ? new HeraldConsole({
+        ctx,
+        api,
+        webhooks,
+        listApps: () => admin.source.list(),
+        extraRoutes: [adminApiRoute(admin), ...(deps.consoleRoutes ?? [])],
+      })
     : null;
   const liveness = new LivenessSweep(config, () => hub.allConnections(), now, sessions ? [sessions] : []);
 
@@ -206,12 +272,19 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
     events,
     adapter,
     webhooks,
+    apps: admin,
+    reloadApps() {
+      return source instanceof FileAppSource ? source.reload() : { ok: true, changed: 0 };
+    },
     console: heraldConsole,
     get connectionCount() {
       return hub.connectionCount;
     },
     async listen() {
-      await adapter.start(hub);
+      await cache.start();
+      await backends.start();
+      // The sequencer stands between the adapter and the hub: history channels arrive in serial order.
+      await adapter.start(history.sequencer.beforeHub());
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, () => {
@@ -254,6 +327,9 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
         await serverClosed;
         await webhooks?.close();
         await adapter.close();
+        await cache.close();
+        await history.close();
+        await backends.close();
         // Metrics stay scrapeable through the drain and stop last.
         await metricsServer?.close();
         metrics?.stop();

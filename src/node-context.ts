@@ -5,6 +5,8 @@ import type { SubscriptionCounter } from './channels/subscription-count.js';
 import type { HeraldConfig } from './config/config.js';
 import type { Hub } from './connections/hub.js';
 import type { ServerEvents } from './events/server-events.js';
+import type { History } from './history/history.js';
+import type { IdempotencyStore } from './history/idempotency.js';
 import type { ClientLog } from './logging/client-log.js';
 import type { Logger } from './logging/logger.js';
 
@@ -20,4 +22,7 @@ export interface NodeContext {
   /** Milliseconds since the epoch. */
   readonly now: () => number;
   readonly subscriptionCounts: SubscriptionCounter;
+  /** Channel history, rewind and resume (src/history). */
+  readonly history: History;
+  readonly idempotency: IdempotencyStore;
 }

@@ -1,8 +1,10 @@
 /** Channel authorization (CH-06, CH-07; `#server-to-user-` in src/users/server-to-user.ts), with the real service's error texts. */
+
+import { verifyAppAuth } from '../apps/secrets.js';
 import type { Connection } from '../connections/connection.js';
 import type { ChannelKind } from '../protocol/channel-names.js';
 import { HeraldError } from '../protocol/errors.js';
-import { channelStringToSign, verifyAuth } from '../protocol/signatures.js';
+import { channelStringToSign } from '../protocol/signatures.js';
 
 export function authorize(
   conn: Connection,
@@ -10,10 +12,11 @@ export function authorize(
   kind: ChannelKind,
   auth: string | undefined,
   channelData: string | undefined,
+  nowMs: number,
 ): void {
   if (kind.type === 'public') return;
   const stringToSign = channelStringToSign(conn.socketId, channel, channelData);
-  const check = verifyAuth(auth, conn.app.key, conn.app.secret, stringToSign);
+  const check = verifyAppAuth(conn.app, auth, stringToSign, nowMs);
   if (check.ok) return;
   switch (check.reason) {
     case 'missing':

@@ -67,14 +67,17 @@ export function clientEvent(
   }
 
   const userId = type === 'presence' ? sub.userId : undefined;
-  ctx.adapter.broadcast({
-    kind: 'channel',
-    appId: app.id,
-    channel,
-    frame: encodeChannelEvent(event, channel, data, userId),
-    except: conn.socketId,
-    source: 'client',
-  });
+  // Through history, like API events: a history channel numbers and keeps client events too.
+  ctx.history
+    .publish(app, {
+      kind: 'channel',
+      appId: app.id,
+      channel,
+      frame: encodeChannelEvent(event, channel, data, userId),
+      except: conn.socketId,
+      source: 'client',
+    })
+    ?.catch((err: unknown) => ctx.logger.error({ err, channel }, 'client event publish failed'));
   if (ctx.events.wants('client_event')) {
     ctx.events.emit({
       type: 'client_event',

@@ -32,7 +32,7 @@ export async function subscribe(
   }
   const kind = channelKind(channel);
   if (kind.type === 'server-to-user') return subscribeServerToUser(conn, channel);
-  authorize(conn, channel, kind, auth, channelData);
+  authorize(conn, channel, kind, auth, channelData, ctx.now());
 
   const appId = conn.app.id;
   const member =
@@ -54,6 +54,8 @@ export async function subscribe(
   if (conn.closed) return;
   // Claim the slot before awaiting so a concurrent close can clean it up.
   conn.subscriptions.set(channel, member ? { userId: member.userId } : NO_MEMBER);
+  // A history channel's subscription collects live events from here on, until its past is sent.
+  const recovery = ctx.history.begin(conn, channel);
 
   let count: number;
   let memberAdded = false;
@@ -81,7 +83,10 @@ export async function subscribe(
         ctx.adapter.encodedSnapshot?.(appId, channel) ?? (await ctx.adapter.snapshot(appId, channel));
     }
     if (kind.cache) cached = await ctx.adapter.getCache(appId, channel);
+    // After the adapter joined the channel: whatever the read misses reaches the recovery live.
+    await recovery?.prepare();
   } catch (err) {
+    recovery?.abort();
     // A failed store call must not leave the slot claimed (every retry would read "Existing
     // subscription"); undo what landed. Nothing was announced yet, so the undo stays silent.
     conn.subscriptions.delete(channel);
@@ -104,6 +109,7 @@ export async function subscribe(
     throw err;
   }
   if (conn.closed || !conn.subscriptions.has(channel)) {
+    recovery?.abort();
     // The connection closed while we awaited and its cleanup may have run before our writes landed:
     // undo them (both calls are idempotent) so no membership outlives the socket.
     await ctx.adapter.unsubscribe(appId, channel, conn.socketId);
@@ -123,7 +129,9 @@ export async function subscribe(
   } else {
     conn.sendText(encodeSubscriptionSucceeded(channel));
   }
-  ctx.hub.addSubscriber(conn, channel);
+  // With history the recovery sends the past first and joins the hub itself.
+  if (recovery) recovery.finish();
+  else ctx.hub.addSubscriber(conn, channel);
   if (requiresAuth(kind)) conn.authorized = true;
 
   if (kind.cache) {
@@ -200,6 +208,8 @@ export function announceMemberRemoved(
 
 /** Disconnect = unsubscribe from everything (CH-17). */
 export async function leaveAll(ctx: NodeContext, conn: Connection): Promise<void> {
+  // Before leaving: resume needs the last event each channel gave this connection.
+  ctx.history.closed(conn);
   const channels = [...conn.subscriptions.keys()];
   await Promise.all(channels.map((c) => unsubscribe(ctx, conn, c)));
 }

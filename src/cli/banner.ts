@@ -15,8 +15,15 @@ export function banner(config: HeraldConfig, port: number, console?: ConsoleBann
   const dev = usesDevCredentials(config);
   // The development secret is public anyway; a real one never reaches a terminal or a log collector.
   const secret = dev ? app.secret : '<your app secret>';
+  const listening = `Herald is listening on ${tls ? 'https' : 'http'}://${config.host}:${port} (WebSocket /app/{key}, HTTP API /apps/{id})`;
+  if (config.appStore.driver !== 'file') {
+    return [
+      listening,
+      `Apps from ${config.appStore.driver} table ${config.appStore.table}${config.appStore.schema === 'soketi' ? " (soketi's schema)" : ''}; manage them with herald apps list|add|update|…`,
+    ].join('\n');
+  }
   const lines = [
-    `Herald is listening on ${tls ? 'https' : 'http'}://${config.host}:${port} (WebSocket /app/{key}, HTTP API /apps/{id})`,
+    listening,
     `${config.apps.length} app(s); first app: id=${app.id} key=${app.key}`,
     '',
     'Connect a browser or Node client (pusher-js):',

@@ -5,6 +5,7 @@ import type { HeraldConfig } from '../config/config.js';
 import { loadConfig } from '../config/load.js';
 import { ConfigError } from '../config/schema-dsl.js';
 import { createHerald } from '../herald.js';
+import { appsCommand } from './apps-cli.js';
 import { parseArgs } from './args.js';
 import { banner, type ConsoleBanner } from './banner.js';
 import { webhooksCommand } from './webhooks-cli.js';
@@ -23,6 +24,8 @@ const HELP = `Usage: herald <command> [options]
 
 Commands:
   start                 Start a Herald node (the default command)
+  webhooks status       Each webhook target's last outcome (ok, or failing with why and the next try)
+  apps <command>        List, add, update, disable, enable, rotate-secret, remove apps (see herald apps)
   webhooks dead-letters List webhook batches that exhausted their retries
   webhooks replay       Re-queue dead-lettered webhook batches (ids or --all; see herald webhooks)
 
@@ -66,7 +69,11 @@ async function start(flags: Record<string, string>): Promise<number> {
   if (config.workers > 1 && cluster.isPrimary) return startPrimary(config);
   // Under --workers one worker serves the console (src/cli/workers.ts).
   if (cluster.isWorker && process.env[CONSOLE_WORKER_ENV] !== '1') config.console.enabled = false;
-  const herald = createHerald(config);
+  const file = flags['config'] || process.env['HERALD_CONFIG'] || undefined;
+  const herald = createHerald(config, {
+    // The file store re-reads flags, env and file exactly as at start, on SIGHUP and file change.
+    fileReload: { reload: () => configFromArgs(flags).apps, ...(file ? { file } : {}) },
+  });
   let port: number;
   let consoleAt: ConsoleBanner | undefined;
   try {
@@ -111,6 +118,9 @@ async function start(flags: Record<string, string>): Promise<number> {
       },
     );
   };
+  process.on('SIGHUP', () => {
+    herald.reloadApps();
+  });
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   return new Promise<number>(() => {
@@ -133,6 +143,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       return start(args.flags);
     case 'webhooks':
       return webhooksCommand(args);
+    case 'apps':
+      return appsCommand(args);
     default:
       console.error(`Unknown command: ${args.command}\n\n${HELP}`);
       return EXIT_CONFIG;

@@ -1,6 +1,6 @@
 /**
- * `herald webhooks dead-letters` and `herald webhooks replay`: operator access to the durable (Redis)
- * webhook queue. They read the same configuration as `start` (flags, env, HERALD_CONFIG).
+ * `herald webhooks status`, `dead-letters` and `replay`: operator access to the durable (Redis) webhook
+ * queue. They read the same configuration as `start` (flags, env, HERALD_CONFIG).
  */
 import type { HeraldConfig } from '../config/config.js';
 import { loadConfig } from '../config/load.js';
@@ -9,8 +9,12 @@ import { redactUrl } from '../logging/redact-url.js';
 import { RedisWebhookQueue } from '../webhooks/redis-queue.js';
 import type { DeadLetter } from '../webhooks/webhook-queue.js';
 import type { ParsedArgs } from './args.js';
+import { columns, statusTable, targetStatuses } from './webhooks-status.js';
 
 export const WEBHOOKS_HELP = `Usage:
+  herald webhooks status [--json] [--redis-url URL] [--config FILE]
+      Each configured target and its last attempt: ok, or failing (status code or error, since when,
+      next try).
   herald webhooks dead-letters [--json] [--limit N] [--redis-url URL] [--config FILE]
       List webhook batches that exhausted their retry window, oldest first.
   herald webhooks replay (<id>... | --all) [--restamp] [--redis-url URL] [--config FILE]
@@ -18,7 +22,12 @@ export const WEBHOOKS_HELP = `Usage:
       them. They keep their X-Herald-Webhook-Id; --restamp sets time_ms to now (for receivers that
       reject old webhooks, like the Python SDK past 300 s).
 
-Both need the Redis queue (adapter.redisUrl / HERALD_REDIS_URL) and its prefix (HERALD_REDIS_PREFIX).`;
+All need the Redis queue (adapter.redisUrl / HERALD_REDIS_URL) and its prefix (HERALD_REDIS_PREFIX).`;
+
+const MEMORY_STATUS_MESSAGE = `No shared webhook queue is configured (adapter.redisUrl / HERALD_REDIS_URL is unset): each node keeps
+its targets' outcomes in its own memory, out of this command's reach. A node logs a target's first failed
+attempt at warn (status code or error, next try), then at most one line a minute while it keeps failing,
+and a line when it recovers. Set HERALD_REDIS_URL (or --redis-url) to see the last outcomes here.`;
 
 const MEMORY_QUEUE_MESSAGE = `No durable webhook queue is configured (adapter.redisUrl / HERALD_REDIS_URL is unset), so there is nothing to list or replay.
 Without Redis, webhooks wait in each node's memory: their dead letters are lost when the node stops.
@@ -37,14 +46,7 @@ function table(dead: DeadLetter[]): string {
     redactUrl(d.url),
     d.reason,
   ]);
-  const head = ['id', 'app', 'events', 'attempts', 'dead since', 'url', 'reason'];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) =>
-    r
-      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd();
-  return [line(head), ...rows.map(line)].join('\n');
+  return columns(['id', 'app', 'events', 'attempts', 'dead since', 'url', 'reason'], rows);
 }
 
 export async function webhooksCommand(
@@ -52,7 +54,7 @@ export async function webhooksCommand(
   env: Record<string, string | undefined> = process.env,
 ): Promise<number> {
   const [sub, ...ids] = args.positionals;
-  if (sub !== 'dead-letters' && sub !== 'replay') {
+  if (sub !== 'dead-letters' && sub !== 'replay' && sub !== 'status') {
     console.error(sub ? `Unknown webhooks command: ${sub}\n\n${WEBHOOKS_HELP}` : WEBHOOKS_HELP);
     return 2;
   }
@@ -71,11 +73,19 @@ export async function webhooksCommand(
   }
   const url = config.adapter.redisUrl;
   if (!url) {
-    console.error(MEMORY_QUEUE_MESSAGE);
+    if (sub === 'status') {
+      console.log(statusTable(targetStatuses(config, [])).replaceAll('never tried', 'unknown (in memory)'));
+      console.error(`\n${MEMORY_STATUS_MESSAGE}`);
+    } else console.error(MEMORY_QUEUE_MESSAGE);
     return 2;
   }
   const queue = new RedisWebhookQueue({ url, prefix: config.adapter.prefix });
   try {
+    if (sub === 'status') {
+      const statuses = targetStatuses(config, await queue.outcomes());
+      console.log(args.switches.has('json') ? JSON.stringify(statuses, null, 2) : statusTable(statuses));
+      return statuses.some((s) => s.last && !s.last.ok) ? 1 : 0;
+    }
     if (sub === 'dead-letters') {
       const limit = args.flags['limit'] ? Number(args.flags['limit']) : undefined;
       if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {

@@ -15,12 +15,29 @@ export interface WebhookTarget {
   events: WebhookEventName[];
   filter?: { channelPrefix?: string; channelSuffix?: string };
   headers?: Record<string, string>;
+  /** Accept `user:password@` in `url` (refused at load otherwise). */
+  allowUrlCredentials?: boolean;
+}
+
+export interface HistoryRule {
+  /** Glob: `*` matches any run of characters. */
+  channels: string;
+  size: number;
+  ttlSeconds: number;
+  rewind: number;
+  rewindSeconds: number;
+  resumeSeconds: number;
+  signinWaitMs: number;
 }
 
 export interface AppConfig {
   id: string;
   key: string;
   secret: string;
+  /** The secret before the last rotation, still accepted for signatures until `previousSecretExpiresAt`. */
+  previousSecret?: string;
+  /** ISO 8601 time after which `previousSecret` is refused. */
+  previousSecretExpiresAt?: string;
   enabled: boolean;
   clientEvents: boolean;
   userAuthentication: boolean;
@@ -31,6 +48,7 @@ export interface AppConfig {
   requireTls: boolean;
   limits: AppLimits;
   webhooks: WebhookTarget[];
+  history: HistoryRule[];
 }
 
 export interface HeraldConfig {
@@ -50,6 +68,7 @@ export interface HeraldConfig {
   perMessageDeflate: boolean;
   cacheTtl: number;
   shutdownTimeout: number;
+  idempotencyWindow: number;
   workers: number;
   adapter: {
     driver: 'local' | 'redis';
@@ -73,6 +92,15 @@ export interface HeraldConfig {
   ssl?: { cert: string; key: string; passphrase?: string; ca?: string };
   rateLimits: { connectionsPerIpPerSecond: number };
   httpTransports: { enabled: boolean; path: string; heartbeatInterval: number; maxSessionsPerIp: number };
+  appStore: {
+    driver: 'file' | 'postgres' | 'mysql';
+    url?: string;
+    /** Filled by loadConfig: herald_apps, or apps for the soketi schema. */
+    table: string;
+    schema: 'herald' | 'soketi';
+    cacheTtl: number;
+    pollMs: number;
+  };
   apps: AppConfig[];
 }
 

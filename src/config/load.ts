@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
+import { redactUrl } from '../logging/redact-url.js';
 import { type AppConfig, DEV_APP, type HeraldConfig, type HeraldConfigInput } from './config.js';
 import { appEnv, appField, configSchema } from './schema.js';
 import { ConfigError, coerceScalar, type Field, validateField, walkFields } from './schema-dsl.js';
@@ -78,7 +79,43 @@ function checkApps(apps: AppConfig[], problems: string[]): void {
     if (keys.has(app.key)) problems.push(`apps[${i}].key: duplicate app key ${JSON.stringify(app.key)}`);
     ids.add(app.id);
     keys.add(app.key);
+    problems.push(...checkPreviousSecret(app).map((p) => `apps[${i}].${p}`));
   });
+}
+
+/** Problems with an app's rotation fields, as `field: message`; shared with the stores' writes. */
+export function checkPreviousSecret(app: Partial<AppConfig>): string[] {
+  const at = app.previousSecretExpiresAt;
+  if (at !== undefined && Number.isNaN(Date.parse(at)))
+    return [`previousSecretExpiresAt: expected an ISO 8601 time, got ${JSON.stringify(at)}`];
+  if ((app.previousSecret === undefined) !== (at === undefined))
+    return ['previousSecret: previousSecret and previousSecretExpiresAt go together'];
+  return [];
+}
+
+const STORE_SCHEMES: Record<string, RegExp> = {
+  postgres: /^postgres(ql)?:\/\/[^/?#]/,
+  mysql: /^(mysql|mariadb):\/\/[^/?#]/,
+};
+
+function checkAppStore(store: HeraldConfig['appStore'], problems: string[]): void {
+  store.table ??= store.schema === 'soketi' ? 'apps' : 'herald_apps';
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(store.table))
+    problems.push(
+      `appStore.table: expected a plain table name (letters, digits, _), got ${JSON.stringify(store.table)}`,
+    );
+  if (store.driver === 'file') return;
+  if (!store.url) {
+    problems.push(
+      `appStore.url: is required when appStore.driver is ${store.driver} (or set HERALD_APP_STORE_URL)`,
+    );
+  } else if (!STORE_SCHEMES[store.driver]!.test(store.url)) {
+    problems.push(
+      store.driver === 'postgres'
+        ? 'appStore.url: expected postgres://user:password@host:5432/database'
+        : 'appStore.url: expected mysql://user:password@host:3306/database',
+    );
+  }
 }
 
 /** 127.0.0.0/8, ::1 and localhost: only this machine can reach them. */
@@ -100,6 +137,37 @@ function checkConsole(config: HeraldConfig, problems: string[]): void {
       `console.token: is required when console.host (${c.host}) is not a loopback address: set HERALD_CONSOLE_TOKEN, or bind 127.0.0.1`,
     );
   }
+}
+
+/**
+ * A webhook URL that cannot work, or that would put credentials in logs and dead letters, is a start-up
+ * error rather than a stream of failed attempts later. The URL is never echoed with its credentials.
+ */
+function checkWebhookUrls(apps: AppConfig[], problems: string[]): void {
+  apps.forEach((app, i) => {
+    (app.webhooks ?? []).forEach((target, j) => {
+      const where = `apps[${i}].webhooks[${j}].url`;
+      let url: URL;
+      try {
+        url = new URL(target.url);
+      } catch {
+        problems.push(
+          `${where}: expected an http:// or https:// URL, got ${JSON.stringify(redactUrl(target.url))}`,
+        );
+        return;
+      }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        problems.push(`${where}: expected an http:// or https:// URL, got the scheme ${url.protocol}`);
+      } else if (!url.hostname) {
+        problems.push(`${where}: the URL has no host`);
+      } else if ((url.username || url.password) && !target.allowUrlCredentials) {
+        problems.push(
+          `${where}: credentials in the URL (${redactUrl(target.url)}) end up in logs; send them in ` +
+            '"headers" (e.g. Authorization), or set "allowUrlCredentials": true on this target',
+        );
+      }
+    });
+  });
 }
 
 /** Loads and validates; throws ConfigError naming every problem. */
@@ -170,6 +238,7 @@ export function loadConfig(sources: ConfigSources = {}): HeraldConfig {
       'adapter.redisUrl: expected redis://host:port, rediss://…, redis-sentinel://host:port,…/master or redis-cluster://host:port,…',
     );
   }
+  if (config.appStore) checkAppStore(config.appStore, problems);
   const httpPath = config.httpTransports?.path;
   if (httpPath !== undefined && httpPath !== '' && !/^\/[^?#]*[^/?#]$/.test(httpPath)) {
     problems.push('httpTransports.path: expected a path like /pusher (leading slash, no trailing slash)');
@@ -178,6 +247,7 @@ export function loadConfig(sources: ConfigSources = {}): HeraldConfig {
   if (Array.isArray(config.apps)) {
     if (config.apps.length === 0) problems.push('apps: at least one app is required');
     checkApps(config.apps, problems);
+    checkWebhookUrls(config.apps, problems);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -15,7 +15,7 @@ const WEBHOOK_EVENTS = [
 
 const limitsField: ObjectField = {
   kind: 'object',
-  doc: "Per-app limits; defaults follow Pusher's (spec §8) except presence members.",
+  doc: "Per-app limits; defaults follow Pusher's (docs/protocol-requirements.md#limits) except presence members.",
   fields: {
     maxConnections: {
       kind: 'int',
@@ -97,7 +97,16 @@ const webhookField: ObjectField = {
   kind: 'object',
   doc: 'A webhook target.',
   fields: {
-    url: { kind: 'string', nonEmpty: true, doc: 'URL that receives POSTed webhook batches.' },
+    url: {
+      kind: 'string',
+      nonEmpty: true,
+      doc: 'http:// or https:// URL with a host that receives POSTed webhook batches; checked at start.',
+    },
+    allowUrlCredentials: {
+      kind: 'bool',
+      default: false,
+      doc: 'Accept user:password@ in url (otherwise a configuration error: put credentials in headers).',
+    },
     events: {
       kind: 'array',
       items: { kind: 'enum', values: WEBHOOK_EVENTS, doc: 'Webhook event name.' },
@@ -122,6 +131,51 @@ const webhookField: ObjectField = {
   },
 };
 
+const historyRuleField: ObjectField = {
+  kind: 'object',
+  doc: 'A history rule (docs/history-and-recovery.md): which channels keep history, how much, and what subscribers get back.',
+  fields: {
+    channels: {
+      kind: 'string',
+      nonEmpty: true,
+      doc: 'Channel name glob: `*` matches any run of characters (e.g. history-*). The first matching rule wins.',
+    },
+    size: { kind: 'int', min: 1, max: 10_000, default: 100, doc: 'Events kept per channel (the newest).' },
+    ttlSeconds: {
+      kind: 'int',
+      min: 1,
+      default: 3600,
+      doc: 'Seconds history outlives the channel: it is dropped this long after the channel is vacated (or after its last event while unoccupied).',
+    },
+    rewind: {
+      kind: 'int',
+      min: 0,
+      max: 10_000,
+      default: 0,
+      doc: 'Past events a new subscriber gets before live ones (the newest N), 0 for none.',
+    },
+    rewindSeconds: {
+      kind: 'int',
+      min: 0,
+      default: 0,
+      doc: 'Only rewind events younger than this many seconds; alone (rewind 0) it rewinds every kept event that young. 0: no age limit.',
+    },
+    resumeSeconds: {
+      kind: 'int',
+      min: 0,
+      default: 0,
+      doc: 'A signed-in user back within this many seconds of their last connection gets every event they missed, 0 for off.',
+    },
+    signinWaitMs: {
+      kind: 'int',
+      min: 0,
+      max: 60_000,
+      default: 3000,
+      doc: 'With resumeSeconds: how long a subscription made before pusher:signin holds its events waiting for the sign-in.',
+    },
+  },
+};
+
 export const appField: ObjectField = {
   kind: 'object',
   doc: 'An application: credentials, feature switches, limits and webhooks.',
@@ -129,6 +183,16 @@ export const appField: ObjectField = {
     id: { kind: 'string', nonEmpty: true, doc: 'App id, used in HTTP API paths (/apps/{id}/...).' },
     key: { kind: 'string', nonEmpty: true, doc: 'App key, used by clients (/app/{key}) and in signatures.' },
     secret: { kind: 'string', nonEmpty: true, doc: 'App secret for HMAC signatures. Keep it private.' },
+    previousSecret: {
+      kind: 'string',
+      optional: true,
+      doc: 'The secret before a rotation: signatures made with it are still accepted until previousSecretExpiresAt.',
+    },
+    previousSecretExpiresAt: {
+      kind: 'string',
+      optional: true,
+      doc: 'ISO 8601 time (e.g. 2026-01-31T12:00:00Z) after which previousSecret is refused.',
+    },
     enabled: {
       kind: 'bool',
       default: true,
@@ -164,6 +228,12 @@ export const appField: ObjectField = {
     requireTls: { kind: 'bool', default: false, doc: 'Refuse plain ws:// connections with 4000.' },
     limits: limitsField,
     webhooks: { kind: 'array', items: webhookField, default: [], doc: 'Webhook targets.' },
+    history: {
+      kind: 'array',
+      items: historyRuleField,
+      default: [],
+      doc: 'Channel history, rewind and resume rules; the first rule whose glob matches a channel applies.',
+    },
   },
 };
 
@@ -287,6 +357,13 @@ export const configSchema: ObjectField = {
       default: 10,
       env: 'HERALD_SHUTDOWN_TIMEOUT',
       doc: 'Seconds over which connections are closed with 4200 during a graceful shutdown.',
+    },
+    idempotencyWindow: {
+      kind: 'int',
+      min: 1,
+      default: 300,
+      env: 'HERALD_IDEMPOTENCY_WINDOW',
+      doc: 'Seconds an idempotency key (idempotency_key / X-Idempotency-Key) is remembered: a repeat within it is not published again and gets the first answer.',
     },
     workers: {
       kind: 'int',
@@ -521,6 +598,55 @@ export const configSchema: ObjectField = {
           default: 0,
           env: 'HERALD_CONNECTIONS_PER_IP_PER_SECOND',
           doc: 'New WebSocket connections per second from one IP, 0 for unlimited (HTTP 429 before upgrade).',
+        },
+      },
+    },
+    appStore: {
+      kind: 'object',
+      doc: 'Where apps are read from: the config (file) or a PostgreSQL / MySQL table. See docs/app-stores.md.',
+      fields: {
+        driver: {
+          kind: 'enum',
+          values: ['file', 'postgres', 'mysql'],
+          default: 'file',
+          env: 'HERALD_APP_STORE_DRIVER',
+          flag: 'app-store',
+          doc: 'file: the apps of this configuration (reloaded on SIGHUP and file change); postgres or mysql (also MariaDB): a table.',
+        },
+        url: {
+          kind: 'string',
+          optional: true,
+          env: 'HERALD_APP_STORE_URL',
+          flag: 'app-store-url',
+          doc: 'Database URL: postgres://user:pass@host:5432/db or mysql://user:pass@host:3306/db.',
+        },
+        table: {
+          kind: 'string',
+          optional: true,
+          env: 'HERALD_APP_STORE_TABLE',
+          doc: 'Table holding the apps (default herald_apps; apps with the soketi schema).',
+        },
+        schema: {
+          kind: 'enum',
+          values: ['herald', 'soketi'],
+          default: 'herald',
+          env: 'HERALD_APP_STORE_SCHEMA',
+          doc: "herald: Herald's own table, created and migrated by Herald; soketi: soketi's apps table, read as it stands.",
+        },
+        cacheTtl: {
+          kind: 'int',
+          min: 1,
+          default: 60,
+          env: 'HERALD_APP_STORE_CACHE_TTL',
+          doc: 'Seconds an app (or an unknown key) is served from memory before the table is read again; changes made through Herald arrive sooner.',
+        },
+        pollMs: {
+          kind: 'int',
+          min: 100,
+          max: 60_000,
+          default: 500,
+          env: 'HERALD_APP_STORE_POLL_MS',
+          doc: "MySQL: how often the table's version is polled for changes (PostgreSQL is told by NOTIFY).",
         },
       },
     },

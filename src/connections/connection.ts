@@ -44,7 +44,8 @@ export class Connection {
 
   constructor(
     readonly socketId: string,
-    readonly app: AppConfig,
+    /** Replaced in place when the app changes in its store (limits apply to the next event). */
+    public app: AppConfig,
     readonly socket: ClientSocket,
     readonly openedAt: number,
     readonly ip: string,

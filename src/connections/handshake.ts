@@ -46,7 +46,14 @@ export async function checkHandshake(
       return refuse('unsupportedProtocol', `Unsupported protocol version ${protocol}`);
   }
 
-  const app = await apps.byKey(key);
+  let app: AppConfig | undefined;
+  try {
+    app = await apps.byKey(key);
+  } catch (err) {
+    // The app store is down and this key is not in its cache: a retryable refusal, not a crash.
+    if (err instanceof HeraldError) return { ok: false, error: err };
+    throw err;
+  }
   if (!app) {
     return refuse(
       'unknownApp',

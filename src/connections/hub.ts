@@ -78,6 +78,11 @@ export class Hub implements NodeDelivery {
     return this.apps.get(appId)?.connections.size ?? 0;
   }
 
+  /** This node's connections to one app (an app changed or was disabled). */
+  connectionsOf(appId: string): ReadonlySet<Connection> {
+    return this.apps.get(appId)?.connections ?? new Set();
+  }
+
   /** Every live connection on this node (liveness sweep, shutdown). */
   *allConnections(): IterableIterator<Connection> {
     for (const idx of this.apps.values()) yield* idx.connections;

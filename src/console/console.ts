@@ -27,11 +27,14 @@ const LINGER_MS = 15_000;
 /** How long another node's "want" keeps this node sampling. */
 const REMOTE_WANT_MS = 5000;
 const WANT_EVERY_MS = 2000;
+const APPS_EVERY_MS = 5000;
 
 export interface ConsoleOptions {
   ctx: NodeContext;
   api: HttpApi;
   webhooks: Webhooks | null;
+  /** Every app of the store (the console lists apps a database may change at any time). */
+  listApps: () => Promise<AppConfig[]>;
   /** Routes added by other modules, tried after the console's own. */
   extraRoutes?: readonly ConsoleRoute[];
 }
@@ -52,9 +55,12 @@ export class HeraldConsole {
   private remoteWantUntil = 0;
   private recheck: NodeJS.Timeout | null = null;
   private wantTimer: NodeJS.Timeout | null = null;
+  private appList: readonly AppConfig[];
+  private appsTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: ConsoleOptions) {
     const { ctx } = opts;
+    this.appList = ctx.config.apps;
     const configured = ctx.config.console.token;
     this.token = configured ?? generateToken();
     this.generated = configured === undefined;
@@ -133,8 +139,18 @@ export class HeraldConsole {
     return this.untap !== null;
   }
 
+  /** The apps as last read from the store: re-read every few seconds while someone watches. */
   private apps(): readonly AppConfig[] {
-    return this.opts.ctx.config.apps;
+    return this.appList;
+  }
+
+  private async refreshApps(): Promise<readonly AppConfig[]> {
+    try {
+      this.appList = await this.opts.listApps();
+    } catch {
+      // The store is away: keep showing the apps last read.
+    }
+    return this.appList;
   }
 
   /** Starts or stops the tap, the sampler and the wants to other nodes, from who is watching. */
@@ -146,10 +162,14 @@ export class HeraldConsole {
       this.state.start(now);
       this.untap = this.opts.ctx.events.tap(this.onEvent);
       this.sampler.start();
+      this.appsTimer = setInterval(() => void this.refreshApps(), APPS_EVERY_MS);
+      this.appsTimer.unref();
     } else if (!wanted && this.untap) {
       this.untap();
       this.untap = null;
       this.sampler.stop();
+      if (this.appsTimer) clearInterval(this.appsTimer);
+      this.appsTimer = null;
       this.state.clear();
       this.history.clear();
     }
@@ -192,13 +212,14 @@ export class HeraldConsole {
   };
 
   /** What the front end needs to draw itself: this node, the apps it serves, whether it is clustered. */
-  private readonly info: ConsoleRoute = (req, res, url) => {
+  private readonly info: ConsoleRoute = async (req, res, url) => {
     if (req.method !== 'GET' || url.pathname !== '/api/info') return false;
     const { adapter, config } = this.opts.ctx;
+    const apps = await this.refreshApps();
     sendJson(res, 200, {
       node: adapter.nodeId,
       cluster: config.adapter.driver === 'redis',
-      apps: this.apps().map((a) => ({
+      apps: apps.map((a) => ({
         id: a.id,
         key: a.key,
         enabled: a.enabled,

@@ -1,5 +1,7 @@
 /** POST /events and /batch_events (API-06..API-10). */
+import type { IncomingHttpHeaders } from 'node:http';
 import type { AppConfig } from '../config/config.js';
+import { once } from '../history/idempotency.js';
 import type { NodeContext } from '../node-context.js';
 import { channelKind, channelNameProblem, serverToUserId } from '../protocol/channel-names.js';
 import { HeraldError } from '../protocol/errors.js';
@@ -112,17 +114,25 @@ function publish(ctx: NodeContext, app: AppConfig, ev: EventRequest, from = 0): 
     if (channelKind(channel).cache) {
       // The value is stored before the event leaves, then the remaining channels follow.
       return ctx.adapter.setCache(app.id, channel, ev.name, ev.data, ctx.config.cacheTtl).then(() => {
-        broadcast(ctx, app, ev, channel, frame);
-        return publish(ctx, app, ev, i + 1);
+        const stored = broadcast(ctx, app, ev, channel, frame);
+        return stored ? stored.then(() => publish(ctx, app, ev, i + 1)) : publish(ctx, app, ev, i + 1);
       });
     }
-    broadcast(ctx, app, ev, channel, frame);
+    // A history channel stores and numbers the event first; the rest follow once it left, in order.
+    const stored = broadcast(ctx, app, ev, channel, frame);
+    if (stored) return stored.then(() => publish(ctx, app, ev, i + 1));
   }
   return undefined;
 }
 
-function broadcast(ctx: NodeContext, app: AppConfig, ev: EventRequest, channel: string, frame: string): void {
-  ctx.adapter.broadcast({
+function broadcast(
+  ctx: NodeContext,
+  app: AppConfig,
+  ev: EventRequest,
+  channel: string,
+  frame: string,
+): Promise<void> | undefined {
+  return ctx.history.publish(app, {
     kind: 'channel',
     appId: app.id,
     channel,
@@ -196,4 +206,25 @@ export async function triggerBatch(
     );
   }
   return { batch: results };
+}
+
+/**
+ * Runs a trigger at most once per idempotency key (`X-Idempotency-Key` header or `idempotency_key`
+ * body field) within the window; without a key, just runs it (synchronously when it can).
+ */
+export function idempotent(
+  ctx: NodeContext,
+  app: AppConfig,
+  headers: IncomingHttpHeaders,
+  body: Record<string, unknown>,
+  run: () => unknown | Promise<unknown>,
+): unknown | Promise<unknown> {
+  const header = headers['x-idempotency-key'];
+  const field = body['idempotency_key'];
+  if (field !== undefined && typeof field !== 'string') {
+    throw new HeraldError('badRequest', 'idempotency_key must be a string');
+  }
+  const key = typeof header === 'string' ? header : field;
+  if (key === undefined) return run();
+  return once(ctx.idempotency, app.id, key, ctx.config.idempotencyWindow, run);
 }

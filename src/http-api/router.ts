@@ -12,7 +12,8 @@ import { HeraldError } from '../protocol/errors.js';
 import { terminateUser } from '../users/terminate.js';
 import { checkDeclaredLength, parseJsonObject, readBody } from './body.js';
 import { getChannel, getUsers, listChannels } from './channels.js';
-import { triggerBatch, triggerEvent } from './events.js';
+import { idempotent, triggerBatch, triggerEvent } from './events.js';
+import { getHistory } from './history.js';
 import { sendHttpError, sendJson } from './http-error.js';
 import { type ApiQuery, parseTarget } from './query.js';
 import { verifyApiSignature, verifyBodyMd5 } from './verify-signature.js';
@@ -23,6 +24,7 @@ type Route =
   | { name: 'channels'; method: 'GET' }
   | { name: 'channel'; method: 'GET'; channel: string }
   | { name: 'users'; method: 'GET'; channel: string }
+  | { name: 'history'; method: 'GET'; channel: string }
   | { name: 'terminate'; method: 'POST'; userId: string };
 
 function matchRoute(rest: string[]): Route | null {
@@ -33,6 +35,8 @@ function matchRoute(rest: string[]): Route | null {
   if (rest.length === 2 && a === 'channels') return { name: 'channel', method: 'GET', channel: b! };
   if (rest.length === 3 && a === 'channels' && c === 'users')
     return { name: 'users', method: 'GET', channel: b! };
+  if (rest.length === 3 && a === 'channels' && c === 'history')
+    return { name: 'history', method: 'GET', channel: b! };
   if (rest.length === 3 && a === 'users' && c === 'terminate_connections' && d === undefined) {
     return { name: 'terminate', method: 'POST', userId: b! };
   }
@@ -211,14 +215,18 @@ export class HttpApi {
 
     let result: unknown;
     switch (route.name) {
-      case 'events':
+      case 'events': {
+        const json = parseJsonObject(body, ctx.config.maxJsonDepth);
         // Most triggers finish synchronously: no await unless there is a promise.
-        result = triggerEvent(ctx, app, parseJsonObject(body, ctx.config.maxJsonDepth));
+        result = idempotent(ctx, app, req.headers, json, () => triggerEvent(ctx, app, json));
         if (result instanceof Promise) result = await result;
         break;
-      case 'batch_events':
-        result = await triggerBatch(ctx, app, parseJsonObject(body, ctx.config.maxJsonDepth));
+      }
+      case 'batch_events': {
+        const json = parseJsonObject(body, ctx.config.maxJsonDepth);
+        result = await idempotent(ctx, app, req.headers, json, () => triggerBatch(ctx, app, json));
         break;
+      }
       case 'channels':
         result = await listChannels(ctx, app, query);
         break;
@@ -227,6 +235,9 @@ export class HttpApi {
         break;
       case 'users':
         result = await getUsers(ctx, app, safeDecode(route.channel));
+        break;
+      case 'history':
+        result = await getHistory(ctx, app, safeDecode(route.channel), query);
         break;
       case 'terminate':
         result = terminateUser(ctx, app.id, safeDecode(route.userId));

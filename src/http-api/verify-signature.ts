@@ -3,6 +3,7 @@
  * included, so it is checked before a byte of the body is read; the body is then held to its body_md5
  * once it has arrived (hashed as it streamed in, src/http-api/body.ts).
  */
+import { acceptedSecrets } from '../apps/secrets.js';
 import type { AppConfig } from '../config/config.js';
 import { HeraldError } from '../protocol/errors.js';
 import { apiStringToSign, hmacSha256Hex, safeEqual } from '../protocol/signatures.js';
@@ -39,11 +40,11 @@ export function verifyApiSignature(
     );
   }
   // Sign over the path as sent and, when it differs, as decoded: clients disagree on escaping.
-  let expected = '';
-  for (const path of paths) {
-    const toSign = apiStringToSign(method, path, query);
-    expected = hmacSha256Hex(app.secret, toSign);
-    if (safeEqual(signature, expected)) return;
+  // During a rotation's grace period the previous secret signs too.
+  for (const secret of acceptedSecrets(app, nowMs)) {
+    for (const path of paths) {
+      if (safeEqual(signature, hmacSha256Hex(secret, apiStringToSign(method, path, query)))) return;
+    }
   }
   throw new HeraldError(
     'authFailed',

@@ -35,6 +35,7 @@ export const ErrorKinds = {
   userTerminated: kind(4009, 4009, 200, 'Connection terminated by the application'),
   overCapacity: kind(4100, 4100, 503, 'Over capacity'),
   slowConsumer: kind(4100, 4100, 503, 'Connection too slow to keep up, reconnect with back-off'),
+  appStoreUnavailable: kind(4100, 4100, 503, 'App store unavailable, reconnect with back-off'),
   reconnect: kind(4200, 4200, 503, 'Server shutting down, reconnect immediately'),
   pongTimeout: kind(4201, 4201, 408, 'Pong reply not received'),
 
@@ -86,6 +87,7 @@ export const ErrorKinds = {
   forbidden: kind(null, null, 403, 'Forbidden'),
   notFound: kind(null, null, 404, 'Not found'),
   methodNotAllowed: kind(null, null, 405, 'Method not allowed'),
+  conflict: kind(null, null, 409, 'Conflict'),
   payloadTooLarge: kind(null, null, 413, 'Payload too large'),
   requestTimeout: kind(null, null, 408, 'Request body not received in time'),
   rateLimited: kind(null, null, 429, 'Too many requests'),

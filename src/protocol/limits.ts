@@ -1,4 +1,4 @@
-/** Per-app limits with Pusher's defaults (spec §8); presence members default higher than Pusher's 100. */
+/** Per-app limits with Pusher's defaults (docs/protocol-requirements.md#limits); presence members default higher than Pusher's 100. */
 
 export interface AppLimits {
   /** Max concurrent connections for the app; 0 = unlimited (4004 past it). */

@@ -2,11 +2,12 @@
  * pusher:signin (UA-01..UA-07) and its undoing on close. A signed-in socket is indexed twice: on this
  * node (the hub, for delivery) and in the adapter (cluster-wide, for first/last transitions).
  */
+import { verifyAppAuth } from '../apps/secrets.js';
 import type { Connection } from '../connections/connection.js';
 import type { NodeContext } from '../node-context.js';
 import { HeraldError } from '../protocol/errors.js';
 import { encodeError, encodeSigninSuccess } from '../protocol/messages.js';
-import { userStringToSign, verifyAuth } from '../protocol/signatures.js';
+import { userStringToSign } from '../protocol/signatures.js';
 import { parseUserData } from './user-data.js';
 import { announce, sendCurrentStatus } from './watchlist.js';
 
@@ -20,7 +21,7 @@ export async function signin(
   if (!app.userAuthentication) throw new HeraldError('signinDisabled');
   // The exact string received is what the app signed: never re-serialize before verifying (UA-02).
   const stringToSign = userStringToSign(conn.socketId, userData);
-  const check = verifyAuth(auth, app.key, app.secret, stringToSign);
+  const check = verifyAppAuth(app, auth, stringToSign, ctx.now());
   if (!check.ok) {
     throw new HeraldError(
       'signinFailed',
@@ -42,6 +43,8 @@ export async function signin(
   conn.authorized = true;
   ctx.hub.addUser(conn, user.id, user.watchlist);
   conn.sendText(encodeSigninSuccess(userData));
+  // Subscriptions made before the sign-in (pusher-js resubscribes first) resume now.
+  ctx.history.signedIn(conn);
   if (truncated) {
     conn.sendText(
       encodeError(

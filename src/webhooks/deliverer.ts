@@ -11,6 +11,7 @@ import type { ServerEvents, WebhookAttempt } from '../events/server-events.js';
 import type { Logger } from '../logging/logger.js';
 import { redactUrl } from '../logging/redact-url.js';
 import type { WebhookSender } from './sender.js';
+import { type AttemptReport, TargetHealth } from './target-health.js';
 import type { Claim, WebhookQueue } from './webhook-queue.js';
 
 export interface DeliveryTiming {
@@ -45,6 +46,7 @@ export class Deliverer {
   private stopped = false;
   /** Lease > the longest an attempt can take, so a live sender never loses its batch to another node. */
   private readonly leaseMs: number;
+  private readonly health: TargetHealth;
 
   constructor(
     private readonly queue: WebhookQueue,
@@ -56,6 +58,7 @@ export class Deliverer {
     private readonly now: () => number,
   ) {
     this.leaseMs = 2 * timing.timeoutMs + 1000;
+    this.health = new TargetHealth(logger, now);
   }
 
   /** Something may be due: look now. */
@@ -168,7 +171,7 @@ export class Deliverer {
     }
     batch.attempts++;
     const result = await this.sender.send({
-      url: redactUrl(resolved.target.url),
+      url: resolved.target.url,
       appKey: resolved.app.key,
       appSecret: resolved.app.secret,
       body: batch.body,
@@ -186,11 +189,19 @@ export class Deliverer {
       latencyMs: result.latencyMs,
       excerpt: result.excerpt,
     };
+    const report = { target: batch.target, appId: batch.appId, url: resolved.target.url };
     if (result.ok) {
       await this.queue.ack(claim);
       this.emit(batch.appId, 'sent', batch.events, attempt);
+      await this.record({ ...report, ok: true, status: result.status });
       return;
     }
+    const failure = {
+      ...report,
+      ok: false,
+      error: result.error,
+      ...(result.status !== undefined ? { status: result.status } : {}),
+    };
     batch.lastError = result.error;
     this.emit(batch.appId, 'failed', batch.events, attempt);
     const now = this.now();
@@ -211,12 +222,15 @@ export class Deliverer {
       );
       await this.queue.deadLetter(claim, `retry window over: ${result.error}`, now);
       this.emit(batch.appId, 'dead_lettered', batch.events);
+      await this.record(failure);
       return;
     }
     const delay = backoff(batch.attempts, this.timing.retryBaseMs, this.timing.retryMaxMs);
     // The last try lands on the window's end rather than being skipped.
-    await this.queue.retry(claim, Math.min(now + delay, lastTry));
+    const nextTryAt = Math.min(now + delay, lastTry);
+    await this.queue.retry(claim, nextTryAt);
     this.emit(batch.appId, 'retried', batch.events);
+    await this.record({ ...failure, nextTryAt });
     this.logger.debug(
       {
         app: batch.appId,
@@ -227,6 +241,13 @@ export class Deliverer {
       },
       'webhook attempt failed; will retry',
     );
+  }
+
+  /** Logs what the operator must see and keeps the outcome for `herald webhooks status`. */
+  private async record(report: AttemptReport): Promise<void> {
+    const outcome = this.health.report(report);
+    // A status that cannot be written (Redis down) must not hold up delivery; the log line is out already.
+    await this.queue.recordOutcome(outcome).catch(() => undefined);
   }
 
   private emit(

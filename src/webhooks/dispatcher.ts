@@ -32,8 +32,13 @@ export function indexTargets(apps: readonly AppConfig[]): Map<string, AppTargets
   return out;
 }
 
+type KindGroup = 'occupancy' | 'members' | 'client_event' | 'subscription_count' | 'cache_miss';
+
 export class WebhookDispatcher {
   private readonly held: HeldEvents;
+  private events: ServerEvents | null = null;
+  /** Listener groups attached so far; apps added later attach more, never fewer (cheap, and safe). */
+  private readonly attached = new Set<KindGroup>();
   private readonly cacheMissSent = new Set<string>();
   private readonly offs: (() => void)[] = [];
   /** Cancels waiting on a shared store: shutdown lets them finish before sealing the last batches. */
@@ -52,28 +57,42 @@ export class WebhookDispatcher {
 
   /** Starts listening, only to the kinds some target asked for. */
   attach(events: ServerEvents): void {
+    this.events = events;
+    this.retarget();
+  }
+
+  /** Listens to kinds that targets added since `attach` ask for. */
+  retarget(): void {
+    const events = this.events;
+    if (!events) return;
     const wanted = new Set<WebhookEventName>();
     for (const { targets } of this.apps.values())
       for (const t of targets) for (const e of t.target.events) wanted.add(e);
     const has = (n: WebhookEventName) => wanted.has(n);
+    const first = (g: KindGroup) => {
+      if (this.attached.has(g)) return false;
+      this.attached.add(g);
+      return true;
+    };
     // Occupy/add must be watched whenever vacate/remove are, to cancel them (WH-05).
-    if (has('channel_occupied') || has('channel_vacated')) {
+    if ((has('channel_occupied') || has('channel_vacated')) && first('occupancy')) {
       this.offs.push(
         events.on('channel_occupied', (e) => this.rejoin(vacateKey(e.appId, e.channel), e)),
         events.on('channel_vacated', (e) => this.hold(vacateKey(e.appId, e.channel), e)),
       );
     }
-    if (has('member_added') || has('member_removed')) {
+    if ((has('member_added') || has('member_removed')) && first('members')) {
       this.offs.push(
         events.on('member_added', (e) => this.rejoin(memberKey(e.appId, e.channel, e.userId), e)),
         events.on('member_removed', (e) => this.hold(memberKey(e.appId, e.channel, e.userId), e)),
       );
     }
-    if (has('client_event')) this.offs.push(events.on('client_event', (e) => this.forward(e, this.now())));
-    if (has('subscription_count')) {
+    if (has('client_event') && first('client_event'))
+      this.offs.push(events.on('client_event', (e) => this.forward(e, this.now())));
+    if (has('subscription_count') && first('subscription_count')) {
       this.offs.push(events.on('subscription_count', (e) => this.forward(e, this.now())));
     }
-    if (has('cache_miss')) {
+    if (has('cache_miss') && first('cache_miss')) {
       this.offs.push(
         events.on('cache_miss', (e) => {
           const key = vacateKey(e.appId, e.channel);
@@ -97,6 +116,7 @@ export class WebhookDispatcher {
   async detach(): Promise<void> {
     for (const off of this.offs) off();
     this.offs.length = 0;
+    this.events = null;
     await Promise.allSettled([...this.cancelling]);
     await this.held.close();
   }

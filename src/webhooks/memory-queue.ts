@@ -2,6 +2,8 @@
  * The default webhook queue: a min-heap of batches by due time in this process. Everything in it,
  * dead letters included, is lost when the process stops; use the Redis queue to keep it.
  */
+
+import type { TargetOutcome } from './target-health.js';
 import type {
   Claim,
   ClaimOptions,
@@ -28,6 +30,7 @@ export class MemoryWebhookQueue implements WebhookQueue {
   private readonly heap: Entry[] = [];
   private readonly inFlight = new Map<string, WebhookBatch>();
   private readonly dead = new Map<string, DeadLetter>();
+  private readonly latest = new Map<string, TargetOutcome>();
   private seq = 0;
 
   async enqueue(batch: WebhookBatch): Promise<void> {
@@ -103,6 +106,14 @@ export class MemoryWebhookQueue implements WebhookQueue {
       n++;
     }
     return n;
+  }
+
+  async recordOutcome(outcome: TargetOutcome): Promise<void> {
+    this.latest.set(outcome.target, outcome);
+  }
+
+  async outcomes(): Promise<TargetOutcome[]> {
+    return [...this.latest.values()];
   }
 
   async close(): Promise<void> {}

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { createRedis, type RedisClient } from '../adapters/redis/connect.js';
 import { CLAIM, DEAD_LETTER, RETRY, REVIVE } from './redis-scripts.js';
+import type { TargetOutcome } from './target-health.js';
 import {
   type Claim,
   type ClaimOptions,
@@ -50,6 +51,7 @@ export class RedisWebhookQueue implements WebhookQueue {
     leases: string;
     dead: string;
     deadOrder: string;
+    outcomes: string;
   };
 
   constructor(options: RedisQueueOptions) {
@@ -69,6 +71,7 @@ export class RedisWebhookQueue implements WebhookQueue {
       leases: `${base}:leases`,
       dead: `${base}:dead`,
       deadOrder: `${base}:dead-order`,
+      outcomes: `${base}:outcomes`,
     };
   }
 
@@ -183,6 +186,15 @@ export class RedisWebhookQueue implements WebhookQueue {
       );
     }
     return n;
+  }
+
+  async recordOutcome(outcome: TargetOutcome): Promise<void> {
+    await this.redis.hset(this.k.outcomes, outcome.target, JSON.stringify(outcome));
+  }
+
+  async outcomes(): Promise<TargetOutcome[]> {
+    const all = await this.redis.hvals(this.k.outcomes);
+    return all.map((j) => JSON.parse(j) as TargetOutcome);
   }
 
   async close(): Promise<void> {

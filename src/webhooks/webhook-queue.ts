@@ -4,6 +4,8 @@
  * under a lease so two nodes never send the same batch at once.
  */
 
+import type { TargetOutcome } from './target-health.js';
+
 /** One signed request's worth of events for one target. The body bytes are fixed once, at sealing. */
 export interface WebhookBatch {
   /** Stable across retries and replays: sent as `X-Herald-Webhook-Id` so receivers can drop duplicates. */
@@ -88,6 +90,10 @@ export interface WebhookQueue {
   deadLetters(limit?: number): Promise<DeadLetter[]>;
   /** Moves dead letters (all, or those ids) back to the queue with a fresh retry window; returns how many. */
   replay(ids: readonly string[] | 'all', options: ReplayOptions): Promise<number>;
+  /** Keeps the latest attempt's outcome per target (replacing the previous one), for `webhooks status`. */
+  recordOutcome(outcome: TargetOutcome): Promise<void>;
+  /** The latest outcome of every target that has had an attempt. */
+  outcomes(): Promise<TargetOutcome[]>;
   close(): Promise<void>;
 }
 

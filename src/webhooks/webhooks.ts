@@ -2,12 +2,12 @@
  * Webhooks for one node: dispatcher (event stream → batches) → queue → deliverer (HTTP). Built by the
  * composition root; the queue is injectable, Redis-backed when a Redis URL is configured.
  */
-import type { HeraldConfig } from '../config/config.js';
+import type { AppConfig, HeraldConfig } from '../config/config.js';
 import type { ServerEvents } from '../events/server-events.js';
 import type { Logger } from '../logging/logger.js';
 import { Batcher } from './batcher.js';
 import { Deliverer } from './deliverer.js';
-import { indexTargets, WebhookDispatcher } from './dispatcher.js';
+import { type AppTargets, indexTargets, WebhookDispatcher } from './dispatcher.js';
 import { type Held, type HeldEvents, MemoryHeldEvents } from './held-events.js';
 import { MemoryWebhookQueue } from './memory-queue.js';
 import { RedisHeldEvents } from './redis-held-events.js';
@@ -37,6 +37,10 @@ export function defaultWebhookQueue(config: HeraldConfig, logger: Logger): Webho
 
 export interface WebhooksOptions {
   config: HeraldConfig;
+  /** The apps known at start; later ones arrive through `setApp`. */
+  apps: readonly AppConfig[];
+  /** Apps may gain webhook targets later (a database store): prepare for every kind. */
+  dynamicApps: boolean;
   events: ServerEvents;
   queue: WebhookQueue;
   logger: Logger;
@@ -54,12 +58,15 @@ export class Webhooks {
   private requeueTimer: NodeJS.Timeout | null = null;
   private readonly pending = new Set<Promise<void>>();
   private readonly logger: Logger;
+  /** Targets by app id, shared by the dispatcher (next event) and the deliverer (next batch). */
+  private readonly apps: Map<string, AppTargets>;
 
   constructor(private readonly options: WebhooksOptions) {
     const { config, events, queue, logger, now } = options;
     this.queue = queue;
     this.logger = logger;
-    const apps = indexTargets(config.apps);
+    const apps = indexTargets(options.apps);
+    this.apps = apps;
     this.sender = new WebhookSender(options.userAgent);
     this.deliverer = new Deliverer(
       queue,
@@ -83,7 +90,9 @@ export class Webhooks {
     const delayMs = config.webhooks.delayMs;
     const redisUrl = config.adapter.redisUrl;
     const held4 = ['channel_occupied', 'channel_vacated', 'member_added', 'member_removed'] as const;
-    const holds = config.apps.some((a) => a.webhooks.some((t) => held4.some((n) => t.events.includes(n))));
+    const holds =
+      options.dynamicApps ||
+      options.apps.some((a) => a.webhooks.some((t) => held4.some((n) => t.events.includes(n))));
     // Held events are shared only when the queue is: both live in the same Redis.
     const held = (release: (h: Held) => void): HeldEvents =>
       redisUrl && queue.durable && holds
@@ -98,6 +107,14 @@ export class Webhooks {
         : new MemoryHeldEvents(delayMs, release, now);
     this.dispatcher = new WebhookDispatcher(apps, this.batcher, delayMs, now, held);
     this.dispatcher.attach(events);
+  }
+
+  /** An app's targets changed (or it is gone): the next event and the next batch use the new ones. */
+  setApp(id: string, app: AppConfig | undefined): void {
+    const next = app ? indexTargets([app]).get(id) : undefined;
+    if (next) this.apps.set(id, next);
+    else this.apps.delete(id);
+    if (next) this.dispatcher.retarget();
   }
 
   /** Starts delivering what the queue already holds (a durable queue's backlog from before a restart). */

@@ -43,6 +43,7 @@ const app: AppConfig = {
   requireTls: false,
   limits: { ...DEFAULT_LIMITS },
   webhooks: [],
+  history: [],
 };
 
 const NOW_MS = 1_700_000_000 * 1000;

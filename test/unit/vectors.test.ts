@@ -1,5 +1,5 @@
 /**
- * Every vector of shared/spec/vectors.json (and the spec's §11.1 worked examples) that concerns
+ * Every vector of test/fixtures/vectors.json (docs/protocol-requirements.md#test-vectors) and Pusher's own worked examples that concerns
  * protocol code, run against src/protocol: channel and user signatures, HTTP API signatures, webhook
  * signatures, channel names and message parsing.
  */
@@ -69,7 +69,7 @@ describe('channel authorization vectors (CH-06, CH-07, T-01..T-03)', () => {
     assert.equal(verifyAuth(good, key, secret, channelStringToSign('1.2', 'private-foo')).ok, false);
   });
 
-  test("Pusher's documented examples (§11.1)", () => {
+  test("Pusher's documented examples", () => {
     const k = '278d425bdf160c739803';
     const sec = '7ad3773142a6692b25b8';
     assert.equal(

@@ -54,7 +54,8 @@ before(async () => {
         batchWindowMs: 20,
         delayMs: 60_000,
         timeoutMs: 300,
-        retryWindowMs: 200,
+        // Long enough that a loaded machine still makes a second attempt before the window closes.
+        retryWindowMs: 1500,
         retryBaseMs: 30,
         retryMaxMs: 60,
       },
@@ -65,6 +66,7 @@ before(async () => {
             {
               // Credentials in the authority and the query: they must never reach a log line.
               url: receiver.url('/hook?token=tok-secret&v=1').replace('//', '//hook-user:hook-pass@'),
+              allowUrlCredentials: true,
               events: ['channel_occupied', 'channel_vacated'],
             },
           ],
@@ -102,6 +104,10 @@ test('a batch failing past its retry window is dead-lettered, counted, and can b
   assert.ok(deadLine, 'the dead-letter is logged');
   assert.match(deadLine, /"url":"http:\/\/\*\*\*@127\.0\.0\.1:\d+\/hook\?token=\*\*\*&v=1"/);
   for (const line of logLines) assert.doesNotMatch(line, /hook-pass|hook-user|tok-secret/);
+  // Masking is for logs only: the receiver got the real URL, query token and Basic credentials included.
+  assert.ok(attempts.every((r) => r.path === '/hook?token=tok-secret&v=1'));
+  const basic = `Basic ${Buffer.from('hook-user:hook-pass').toString('base64')}`;
+  assert.ok(attempts.every((r) => r.headers.authorization === basic));
 
   receiver.mode = 200;
   assert.equal(await webhooks.replay('all'), 1);

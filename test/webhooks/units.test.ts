@@ -9,7 +9,7 @@ import { backoff } from '../../src/webhooks/deliverer.js';
 import { targetKeys, targetWants, webhookBody, webhookEvent } from '../../src/webhooks/payload.js';
 import type { WebhookBatch } from '../../src/webhooks/webhook-queue.js';
 
-/** Spec T-11 (shared/spec/vectors.json `webhooks[0]`). */
+/** T-11 (test/fixtures/vectors.json `webhooks[0]`, see docs/protocol-requirements.md#test-vectors). */
 const T11 = {
   body: '{"time_ms":1700000000000,"events":[{"name":"channel_occupied","channel":"my-channel"}]}',
   signature: 'fec9fff324b82111ea03affc886e951bec5ee7a9e365bfd05cf254414c990a1a',

@@ -1,4 +1,5 @@
 /** The console's front end: a hash router over the pages, and the live feed they share. */
+import { AppsPage } from './apps.js';
 import { Channels } from './channels.js';
 import { Creator } from './creator.js';
 import { h, replace } from './dom.js';
@@ -18,6 +19,7 @@ const PAGES: Record<string, { title: string; make: (root: HTMLElement, info: Inf
   log: { title: 'Event log', make: (r, i) => new EventLog(r, i) },
   creator: { title: 'Event creator', make: (r, i) => new Creator(r, i) },
   webhooks: { title: 'Webhooks', make: (r, i) => new WebhooksPage(r, i) },
+  apps: { title: 'Apps', make: (r) => new AppsPage(r) },
 };
 
 const nav = document.getElementById('nav')!;

@@ -22,7 +22,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const HELP = `Usage: npm run bench -- <scenario|all|report|profile FILE…> [options]
 
-Scenarios: ${Object.keys(SCENARIOS).join(', ')}\nAttacks and endurance: nesting [--seconds S] [--bin FILE]
+Scenarios: ${Object.keys(SCENARIOS).join(', ')}\nAttacks and endurance: nesting [--seconds S] [--bin FILE],\n  soak [--minutes N] [--rate R] [--sample S] [--bound MiB]
 
   --servers a,b,c      herald, naive, coalesced, target (default herald,naive,coalesced;
                        with --target: target,herald,naive,coalesced); herald-wN is
@@ -305,6 +305,11 @@ async function main(): Promise<void> {
     await runNesting(rest);
     return;
   }
+  if (first === 'soak') {
+    const { runSoak } = await import('./soak.js');
+    process.exitCode = await runSoak(rest);
+    return;
+  }
   const cli = parse(process.argv.slice(2));
   if (cli.scenario === 'report') {
     report();
@@ -321,7 +326,7 @@ async function main(): Promise<void> {
 }
 
 main().then(
-  () => process.exit(0),
+  () => process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0),
   (err: unknown) => {
     console.error(err instanceof Error ? err.message : err);
     process.exit(1);

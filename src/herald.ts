@@ -28,6 +28,7 @@ import { type FileReload, openAppSource } from './apps/open-source.js';
 import { announceMemberAdded, announceMemberRemoved } from './channels/subscribe.js';
 import { SubscriptionCounter } from './channels/subscription-count.js';
 import type { HeraldConfig } from './config/config.js';
+import { FdWatch } from './connections/fd-limit.js';
 import { HttpSessions } from './connections/http-sessions.js';
 import { Hub } from './connections/hub.js';
 import { LivenessSweep } from './connections/liveness.js';
@@ -211,7 +212,12 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
   const sessions = config.httpTransports.enabled
     ? new HttpSessions(ctx, ipLimiter, config.ssl !== undefined)
     : null;
-  const api = new HttpApi(ctx, { isReady: () => !draining, apiLimiter: new MemoryRateLimiter(1000, now) });
+  const fdWatch = new FdWatch(logger, now);
+  const api = new HttpApi(ctx, {
+    isReady: () => !draining,
+    apiLimiter: new MemoryRateLimiter(1000, now),
+    fileDescriptors: () => fdWatch.exhaustion(),
+  });
   const heraldConsole = config.console.enabled
     ? new HeraldConsole({
         ctx,
@@ -250,6 +256,7 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
     server = createHttpServer(timeouts, onRequest);
   }
   server.keepAliveTimeout = 65_000;
+  server.on('connection', (socket: Socket) => fdWatch.track(socket));
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     (socket as Socket).setNoDelay?.(true);
     ws.handleUpgrade(req, socket, head, config.ssl !== undefined);
@@ -289,6 +296,10 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
         server.once('error', reject);
         server.listen(config.port, config.host, () => {
           server.off('error', reject);
+          // After listening, accept() failures arrive here; one must not end the process.
+          server.on('error', (err: NodeJS.ErrnoException) => {
+            if (!fdWatch.note(err)) logger.error({ err }, 'server error');
+          });
           resolve();
         });
       });
@@ -321,6 +332,7 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
         await ws.closeAll(5000);
         await sessions?.closeAll();
         liveness.stop();
+        fdWatch.stop();
         subscriptionCounts.close();
         ws.close();
         server.closeAllConnections();

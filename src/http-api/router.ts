@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppConfig } from '../config/config.js';
+import type { FdExhaustion } from '../connections/fd-limit.js';
 import type { RateLimiter } from '../connections/rate-limiter.js';
 import type { NodeContext } from '../node-context.js';
 import { HeraldError } from '../protocol/errors.js';
@@ -63,6 +64,8 @@ export interface HttpApiOptions {
   /** Readiness beyond the adapter: false while draining. */
   isReady(): boolean;
   apiLimiter: RateLimiter;
+  /** The node's descriptor exhaustion while it lasts (src/connections/fd-limit.ts), else null. */
+  fileDescriptors?(): FdExhaustion | null;
 }
 
 export class HttpApi {
@@ -85,6 +88,12 @@ export class HttpApi {
         return;
       }
       if (path === '/ready') {
+        // Out of descriptors the node cannot accept what a load balancer sends it: not ready, and why.
+        const fds = this.opts.fileDescriptors?.() ?? null;
+        if (fds) {
+          sendJson(res, 503, { ready: false, fileDescriptors: fds });
+          return;
+        }
         this.ready().then(
           (ready) => sendJson(res, ready ? 200 : 503, { ready }),
           () => sendJson(res, 503, { ready: false }),

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import { md5Hex, signApiRequest } from '../../src/protocol/signatures.js';
+import { Bystander } from '../helpers/bystander.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
-import { Bystander } from './bystander.js';
 
 let server: TestServer;
 let bystander: Bystander;

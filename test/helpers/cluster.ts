@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import PusherServer from 'pusher';
 import WebSocket from 'ws';
-import { type HeraldProcess, spawnHerald } from './process.js';
+import { type HeraldProcess, killTree, spawnHerald, within } from './process.js';
 import { PusherJs } from './pusher-js.js';
 
 export const REDIS_URL = process.env['HERALD_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -264,5 +264,8 @@ export async function deletePrefix(redisUrl: string, prefix: string): Promise<vo
 /** Ends a process and waits for it. */
 export async function stop(node: HeraldProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
   if (node.child.exitCode === null && node.child.signalCode === null) node.child.kill(signal);
-  await node.exited;
+  // Bounded: a node that does not stop is killed with everything it started, and the test goes on.
+  await within(node.exited, 20_000, `node ${node.child.pid} stopping on ${signal}`).catch(() =>
+    killTree(node),
+  );
 }

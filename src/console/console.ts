@@ -103,7 +103,7 @@ export class HeraldConsole {
 
   async listen(): Promise<ConsoleListener> {
     const { config, logger, now } = this.opts.ctx;
-    await this.peers?.start();
+    this.peers?.start();
     this.listener = await serveConsole({
       host: config.console.host,
       port: config.console.port,

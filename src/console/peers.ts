@@ -57,14 +57,14 @@ export class ConsolePeers {
     this.sub.on('error', () => undefined);
   }
 
-  async start(): Promise<void> {
+  /** Connects in the background: a Redis that is down at start must not hold Herald's start. */
+  start(): void {
     this.sub.on(this.sharded ? 'smessage' : 'message', (_topic: string, text: string) => this.receive(text));
-    await Promise.all([this.cmd.connect(), this.sub.connect()]).catch((err: unknown) =>
+    Promise.all([this.cmd.connect(), this.sub.connect()]).catch((err: unknown) =>
       this.logger.warn({ err }, 'console: Redis unreachable; other nodes are not shown until it is back'),
     );
-    await (this.sharded ? this.sub.ssubscribe(this.topic) : this.sub.subscribe(this.topic)).catch(
-      () => undefined,
-    );
+    // The subscriber queues this until it is connected, and subscribes again after a reconnect.
+    (this.sharded ? this.sub.ssubscribe(this.topic) : this.sub.subscribe(this.topic)).catch(() => undefined);
   }
 
   want(): void {

@@ -127,6 +127,39 @@ test('an event from the event creator reaches the client, and the log shows it',
   await page.locator('tr[data-kind="api_message"]', { hasText: 'from-console' }).waitFor();
 });
 
+test('the log filters by channel prefix, and pauses and resumes', async () => {
+  const sdk = new PusherServer({
+    appId: APP.id,
+    key: APP.key,
+    secret: APP.secret,
+    host: '127.0.0.1',
+    port: String(herald.port),
+  });
+  await openPage(page, 'log');
+  await page.fill('input[aria-label="Channel prefix"]', 'console-');
+  await page.click('form button:text("Apply filter")');
+  await page.waitForSelector('text=Nothing yet');
+  await sdk.trigger('elsewhere', 'filtered-out', {});
+  await sdk.trigger('console-news', 'kept', {});
+  const kept = page.locator('tr[data-kind="api_message"]', { hasText: 'kept' });
+  await kept.waitFor();
+  assert.equal(
+    await page.locator('tr', { hasText: 'filtered-out' }).count(),
+    0,
+    'the other channel stays out',
+  );
+  await page.click('button:text("Pause")');
+  await page.waitForSelector('text=Paused: 0 new entries held');
+  await sdk.trigger('console-news', 'while-paused', {});
+  await page.waitForSelector('text=/Paused: [1-9][0-9]* new/');
+  assert.equal(await page.locator('tr', { hasText: 'while-paused' }).count(), 0);
+  await screenshot(page, '05-log-paused');
+  await page.click('button:text("Resume")');
+  await page.locator('tr[data-kind="api_message"]', { hasText: 'while-paused' }).waitFor();
+  await page.click('form button:text("Clear filter")');
+  await page.waitForSelector('text=Nothing yet');
+});
+
 test('a failing webhook target shows its failed attempts, then succeeds after it recovers', async () => {
   receiver.mode = 503;
   receiver.answerBody = 'receiver down for maintenance';
@@ -139,13 +172,13 @@ test('a failing webhook target shows its failed attempts, then succeeds after it
     .first()
     .waitFor();
   assert.match((await target.textContent()) ?? '', /HTTP 503/);
-  await screenshot(page, '05-webhooks-failing');
+  await screenshot(page, '06-webhooks-failing');
   receiver.mode = 200;
   receiver.answerBody = 'thanks';
   await target.locator('tr[data-outcome="sent"]', { hasText: 'thanks' }).first().waitFor({ timeout: 10_000 });
   const sent = receiver.accepted.flatMap((r) => r.events).filter((e) => e.channel === 'hooked-1');
   assert.equal(sent.length, 1, 'the retried batch was delivered once');
-  await screenshot(page, '06-webhooks-recovered');
+  await screenshot(page, '07-webhooks-recovered');
 });
 
 test('a dead letter is replayed from the page', async () => {
@@ -157,7 +190,7 @@ test('a dead letter is replayed from the page', async () => {
   await dead.first().waitFor({ timeout: 15_000 });
   assert.equal(await dead.count(), 1);
   const deadId = await dead.first().getAttribute('data-dead');
-  await screenshot(page, '07-webhooks-dead-letter');
+  await screenshot(page, '08-webhooks-dead-letter');
   receiver.mode = 200;
   receiver.answerBody = 'ok';
   await dead.first().locator('button', { hasText: 'Replay' }).click();
@@ -263,7 +296,7 @@ test('a presence channel opens to its members, a member to their connections and
   assert.match(text, /presence-lobby/);
   assert.match(text, /alice-news/);
   await page.waitForSelector('h3:text("Members (1)")', { state: 'attached' });
-  await screenshot(page, '08-channels-presence-user');
+  await screenshot(page, '09-channels-presence-user');
   alice.ws.close();
 });
 
@@ -281,12 +314,12 @@ test('10,000 channels: the list shows the first 500 sorted, the prefix narrows i
   await page.waitForSelector('text=first 500 of');
   const summary = (await page.textContent('.toolbar .muted')) ?? '';
   assert.match(summary, /first 500 of 10,00\d matching/);
-  await screenshot(page, '09-channels-10k');
+  await screenshot(page, '10-channels-10k');
   await page.fill('input[aria-label="Channel prefix"]', 'room-0999');
   await page.waitForSelector('text=10 matching');
   await page.click('td:text-is("room-09995")');
   await page.waitForSelector('h2.mono:text("room-09995")');
-  await screenshot(page, '10-channels-prefix');
+  await screenshot(page, '11-channels-prefix');
   raw.ws.close();
   await openPage(page, 'overview');
   await page.waitForSelector('.stat b');
@@ -296,5 +329,5 @@ test('10,000 channels: the list shows the first 500 sorted, the prefix narrows i
         globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }
       ).document.querySelectorAll('.chart canvas').length >= 3,
   );
-  await screenshot(page, '11-overview');
+  await screenshot(page, '12-overview');
 });

@@ -4,12 +4,11 @@ import { type Info, type LogEntry, live } from './state.js';
 
 /** Rows drawn at most; older entries stay in the buffer until it rolls over. */
 const ROWS = 500;
-/** Entries held while paused; beyond it the oldest held ones go. */
-const HELD = 5000;
 
 export class EventLog {
   private paused = false;
-  private held = 0;
+  /** `live.received` when the log was paused. */
+  private pausedAt = 0;
   /** The log as it was when paused: what the table keeps showing. */
   private frozen: LogEntry[] = [];
   private readonly offs: (() => void)[] = [];
@@ -17,7 +16,7 @@ export class EventLog {
   private readonly count = h('span', { class: 'muted' });
   private readonly pauseButton = h(
     'button',
-    { class: 'secondary', onclick: () => this.togglePause() },
+    { type: 'button', class: 'secondary', onclick: () => this.togglePause() },
     'Pause',
   );
   private pending = false;
@@ -156,7 +155,7 @@ export class EventLog {
     this.paused = !this.paused;
     if (this.paused) {
       this.frozen = live.log.slice(-ROWS);
-      this.held = 0;
+      this.pausedAt = live.received;
     }
     this.pauseButton.textContent = this.paused ? 'Resume' : 'Pause';
     this.draw();
@@ -172,7 +171,6 @@ export class EventLog {
   /** At most one redraw per animation frame, however many batches arrive. */
   private schedule(): void {
     if (this.paused) {
-      this.held = Math.min(HELD, this.held + 1);
       this.drawCount();
       return;
     }
@@ -186,10 +184,17 @@ export class EventLog {
 
   private drawCount(): void {
     const shown = this.paused ? this.frozen.length : Math.min(ROWS, live.log.length);
+    const held = live.received - this.pausedAt;
     replace(
       this.count,
-      this.paused ? h('span', { class: 'warn' }, 'Paused: new entries are kept but not shown. ') : null,
-      `${shown} entries shown`,
+      this.paused
+        ? h(
+            'span',
+            { class: 'warn' },
+            `Paused: ${held} new ${held === 1 ? 'entry' : 'entries'} held, not shown. `,
+          )
+        : null,
+      `${shown} ${shown === 1 ? 'entry' : 'entries'} shown`,
       live.dropped > 0
         ? h('span', { class: 'warn' }, `; ${live.dropped} dropped in bursts (filter to see them all)`)
         : null,

@@ -32,6 +32,8 @@ export class Live {
   log: LogEntry[] = [];
   /** Entries the server or the page had to drop (a burst beyond what a page is sent). */
   dropped = 0;
+  /** Entries received since the page opened (the log buffer rolls over; this does not). */
+  received = 0;
   samples = new Map<string, NodeSample[]>();
   filter: LogFilter = { app: '', channel: '', kinds: [], socket: '', user: '' };
   connected = false;
@@ -101,6 +103,7 @@ export class Live {
     src.addEventListener('log', (ev) => {
       const batch = JSON.parse((ev as MessageEvent).data) as { entries: LogEntry[]; dropped: number };
       this.dropped += batch.dropped;
+      this.received += batch.entries.length;
       for (const e of batch.entries) this.log.push(e);
       if (this.log.length > LOG_LIMIT) this.log.splice(0, this.log.length - LOG_LIMIT);
       this.fire('log');

@@ -1,0 +1,166 @@
+/**
+ * Chat rooms on Herald. Herald runs in this process (embedded through the package API); the HTTP side is
+ * a plain node:http app: a controller triggers through the official `pusher` SDK, the pages use pusher-js
+ * served from node_modules.
+ *
+ * Rooms are channels `CHAT_<roomId>`; "typing…" travels as client events on `presence-CHAT_<roomId>`.
+ * Single-room mode: channel `chat`, event `new_message`.
+ */
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { createHerald, loadConfig } from 'herald';
+import Pusher from 'pusher';
+
+const APP = { id: 'chat', key: 'chat-key', secret: 'chat-secret' };
+const HOST = '127.0.0.1';
+// The pages live beside the source; this file runs from dist/examples/chat/.
+const PUBLIC = new URL('../../../examples/chat/public/', import.meta.url);
+const PUSHER_JS = createRequire(import.meta.url).resolve('pusher-js/dist/web/pusher.min.js');
+
+const ROOM_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const MAX_TEXT = 500;
+
+export interface ChatMessage {
+  name: string;
+  text: string;
+  at: number;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Validates a posted message: a name and a non-empty text, both bounded. */
+function parseMessage(body: unknown): ChatMessage {
+  const { name, text } = (body ?? {}) as Record<string, unknown>;
+  if (typeof name !== 'string' || name.trim() === '' || name.length > 40)
+    throw new HttpError(422, 'name must be 1 to 40 characters');
+  if (typeof text !== 'string' || text.trim() === '' || text.length > MAX_TEXT)
+    throw new HttpError(422, `text must be 1 to ${MAX_TEXT} characters`);
+  return { name: name.trim(), text: text.trim(), at: Date.now() };
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  let body = '';
+  for await (const chunk of req) {
+    body += chunk;
+    if (body.length > 10_000) throw new HttpError(413, 'body too large');
+  }
+  return body;
+}
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  try {
+    return JSON.parse(await readBody(req)) as Record<string, unknown>;
+  } catch (err) {
+    if (err instanceof HttpError) throw err;
+    throw new HttpError(400, 'body must be JSON');
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown, type = 'application/json'): void {
+  res.writeHead(status, { 'Content-Type': type });
+  res.end(typeof body === 'string' ? body : JSON.stringify(body));
+}
+
+export async function startChat(env: NodeJS.ProcessEnv = process.env) {
+  const herald = createHerald(
+    loadConfig({
+      env: {},
+      overrides: {
+        host: HOST,
+        port: Number(env.HERALD_PORT ?? 6001),
+        log: { level: 'warn' },
+        metrics: { enabled: false },
+        console: { enabled: false },
+        apps: [{ ...APP, clientEvents: true }],
+      },
+    }),
+  );
+  const ws = await herald.listen();
+  const pusher = new Pusher({
+    appId: APP.id,
+    key: APP.key,
+    secret: APP.secret,
+    host: HOST,
+    port: String(ws.port),
+    useTLS: false,
+  });
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
+    if (req.method === 'GET' && (path === '/' || path === '/single')) {
+      const page = path === '/' ? 'room.html' : 'single.html';
+      return send(res, 200, await readFile(new URL(page, PUBLIC), 'utf8'), 'text/html; charset=utf-8');
+    }
+    if (req.method === 'GET' && path === '/chat.js')
+      return send(res, 200, await readFile(new URL('chat.js', PUBLIC), 'utf8'), 'text/javascript');
+    if (req.method === 'GET' && path === '/pusher.js')
+      return send(res, 200, await readFile(PUSHER_JS, 'utf8'), 'text/javascript');
+    if (req.method === 'GET' && path === '/config')
+      return send(res, 200, { key: APP.key, wsHost: HOST, wsPort: ws.port });
+
+    // The controller: validate, then broadcast to everyone in the room except the sender's own socket.
+    const room = /^\/api\/chat\/([^/]+)$/.exec(path);
+    if (req.method === 'POST' && room) {
+      const roomId = decodeURIComponent(room[1]!);
+      if (!ROOM_ID.test(roomId)) throw new HttpError(422, 'room id must match [A-Za-z0-9_-]{1,64}');
+      const body = await readJson(req);
+      const message = parseMessage(body);
+      const socketId = typeof body.socket_id === 'string' ? body.socket_id : undefined;
+      await pusher.trigger(`CHAT_${roomId}`, 'message', message, socketId ? { socket_id: socketId } : {});
+      return send(res, 201, message);
+    }
+    if (req.method === 'POST' && path === '/api/chat') {
+      const message = parseMessage(await readJson(req));
+      await pusher.trigger('chat', 'new_message', message);
+      return send(res, 201, message);
+    }
+    // Presence auth for the typing channel: the name the page sends is the member's identity.
+    if (req.method === 'POST' && path === '/pusher/auth') {
+      const form = new URLSearchParams(await readBody(req));
+      const socketId = form.get('socket_id') ?? '';
+      const channel = form.get('channel_name') ?? '';
+      const name = form.get('name') ?? '';
+      if (!channel.startsWith('presence-CHAT_') || name === '' || name.length > 40)
+        throw new HttpError(403, 'not allowed');
+      const auth = pusher.authorizeChannel(socketId, channel, { user_id: name, user_info: { name } });
+      return send(res, 200, auth);
+    }
+    throw new HttpError(404, 'not found');
+  }
+
+  const server = createServer((req, res) => {
+    route(req, res).catch((err: unknown) => {
+      if (err instanceof HttpError) return send(res, err.status, { error: err.message });
+      console.error(err);
+      send(res, 502, { error: 'could not deliver the message' });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(Number(env.PORT ?? 3000), HOST, resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${HOST}:${port}`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await herald.close();
+    },
+  };
+}
+
+if (process.argv[1] === new URL(import.meta.url).pathname) {
+  const chat = await startChat();
+  console.log(`chat listening on ${chat.url} (open ${chat.url}/?room=lobby&name=alice)`);
+  const stop = () => chat.close().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}

@@ -127,12 +127,12 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
 
   let ctx: NodeContext | null = null;
   const hub = new Hub(events, {
-    memberGone: (appId, channel, userId, version) => {
-      if (ctx) announceMemberRemoved(ctx, appId, channel, userId, version);
+    memberGone: (appId, channel, userId, version, quiet) => {
+      if (ctx) announceMemberRemoved(ctx, appId, channel, userId, version, quiet);
     },
     channelGone: (appId, channel) => events.emit({ type: 'channel_vacated', appId, channel }),
-    memberBack: (appId, channel, member, version, except) => {
-      if (ctx) announceMemberAdded(ctx, appId, channel, member, version, except);
+    memberBack: (appId, channel, member, version, except, quiet) => {
+      if (ctx) announceMemberAdded(ctx, appId, channel, member, version, except, quiet);
     },
     channelBack: (appId, channel) => events.emit({ type: 'channel_occupied', appId, channel }),
     countChanged: (appId, channel, count) => {

@@ -165,7 +165,13 @@ function outputs(cli: Cli): { results: string; charts: string } {
 
 function chartFor(r: BenchResult): string {
   const panels = r.metrics
-    .filter((m) => m.ratio || m.key === 'p99_ms')
+    .filter(
+      (m) =>
+        m.ratio ||
+        m.key === 'p99_ms' ||
+        // Read from the scenario as it is now, so results written before the flag existed get it too.
+        SCENARIOS[r.scenario]?.metrics.find((x) => x.key === m.key)?.chart,
+    )
     .map((m) => ({
       title: `${m.label}${m.unit === 'ms' ? ' (ms)' : ''} — ${m.better} is better`,
       unit: m.unit,

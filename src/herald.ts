@@ -28,6 +28,7 @@ import { type FileReload, openAppSource } from './apps/open-source.js';
 import { announceMemberAdded, announceMemberRemoved } from './channels/subscribe.js';
 import { SubscriptionCounter } from './channels/subscription-count.js';
 import type { HeraldConfig } from './config/config.js';
+import { FdWatch } from './connections/fd-limit.js';
 import { HttpSessions } from './connections/http-sessions.js';
 import { Hub } from './connections/hub.js';
 import { LivenessSweep } from './connections/liveness.js';
@@ -126,12 +127,12 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
 
   let ctx: NodeContext | null = null;
   const hub = new Hub(events, {
-    memberGone: (appId, channel, userId, version) => {
-      if (ctx) announceMemberRemoved(ctx, appId, channel, userId, version);
+    memberGone: (appId, channel, userId, version, quiet) => {
+      if (ctx) announceMemberRemoved(ctx, appId, channel, userId, version, quiet);
     },
     channelGone: (appId, channel) => events.emit({ type: 'channel_vacated', appId, channel }),
-    memberBack: (appId, channel, member, version, except) => {
-      if (ctx) announceMemberAdded(ctx, appId, channel, member, version, except);
+    memberBack: (appId, channel, member, version, except, quiet) => {
+      if (ctx) announceMemberAdded(ctx, appId, channel, member, version, except, quiet);
     },
     channelBack: (appId, channel) => events.emit({ type: 'channel_occupied', appId, channel }),
     countChanged: (appId, channel, count) => {
@@ -206,7 +207,12 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
   const sessions = config.httpTransports.enabled
     ? new HttpSessions(ctx, ipLimiter, config.ssl !== undefined)
     : null;
-  const api = new HttpApi(ctx, { isReady: () => !draining, apiLimiter: new MemoryRateLimiter(1000, now) });
+  const fdWatch = new FdWatch(logger, now);
+  const api = new HttpApi(ctx, {
+    isReady: () => !draining,
+    apiLimiter: new MemoryRateLimiter(1000, now),
+    fileDescriptors: () => fdWatch.exhaustion(),
+  });
   const heraldConsole = config.console.enabled
     ? new HeraldConsole({ ctx, extraRoutes: [adminApiRoute(admin), ...(deps.consoleRoutes ?? [])] })
     : null;
@@ -239,6 +245,7 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
     server = createHttpServer(timeouts, onRequest);
   }
   server.keepAliveTimeout = 65_000;
+  server.on('connection', (socket: Socket) => fdWatch.track(socket));
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     (socket as Socket).setNoDelay?.(true);
     ws.handleUpgrade(req, socket, head, config.ssl !== undefined);
@@ -278,6 +285,10 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
         server.once('error', reject);
         server.listen(config.port, config.host, () => {
           server.off('error', reject);
+          // After listening, accept() failures arrive here; one must not end the process.
+          server.on('error', (err: NodeJS.ErrnoException) => {
+            if (!fdWatch.note(err)) logger.error({ err }, 'server error');
+          });
           resolve();
         });
       });
@@ -310,6 +321,7 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
         await ws.closeAll(5000);
         await sessions?.closeAll();
         liveness.stop();
+        fdWatch.stop();
         subscriptionCounts.close();
         ws.close();
         server.closeAllConnections();

@@ -41,6 +41,8 @@ export interface RunningServer {
   cpu(): Promise<number | null>;
   /** Event-loop delay since the last call and peak RSS (single-process servers started here). */
   loop(): Promise<LoopFacts | null>;
+  /** Server-specific counters so far (Herald in-process: flush writes and joins), or null. */
+  counters(): Promise<Record<string, number> | null>;
   /** write/writev/send system calls so far (Linux /proc), or null when not available. */
   writes(): number | null;
   stop(): Promise<void>;
@@ -94,6 +96,7 @@ function ipcServer(kind: ServerKind, child: ChildProcess): Promise<RunningServer
     const waiters: ((m: MemoryFacts) => void)[] = [];
     const cpuWaiters: ((n: number) => void)[] = [];
     const loopWaiters: ((f: LoopFacts) => void)[] = [];
+    const counterWaiters: ((c: Record<string, number>) => void)[] = [];
     child.on('message', (msg: ServerReply) => {
       if (msg.type === 'listening') {
         child.off('exit', onExit);
@@ -115,6 +118,11 @@ function ipcServer(kind: ServerKind, child: ChildProcess): Promise<RunningServer
               loopWaiters.push(res);
               child.send({ type: 'loop' });
             }),
+          counters: () =>
+            new Promise<Record<string, number>>((res) => {
+              counterWaiters.push(res);
+              child.send({ type: 'counters' });
+            }),
           writes: () => treeWrites(child.pid!),
           stop: () =>
             new Promise<void>((res) => {
@@ -130,6 +138,8 @@ function ipcServer(kind: ServerKind, child: ChildProcess): Promise<RunningServer
         cpuWaiters.shift()?.(msg.value);
       } else if (msg.type === 'loop') {
         loopWaiters.shift()?.(msg.value);
+      } else if (msg.type === 'counters') {
+        counterWaiters.shift()?.(msg.value);
       }
     });
   });
@@ -224,6 +234,7 @@ async function startHeraldCli(kind: ServerKind, opts: ServerOptions): Promise<Ru
     memory: async () => ({ rss: treeRss(child.pid!), heapUsed: 0, external: 0, arrayBuffers: 0 }),
     cpu: async () => treeCpu(child.pid!),
     loop: async () => null,
+    counters: async () => null,
     writes: () => treeWrites(child.pid!),
     stop: () =>
       new Promise<void>((res) => {
@@ -247,6 +258,7 @@ export async function startServer(kind: ServerKind, opts: ServerOptions): Promis
         memory: async () => null,
         cpu: async () => null,
         loop: async () => null,
+        counters: async () => null,
         writes: () => null,
         stop: async () => undefined,
       };

@@ -129,6 +129,7 @@ export async function publishAndMeasure(
   const windowEvents = opts.windowEvents === undefined ? ctx.opts.window : opts.windowEvents;
   const publishers = opts.publishers ?? [cluster.publisher];
   const cpu = cpuInWindow(ctx, w);
+  const flush = flushInWindow(ctx, w);
   const replies = await Promise.all(
     publishers.map((p) =>
       p.call<PublishReply>({
@@ -160,6 +161,7 @@ export async function publishAndMeasure(
   const delivered = deliveryMetrics(ctx, collected);
   const requestsPerS = Math.round(requestsInWindow / ctx.opts.duration);
   const usage = await cpu;
+  const flushed = await flush;
   const perUnit = perEvent > 0 ? (delivered['deliveries_per_s'] ?? null) : requestsPerS;
   return {
     ...delivered,
@@ -169,7 +171,29 @@ export async function publishAndMeasure(
     request_p99_ms: req.p99,
     http_errors: httpErrors,
     undelivered: Math.max(0, published - received),
+    // Herald only: how many socket writes had to join several frames into a buffer of their own.
+    flush_joins_per_write: flushed
+      ? Math.round((flushed.copies / Math.max(1, flushed.writes)) * 1000) / 1000
+      : null,
+    flush_frames_per_write:
+      flushed && flushed.writes > 0
+        ? Math.round((((delivered['deliveries_per_s'] ?? 0) * ctx.opts.duration) / flushed.writes) * 10) / 10
+        : null,
   };
+}
+
+/** Herald's flush counters over the window (null for servers without them). */
+async function flushInWindow(
+  ctx: ScenarioContext,
+  w: Window,
+): Promise<{ writes: number; copies: number } | null> {
+  const at = (t: number) => new Promise((r) => setTimeout(r, Math.max(0, (t - nowMicros()) / 1000)));
+  await at(w.from);
+  const a = await ctx.server.counters();
+  await at(w.to);
+  const b = await ctx.server.counters();
+  if (!a || !b || a['writes'] === undefined) return null;
+  return { writes: b['writes']! - a['writes']!, copies: b['joins']! - a['joins']! };
 }
 
 export function range(n: number): number[] {

@@ -26,5 +26,7 @@ export const DELIVERY_METRICS: readonly MetricInfo[] = [
   { key: 'load_cpu_pct', label: 'load CPU %', unit: '%', better: 'lower' },
   { key: 'deliveries_per_write', label: 'deliveries/write', unit: '', better: 'higher' },
   { key: 'requests_per_s', label: 'events/s', unit: '/s', better: 'higher' },
+  { key: 'flush_frames_per_write', label: 'frames/socket write', unit: '', better: 'higher' },
+  { key: 'flush_joins_per_write', label: 'private joins/socket write', unit: '', better: 'lower' },
   ...LATENCY_METRICS,
 ];

@@ -4,11 +4,15 @@
  */
 import { loadConfig } from '../../src/config/load.js';
 import { createHerald } from '../../src/herald.js';
+import { chainStats } from '../../src/transport/frame-chain.js';
 import { serveIpc } from './ipc.js';
 
 const overrides = JSON.parse(process.argv[2] ?? '{}') as Record<string, unknown>;
 const herald = createHerald(loadConfig({ env: {}, overrides: { ...overrides, port: 0 } }));
 const { port } = await herald.listen();
 // Exit without draining: a bench run's clients are gone by then, and a profile must be written promptly.
-serveIpc(() => undefined);
+serveIpc(
+  () => undefined,
+  () => ({ ...chainStats }),
+);
 process.send?.({ type: 'listening', port });

@@ -2,7 +2,12 @@
 
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
-export type ServerRequest = { type: 'memory' } | { type: 'cpu' } | { type: 'loop' } | { type: 'stop' };
+export type ServerRequest =
+  | { type: 'memory' }
+  | { type: 'cpu' }
+  | { type: 'loop' }
+  | { type: 'counters' }
+  | { type: 'stop' };
 
 /** Event-loop delay since the previous `loop` request, and the process's peak RSS so far. */
 export interface LoopFacts {
@@ -28,10 +33,15 @@ export type ServerReply =
   | { type: 'memory'; value: MemoryFacts }
   /** CPU time (user + system) the process has used so far, in microseconds. */
   | { type: 'cpu'; value: number }
-  | { type: 'loop'; value: LoopFacts };
+  | { type: 'loop'; value: LoopFacts }
+  /** Server-specific counters (Herald: socket writes and frame joins of the flush). */
+  | { type: 'counters'; value: Record<string, number> };
 
 /** Answers memory requests after a full GC (the process runs with --expose-gc) and exits on stop. */
-export function serveIpc(onStop: () => Promise<void> | void): void {
+export function serveIpc(
+  onStop: () => Promise<void> | void,
+  counters: () => Record<string, number> = () => ({}),
+): void {
   // 10 ms resolution: a blocked turn shows as one long sample; the histogram costs one timer.
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
@@ -43,6 +53,10 @@ export function serveIpc(onStop: () => Promise<void> | void): void {
     last = now;
   }, 5).unref();
   process.on('message', (msg: ServerRequest) => {
+    if (msg.type === 'counters') {
+      process.send?.({ type: 'counters', value: counters() } satisfies ServerReply);
+      return;
+    }
     if (msg.type === 'loop') {
       const value: LoopFacts = {
         p99Ms: loop.percentile(99) / 1e6,

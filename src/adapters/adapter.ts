@@ -28,7 +28,7 @@ export interface NodeDelivery {
    * Called when the adapter learns a member disappeared without a clean leave (a dead node): the node
    * announces member_removed (at the channel's membership `version`) and fires webhooks.
    */
-  memberGone?(appId: string, channel: string, userId: string, version: number): void;
+  memberGone?(appId: string, channel: string, userId: string, version: number, quiet?: boolean): void;
   /** Called when a channel's cluster-wide subscription count reached 0 through a dead node's cleanup. */
   channelGone?(appId: string, channel: string): void;
   /**
@@ -36,6 +36,10 @@ export interface NodeDelivery {
    * nodes presumed it dead) and a member of one of its sockets became a member again: announce
    * member_added as a join would have. `socketId` is that member's socket here, which needs telling
    * only if it was told the member left.
+   *
+   * `quiet` (on both): the change only repairs the shared state (Redis lost its data, or this node was
+   * out of reach and already told its own side): sockets are told only what they lack, and no webhook
+   * fires again. Not quiet: after other nodes reaped this one and announced its members' leaves.
    */
   memberBack?(
     appId: string,
@@ -43,6 +47,7 @@ export interface NodeDelivery {
     member: PresenceMember,
     version: number,
     socketId?: string,
+    quiet?: boolean,
   ): void;
   /** The same for a channel whose cluster-wide subscription count went from 0 back above 0. */
   channelBack?(appId: string, channel: string): void;
@@ -100,6 +105,16 @@ export interface Adapter {
   // data plane
   /** Seals and delivers to every node, this one included. Local delivery happens synchronously. */
   broadcast(envelope: Envelope): void;
+  /**
+   * `broadcast`, with the shared transport's acknowledgement: resolves once every node can get the
+   * envelope, rejects when it cannot (a trigger then answers 503, not 200). Undefined when delivery was
+   * complete at once (one process is the whole cluster).
+   */
+  publish(envelope: Envelope): Promise<void> | undefined;
+  /** False while envelopes cannot reach the other nodes (shared state out of reach). */
+  publishable(): boolean;
+  /** Why this node answers for itself alone (reported by /ready), or null. */
+  degraded(): string | null;
 
   // membership: subscriptions (cluster-wide counts)
   /** Adds a socket to a channel; returns the cluster-wide subscription count after it. */

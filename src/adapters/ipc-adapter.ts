@@ -92,6 +92,19 @@ export class IpcAdapter implements Adapter {
     return true;
   }
 
+  publishable(): boolean {
+    return true;
+  }
+
+  degraded(): string | null {
+    return null;
+  }
+
+  publish(envelope: Envelope): undefined {
+    this.broadcast(envelope);
+    return undefined;
+  }
+
   broadcast(envelope: Envelope): void {
     const sealed = this.sealer.seal(envelope);
     this.delivery?.deliver(sealed);

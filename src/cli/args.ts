@@ -7,7 +7,7 @@ export interface ParsedArgs {
   positionals: string[];
 }
 
-const SWITCHES = new Set(['help', 'h', 'version', 'v', 'pretty', 'all', 'restamp', 'json']);
+const SWITCHES = new Set(['help', 'h', 'version', 'v', 'pretty', 'all', 'restamp', 'json', 'env']);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const out: ParsedArgs = { command: undefined, flags: {}, switches: new Set(), positionals: [] };

@@ -8,7 +8,13 @@ export interface ConsoleBanner {
   generatedToken?: string;
 }
 
-export function banner(config: HeraldConfig, port: number, console?: ConsoleBanner): string {
+/** `notes`: facts about this process shown under the app line (e.g. its file-descriptor limits). */
+export function banner(
+  config: HeraldConfig,
+  port: number,
+  console?: ConsoleBanner,
+  notes: readonly string[] = [],
+): string {
   const app = config.apps[0]!;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const tls = config.ssl !== undefined;
@@ -25,6 +31,7 @@ export function banner(config: HeraldConfig, port: number, console?: ConsoleBann
   const lines = [
     listening,
     `${config.apps.length} app(s); first app: id=${app.id} key=${app.key}`,
+    ...notes,
     '',
     'Connect a browser or Node client (pusher-js):',
     `  const pusher = new Pusher('${app.key}', {`,

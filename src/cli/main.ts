@@ -4,10 +4,12 @@ import { readFileSync } from 'node:fs';
 import type { HeraldConfig } from '../config/config.js';
 import { loadConfig } from '../config/load.js';
 import { ConfigError } from '../config/schema-dsl.js';
+import { describeFdLimits, raiseFdLimit } from '../connections/fd-limit.js';
 import { createHerald } from '../herald.js';
 import { appsCommand } from './apps-cli.js';
 import { parseArgs } from './args.js';
 import { banner, type ConsoleBanner } from './banner.js';
+import { importCommand } from './import-cli.js';
 import { webhooksCommand } from './webhooks-cli.js';
 import { CONSOLE_WORKER_ENV, startPrimary } from './workers.js';
 
@@ -24,6 +26,7 @@ const HELP = `Usage: herald <command> [options]
 
 Commands:
   start                 Start a Herald node (the default command)
+  import soketi         A Herald config from soketi's config file or SOKETI_* variables (see herald import)
   webhooks status       Each webhook target's last outcome (ok, or failing with why and the next try)
   apps <command>        List, add, update, disable, enable, rotate-secret, remove apps (see herald apps)
   webhooks dead-letters List webhook batches that exhausted their retries
@@ -66,7 +69,9 @@ async function start(flags: Record<string, string>): Promise<number> {
     }
     throw err;
   }
-  if (config.workers > 1 && cluster.isPrimary) return startPrimary(config);
+  // Before anything opens descriptors; workers inherit the raised limit from the primary.
+  const fdLimits = cluster.isWorker ? null : describeFdLimits(raiseFdLimit());
+  if (config.workers > 1 && cluster.isPrimary) return startPrimary(config, fdLimits ?? '');
   // Under --workers one worker serves the console (src/cli/workers.ts).
   if (cluster.isWorker && process.env[CONSOLE_WORKER_ENV] !== '1') config.console.enabled = false;
   const file = flags['config'] || process.env['HERALD_CONFIG'] || undefined;
@@ -97,7 +102,7 @@ async function start(flags: Record<string, string>): Promise<number> {
     return 1;
   }
   // Under --workers the primary prints it, once for all workers.
-  if (!cluster.isWorker) console.log(banner(config, port, consoleAt));
+  if (!cluster.isWorker) console.log(banner(config, port, consoleAt, fdLimits ? [fdLimits] : []));
   else if (consoleAt) process.send?.({ heraldConsole: consoleAt.url });
 
   let signals = 0;
@@ -141,6 +146,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   switch (args.command ?? 'start') {
     case 'start':
       return start(args.flags);
+    case 'import':
+      return importCommand(args);
     case 'webhooks':
       return webhooksCommand(args);
     case 'apps':

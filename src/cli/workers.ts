@@ -19,10 +19,14 @@ import { serveMetrics } from '../metrics/server.js';
 import { banner, consoleLines } from './banner.js';
 
 const RESTART_DELAY_MS = 1000;
+/** How long past `shutdownTimeout` the primary waits for draining workers before it SIGKILLs them. */
+const STOP_GRACE_MS = 5000;
+/** After SIGKILL, how long to wait for the kernel to report the workers gone before exiting anyway. */
+const KILL_WAIT_MS = 2000;
 /** Set by the primary in each worker's environment: '1' in the one that serves the console. */
 export const CONSOLE_WORKER_ENV = 'HERALD_INTERNAL_CONSOLE_WORKER';
 
-export async function startPrimary(config: HeraldConfig): Promise<number> {
+export async function startPrimary(config: HeraldConfig, fdLimits = ''): Promise<number> {
   let metricsAt = '';
   if (config.metrics.enabled) {
     try {
@@ -38,6 +42,12 @@ export async function startPrimary(config: HeraldConfig): Promise<number> {
   // Advanced serialization carries Maps (channel stats, members) across IPC.
   cluster.setupPrimary({ serialization: 'advanced' });
   let stopping = false;
+  /**
+   * Workers whose process has not exited. Not `cluster.workers`: Node removes a worker from that map
+   * only after both its `exit` and its `disconnect`, so counting it in the `exit` handler could find the
+   * last worker still there, and the primary would never exit (issue 18).
+   */
+  const alive = new Map<number, Worker>();
   const consoleToken = config.console.enabled ? (config.console.token ?? generateToken()) : null;
   let consoleWorker: number | null = null;
 
@@ -49,6 +59,7 @@ export async function startPrimary(config: HeraldConfig): Promise<number> {
       env['HERALD_CONSOLE_TOKEN'] = consoleToken;
     }
     const worker = cluster.fork(env);
+    alive.set(worker.id, worker);
     if (servesConsole) consoleWorker = worker.id;
     const id = String(worker.id);
     relay?.attach(id, {
@@ -65,7 +76,7 @@ export async function startPrimary(config: HeraldConfig): Promise<number> {
     console.error(`worker ${worker.process.pid} listening`);
     if (announced) return;
     announced = true;
-    console.log(banner(config, address.port));
+    console.log(banner(config, address.port, undefined, fdLimits ? [fdLimits] : []));
   });
 
   cluster.on('message', (_worker, m: unknown) => {
@@ -79,11 +90,13 @@ export async function startPrimary(config: HeraldConfig): Promise<number> {
     );
   });
 
+  let killed = false;
   cluster.on('exit', (worker, code, signal) => {
+    alive.delete(worker.id);
     void relay?.detach(String(worker.id));
     if (worker.id === consoleWorker) consoleWorker = null;
     if (stopping) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      if (alive.size === 0) process.exit(killed ? 1 : 0);
       return;
     }
     console.error(`worker ${worker.process.pid} exited (${signal ?? code}); starting another`);
@@ -98,16 +111,29 @@ export async function startPrimary(config: HeraldConfig): Promise<number> {
       `coordinated through ${useIpc ? 'the primary (IPC)' : 'Redis'}${metricsAt}`,
   );
 
+  const killAll = () => {
+    killed = true;
+    for (const w of alive.values()) w.process.kill('SIGKILL');
+    // The exit handler ends the primary once every worker is reported gone; this bounds that wait.
+    setTimeout(() => process.exit(1), KILL_WAIT_MS);
+  };
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
-      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGKILL');
-      process.exit(1);
+      console.error(`${signal} again: killing ${alive.size} workers`);
+      killAll();
+      return;
     }
     stopping = true;
-    console.error(`${signal}: draining ${Object.keys(cluster.workers ?? {}).length} workers`);
-    const workers = Object.values(cluster.workers ?? {});
-    if (workers.length === 0) process.exit(0);
-    for (const w of workers) w?.process.kill('SIGTERM');
+    console.error(`${signal}: draining ${alive.size} workers`);
+    if (alive.size === 0) process.exit(0);
+    for (const w of alive.values()) w.process.kill('SIGTERM');
+    // A worker stuck past its own drain deadline must not keep the primary (and `npm start`) alive.
+    const grace = config.shutdownTimeout * 1000 + STOP_GRACE_MS;
+    setTimeout(() => {
+      const late = [...alive.values()].map((w) => w.process.pid).join(', ');
+      console.error(`workers ${late} still running ${grace} ms after ${signal}: killing them`);
+      killAll();
+    }, grace);
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

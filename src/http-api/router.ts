@@ -6,9 +6,10 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppConfig } from '../config/config.js';
+import type { FdExhaustion } from '../connections/fd-limit.js';
 import type { RateLimiter } from '../connections/rate-limiter.js';
 import type { NodeContext } from '../node-context.js';
-import { HeraldError } from '../protocol/errors.js';
+import { HeraldError, isHeraldError } from '../protocol/errors.js';
 import { terminateUser } from '../users/terminate.js';
 import { checkDeclaredLength, parseJsonObject, readBody } from './body.js';
 import { getChannel, getUsers, listChannels } from './channels.js';
@@ -63,6 +64,8 @@ export interface HttpApiOptions {
   /** Readiness beyond the adapter: false while draining. */
   isReady(): boolean;
   apiLimiter: RateLimiter;
+  /** The node's descriptor exhaustion while it lasts (src/connections/fd-limit.ts), else null. */
+  fileDescriptors?(): FdExhaustion | null;
 }
 
 export class HttpApi {
@@ -85,8 +88,19 @@ export class HttpApi {
         return;
       }
       if (path === '/ready') {
+        // Out of descriptors the node cannot accept what a load balancer sends it: not ready, and why.
+        const fds = this.opts.fileDescriptors?.() ?? null;
+        if (fds) {
+          sendJson(res, 503, { ready: false, fileDescriptors: fds });
+          return;
+        }
+        // Degraded (Redis out of reach) stays 200: the node still serves its own clients, and every node
+        // of the cluster is hit alike; the body tells operators (docs/deployment.md).
         this.ready().then(
-          (ready) => sendJson(res, ready ? 200 : 503, { ready }),
+          (ready) => {
+            const degraded = ready ? this.ctx.adapter.degraded() : null;
+            sendJson(res, ready ? 200 : 503, degraded ? { ready, status: 'degraded', degraded } : { ready });
+          },
           () => sendJson(res, 503, { ready: false }),
         );
         return;
@@ -188,38 +202,53 @@ export class HttpApi {
     verifyBodyMd5(query, received);
     const body = received.bytes;
 
+    if ((route.name === 'events' || route.name === 'batch_events') && !ctx.adapter.publishable()) {
+      // Refused before anything is delivered, so a retry duplicates nothing (docs/architecture.md).
+      res.setHeader('Retry-After', '2');
+      throw new HeraldError('clusterUnavailable');
+    }
     let result: unknown;
-    switch (route.name) {
-      case 'events': {
-        const json = parseJsonObject(body, ctx.config.maxJsonDepth);
-        // Most triggers finish synchronously: no await unless there is a promise.
-        result = idempotent(ctx, app, req.headers, json, () => triggerEvent(ctx, app, json));
-        if (result instanceof Promise) result = await result;
-        break;
-      }
-      case 'batch_events': {
-        const json = parseJsonObject(body, ctx.config.maxJsonDepth);
-        result = await idempotent(ctx, app, req.headers, json, () => triggerBatch(ctx, app, json));
-        break;
-      }
-      case 'channels':
-        result = await listChannels(ctx, app, query);
-        break;
-      case 'channel':
-        result = await getChannel(ctx, app, safeDecode(route.channel), query);
-        break;
-      case 'users':
-        result = await getUsers(ctx, app, safeDecode(route.channel));
-        break;
-      case 'history':
-        result = await getHistory(ctx, app, safeDecode(route.channel), query);
-        break;
-      case 'terminate':
-        result = terminateUser(ctx, app.id, safeDecode(route.userId));
-        break;
+    try {
+      // Most triggers finish synchronously: no await unless there is a promise.
+      result = this.answer(ctx, app, route, req, body, query);
+      if (result instanceof Promise) result = await result;
+    } catch (err) {
+      if (isHeraldError(err) && err.kind === 'clusterUnavailable') res.setHeader('Retry-After', '2');
+      throw err;
     }
     sendJson(res, 200, result);
     return 200;
+  }
+
+  /** The answer of one signed API call: a value, or a promise of it. */
+  private answer(
+    ctx: NodeContext,
+    app: AppConfig,
+    route: Route,
+    req: IncomingMessage,
+    body: Buffer,
+    query: ApiQuery,
+  ): unknown {
+    switch (route.name) {
+      case 'events': {
+        const json = parseJsonObject(body, ctx.config.maxJsonDepth);
+        return idempotent(ctx, app, req.headers, json, () => triggerEvent(ctx, app, json));
+      }
+      case 'batch_events': {
+        const json = parseJsonObject(body, ctx.config.maxJsonDepth);
+        return idempotent(ctx, app, req.headers, json, () => triggerBatch(ctx, app, json));
+      }
+      case 'channels':
+        return listChannels(ctx, app, query);
+      case 'channel':
+        return getChannel(ctx, app, safeDecode(route.channel), query);
+      case 'users':
+        return getUsers(ctx, app, safeDecode(route.channel));
+      case 'history':
+        return getHistory(ctx, app, safeDecode(route.channel), query);
+      case 'terminate':
+        return terminateUser(ctx, app.id, safeDecode(route.userId));
+    }
   }
 }
 

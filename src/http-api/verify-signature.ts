@@ -14,7 +14,8 @@ export const TIMESTAMP_WINDOW_SECONDS = 600;
 export function verifyApiSignature(
   app: AppConfig,
   method: string,
-  paths: readonly string[],
+  /** The path as sent, then (when it differs) as decoded: clients disagree on escaping. */
+  paths: readonly [string, ...string[]],
   query: QueryParams,
   nowMs: number,
 ): void {
@@ -39,7 +40,6 @@ export function verifyApiSignature(
       `Timestamp expired: Given timestamp (${timestamp}) not within ${TIMESTAMP_WINDOW_SECONDS}s of server time (${now})`,
     );
   }
-  // Sign over the path as sent and, when it differs, as decoded: clients disagree on escaping.
   // During a rotation's grace period the previous secret signs too.
   for (const secret of acceptedSecrets(app, nowMs)) {
     for (const path of paths) {
@@ -48,7 +48,7 @@ export function verifyApiSignature(
   }
   throw new HeraldError(
     'authFailed',
-    `Invalid signature: you should have sent HmacSHA256Hex(${JSON.stringify(apiStringToSign(method, paths[0] ?? '', query))}, your_secret_key), but you sent "${signature}"`,
+    `Invalid signature: you should have sent HmacSHA256Hex(${JSON.stringify(apiStringToSign(method, paths[0], query))}, your_secret_key), but you sent "${signature}"`,
   );
 }
 

@@ -1,12 +1,13 @@
 /**
  * `ClientSocket` over a `ws` WebSocket. Prepared frames bypass ws's per-call framing and are written
  * to the TCP socket directly; frames for the same socket within one event-loop turn are coalesced into
- * one write (flush-queue.ts).
+ * one write (flush-queue.ts), joined once for every socket that was sent the same (frame-chain.ts).
  */
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import type { ClientSocket } from './client-socket.js';
 import { SendBound, scheduleFlush } from './flush-queue.js';
+import { chainStats, FrameChain } from './frame-chain.js';
 import type { PreparedFrame } from './ws-frame.js';
 
 /**
@@ -21,7 +22,8 @@ export interface SocketPolicy {
 
 export class WsClientSocket implements ClientSocket {
   readonly transport = 'ws';
-  private pending: Buffer[] | null = null;
+  /** The frames sent to this socket this turn (shared with sockets sent the same), or null. */
+  private pending: FrameChain | null = null;
   private readonly bound = new SendBound();
   /** Raw TCP socket when frames can be pre-built (no per-message compression negotiated). */
   private readonly raw: Socket | null;
@@ -54,10 +56,10 @@ export class WsClientSocket implements ClientSocket {
     // No state check here: flush() checks once per socket and turn, and drops frames for a socket
     // that closed in between.
     if (this.pending === null) {
-      this.pending = [frame.bytes];
+      this.pending = FrameChain.start(frame);
       scheduleFlush(this);
     } else {
-      this.pending.push(frame.bytes);
+      this.pending = this.pending.append(frame);
     }
   }
 
@@ -65,9 +67,9 @@ export class WsClientSocket implements ClientSocket {
     const pending = this.pending;
     this.pending = null;
     if (!pending || !this.raw || this.ws.readyState !== WebSocket.OPEN) return;
-    // One copy into one buffer is cheaper than a writev of many small chunks (each chunk costs the
-    // stream a bookkeeping object and the kernel an iovec).
-    const bytes = pending.length === 1 ? pending[0]! : Buffer.concat(pending);
+    chainStats.writes++;
+    // One write per socket and turn; sockets sent the same frames share one buffer (frame-chain.ts).
+    const bytes = pending.bytes();
     this.raw.write(bytes);
     this.checkOverflow(bytes.length);
   }

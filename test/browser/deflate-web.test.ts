@@ -9,7 +9,7 @@ import type { Browser } from 'playwright-core';
 import { type AppServer, launchChromium, serveApp } from '../helpers/browser.js';
 import { pusherClient } from '../helpers/clients.js';
 import type { PusherJs } from '../helpers/pusher-js.js';
-import { sdkFor } from '../helpers/raw-client.js';
+import { sdkFor } from '../helpers/sdk.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
 import { Inbox, record } from '../scenarios/inbox.js';
 

@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import type { Channel } from 'pusher-js';
 import { connected, once, pusherClient } from '../helpers/clients.js';
 import type { PusherJs } from '../helpers/pusher-js.js';
-import { sdkFor } from '../helpers/raw-client.js';
+import { sdkFor } from '../helpers/sdk.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;

@@ -8,7 +8,8 @@ import { after, before, describe, test } from 'node:test';
 import { channelStringToSign, signAuth } from '../../src/protocol/signatures.js';
 import { connected, firedBefore, once, pusherClient } from '../helpers/clients.js';
 import type { PusherJs } from '../helpers/pusher-js.js';
-import { RawClient, sdkMarker } from '../helpers/raw-client.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { sdkMarker } from '../helpers/sdk.js';
 import { startHerald, TEST_APP, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;

@@ -10,7 +10,8 @@ import { channelStringToSign, md5Hex, signApiRequest, signAuth } from '../../src
 import { once, pusherClient, pusherOptions } from '../helpers/clients.js';
 import type { PusherJs } from '../helpers/pusher-js.js';
 import { PusherJsWithEncryption } from '../helpers/pusher-js-encrypted.js';
-import { RawClient, sdkFor } from '../helpers/raw-client.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { sdkFor } from '../helpers/sdk.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
 
 const V = JSON.parse(

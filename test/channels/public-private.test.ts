@@ -15,7 +15,8 @@ import {
   serverEvent,
 } from '../helpers/clients.js';
 import type { PusherJs } from '../helpers/pusher-js.js';
-import { RawClient, sdkFor } from '../helpers/raw-client.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { sdkFor } from '../helpers/sdk.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;

@@ -17,10 +17,12 @@ import { type Scrape, scrape } from '../helpers/metrics.js';
 import {
   children,
   descendants,
+  exitWithin,
   type HeraldProcess,
   killTree,
   spawnHerald,
   spawnListening,
+  within,
 } from '../helpers/process.js';
 import type { PusherJs } from '../helpers/pusher-js.js';
 import { TEST_APP } from '../helpers/server.js';
@@ -188,8 +190,8 @@ describe('node bin/herald.js start --workers 2', () => {
     // The workers hear it twice (directly and from the primary): still one drain, not "exit now".
     herald.child.kill('SIGTERM');
     for (const pid of workers) process.kill(pid, 'SIGTERM');
-    for (const c of cs) assert.equal(await c.closed, 4200);
-    assert.equal(await herald.exited, 0, herald.output());
+    for (const c of cs) assert.equal(await within(c.closed, 20_000, 'a client closed'), 4200);
+    assert.equal(await exitWithin(herald), 0, herald.output());
     assert.match(herald.output(), /draining 2 workers/);
     for (const pid of workers) assert.throws(() => process.kill(pid, 0), 'worker gone');
   });
@@ -221,7 +223,7 @@ describe('npm start -- --workers 2', () => {
     const herald = descendants(npm.child.pid!);
     assert.ok(herald.length >= 3, 'a primary and two workers under npm');
     npm.child.kill('SIGTERM');
-    assert.equal(await npm.exited, 0, npm.output());
+    assert.equal(await exitWithin(npm), 0, npm.output());
     await eventually('every Herald process gone', async () => {
       for (const pid of herald) assert.throws(() => process.kill(pid, 0));
     });

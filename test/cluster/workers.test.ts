@@ -4,7 +4,6 @@
  * clients only see each other's members and events if the workers share state and traffic.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import {
   deletePrefix,
@@ -16,26 +15,19 @@ import {
   stop,
   uniquePrefix,
 } from '../helpers/cluster.js';
-import { type HeraldProcess, spawnHerald } from '../helpers/process.js';
+import {
+  children,
+  descendants,
+  exitWithin,
+  type HeraldProcess,
+  isRunning,
+  killTree,
+  spawnHerald,
+  within,
+} from '../helpers/process.js';
 
 let herald: HeraldProcess;
 const raws: RawClient[] = [];
-
-/** Child process ids of `pid`, from /proc (no ps needed). */
-function children(pid: number): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) out.push(Number(entry));
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  return out;
-}
 
 async function raw(): Promise<RawClient> {
   const r = await RawClient.connect(herald.port);
@@ -52,7 +44,8 @@ before(async () => {
 
 after(async () => {
   for (const r of raws) r.close();
-  await stop(herald);
+  // Even after a failed test: the primary and every worker it started.
+  if (herald) await killTree(herald);
 });
 
 describe('--workers 2 without Redis', () => {
@@ -134,8 +127,31 @@ describe('--workers 2 without Redis', () => {
   it('SIGTERM drains every worker with 4200 and the primary exits 0', async () => {
     const c = await raw();
     herald.child.kill('SIGTERM');
-    assert.equal(await c.closed, 4200);
-    assert.equal(await herald.exited, 0, herald.output());
+    assert.equal(await within(c.closed, 20_000, 'the client closed'), 4200);
+    assert.equal(await exitWithin(herald), 0, herald.output());
+  });
+});
+
+describe('--workers 2: SIGTERM, again and again', () => {
+  // Issue 18: the primary counted cluster.workers in its exit handler, where the last worker can still
+  // be listed (Node removes it only after its disconnect too), and then never exited.
+  it('each time the primary exits 0 after its workers and no process of the tree is left', async () => {
+    for (let round = 0; round < 3; round++) {
+      const h = await spawnHerald(['--workers', '2'], { HERALD_SHUTDOWN_TIMEOUT: '0' });
+      try {
+        await eventually(`round ${round}: both workers listening`, async () => {
+          assert.equal(h.output().match(/worker \d+ listening/g)?.length, 2, h.output());
+        });
+        const tree = descendants(h.child.pid!);
+        assert.equal(tree.length, 2, 'two workers');
+        h.child.kill('SIGTERM');
+        assert.equal(await exitWithin(h), 0, `round ${round}: ${h.output()}`);
+        // The primary reaps its workers before it exits, so none is left even as a zombie.
+        assert.deepEqual(tree.filter(isRunning), [], `round ${round}: workers gone`);
+      } finally {
+        await killTree(h);
+      }
+    }
   });
 });
 

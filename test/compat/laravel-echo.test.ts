@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import Echo from 'laravel-echo';
 import { firedBefore, serverEvent } from '../helpers/clients.js';
 import { PusherJs } from '../helpers/pusher-js.js';
-import { sdkFor } from '../helpers/raw-client.js';
+import { sdkFor } from '../helpers/sdk.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;

@@ -10,7 +10,8 @@ import { pino } from 'pino';
 import { DEFAULT_CLIENT_LOG_LIMITS } from '../../src/logging/client-log.js';
 import { channelStringToSign, signAuth, userStringToSign } from '../../src/protocol/signatures.js';
 import { Bystander } from '../helpers/bystander.js';
-import { RawClient, sdkFor } from '../helpers/raw-client.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { sdkFor } from '../helpers/sdk.js';
 import { startHerald, TEST_APP, type TestServer } from '../helpers/server.js';
 import { errorOf, rawClient } from '../http-api/raw.js';
 

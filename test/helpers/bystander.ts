@@ -4,8 +4,9 @@
  * must receive every event answered 200, in order, whatever the attacker does.
  */
 import assert from 'node:assert/strict';
-import PusherServer from 'pusher';
+import type PusherServer from 'pusher';
 import { PusherJs } from './pusher-js.js';
+import { sdkFor } from './sdk.js';
 
 export interface Target {
   port: number;
@@ -34,14 +35,7 @@ export class Bystander {
       enabledTransports: ['ws'],
       disableStats: true,
     } as never);
-    const sdk = new PusherServer({
-      appId: target.app.id,
-      key: target.app.key,
-      secret: target.app.secret,
-      host: '127.0.0.1',
-      port: String(target.port),
-      useTLS: false,
-    });
+    const sdk = sdkFor(target);
     const b = new Bystander(client, sdk, channel);
     const ch = client.subscribe(channel);
     ch.bind('tick', (data: { n: number }) => {

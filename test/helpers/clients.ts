@@ -5,7 +5,7 @@
 import type PusherServer from 'pusher';
 import type { ServerEventType } from '../../src/events/server-events.js';
 import { PusherJs } from './pusher-js.js';
-import { sdkFor } from './raw-client.js';
+import { sdkFor } from './sdk.js';
 import type { TestServer } from './server.js';
 
 export interface ClientOptions {

@@ -5,10 +5,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import PusherServer from 'pusher';
+import type PusherServer from 'pusher';
 import WebSocket from 'ws';
-import { type HeraldProcess, spawnHerald } from './process.js';
+import { type HeraldProcess, killTree, spawnHerald, within } from './process.js';
 import { PusherJs } from './pusher-js.js';
+import { sdkFor } from './sdk.js';
 
 export const REDIS_URL = process.env['HERALD_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 export const KEY = 'app-key';
@@ -41,15 +42,10 @@ export function spawnNode(
 }
 
 export function sdk(port: number): PusherServer {
-  return new PusherServer({
-    appId: 'app-id',
-    key: KEY,
-    secret: SECRET,
-    host: '127.0.0.1',
-    port: String(port),
-    useTLS: false,
-    encryptionMasterKeyBase64: ENCRYPTION_KEY,
-  });
+  return sdkFor(
+    { port, app: { id: 'app-id', key: KEY, secret: SECRET } },
+    { encryptionMasterKeyBase64: ENCRYPTION_KEY },
+  );
 }
 
 export interface ClientIdentity {
@@ -97,6 +93,26 @@ export function clientOptions(port: number, who: ClientIdentity = {}): Record<st
 
 export function pusherClient(port: number, who: ClientIdentity = {}): PusherJs {
   return new PusherJs(KEY, clientOptions(port, who) as never);
+}
+
+type PusherChannel = ReturnType<PusherJs['subscribe']>;
+
+/** A new pusher-js client on `port`, signed in as `userId`, subscribed to `channel` (resolves once it is). */
+export function joinAs(
+  port: number,
+  userId: string,
+  channel: string,
+  keep: PusherJs[],
+  ms?: number,
+): Promise<PusherChannel> {
+  const client = pusherClient(port, { userId });
+  keep.push(client);
+  const ch = client.subscribe(channel);
+  return waitFor(
+    `${userId} in ${channel}`,
+    (done) => ch.bind('pusher:subscription_succeeded', () => done(ch)),
+    ms,
+  );
 }
 
 /** Resolves when `register` calls back, rejects after `ms`. */
@@ -264,5 +280,8 @@ export async function deletePrefix(redisUrl: string, prefix: string): Promise<vo
 /** Ends a process and waits for it. */
 export async function stop(node: HeraldProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
   if (node.child.exitCode === null && node.child.signalCode === null) node.child.kill(signal);
-  await node.exited;
+  // Bounded: a node that does not stop is killed with everything it started, and the test goes on.
+  await within(node.exited, 20_000, `node ${node.child.pid} stopping on ${signal}`).catch(() =>
+    killTree(node),
+  );
 }

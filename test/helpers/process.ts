@@ -86,6 +86,32 @@ export function descendants(pid: number): number[] {
   return [...direct, ...direct.flatMap(descendants)];
 }
 
+/** `promise`, or a rejection naming `what` once `ms` passed: no test waits on a process forever. */
+export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+/** The exit code of `p`, which must exit within `ms` (its output is in the error otherwise). */
+export function exitWithin(p: HeraldProcess, ms = 20_000): Promise<number | null> {
+  return within(p.exited, ms, `process ${p.child.pid} exiting`).catch((err: Error) => {
+    throw new Error(`${err.message}; output:\n${p.output()}`);
+  });
+}
+
+/** True while a process with this id exists (a zombie not yet reaped counts). */
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** SIGKILLs a process and everything it started (npm → herald primary → workers), then waits for it. */
 export async function killTree(p: HeraldProcess): Promise<void> {
   const pid = p.child.pid;
@@ -99,5 +125,5 @@ export async function killTree(p: HeraldProcess): Promise<void> {
     }
   }
   if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
-  await p.exited;
+  await within(p.exited, 10_000, `process ${pid} exiting after SIGKILL`);
 }

@@ -2,7 +2,6 @@
  * A raw `ws` client for exact-frame tests: every inbound text frame is queued, and `next` awaits the
  * first frame matching a predicate (with a timeout), so tests never sleep.
  */
-import PusherServer from 'pusher';
 import WebSocket from 'ws';
 import type { TestServer } from './server.js';
 
@@ -141,22 +140,4 @@ export class RawClient {
   close(): void {
     this.ws.close();
   }
-}
-
-/** Triggers `marker` on `channel` through the official SDK: the usual barrier for `receivedBefore`. */
-export function sdkMarker(server: TestServer, channel: string, event = 'marker'): () => Promise<unknown> {
-  return () => sdkFor(server).trigger(channel, event, {});
-}
-
-/** The official server SDK pointed at a test server. */
-export function sdkFor(server: TestServer, extra: Record<string, unknown> = {}): PusherServer {
-  return new PusherServer({
-    appId: server.app.id,
-    key: server.app.key,
-    secret: server.app.secret,
-    host: '127.0.0.1',
-    port: String(server.port),
-    useTLS: false,
-    ...extra,
-  });
 }

@@ -1,7 +1,8 @@
 /** pusher-js clients for webhook tests: channel auth signed by the official SDK, awaited subscriptions. */
-import PusherServer from 'pusher';
+import type PusherServer from 'pusher';
 import type { Channel } from 'pusher-js';
 import { PusherJs } from './pusher-js.js';
+import { sdkFor } from './sdk.js';
 
 export interface AppCreds {
   id: string;
@@ -10,14 +11,7 @@ export interface AppCreds {
 }
 
 export function sdk(app: AppCreds, port: number): PusherServer {
-  return new PusherServer({
-    appId: app.id,
-    key: app.key,
-    secret: app.secret,
-    host: '127.0.0.1',
-    port: String(port),
-    useTLS: false,
-  });
+  return sdkFor({ port: port, app: { id: app.id, key: app.key, secret: app.secret } });
 }
 
 /** A connected pusher-js client; presence channels join as `userId`. */

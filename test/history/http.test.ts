@@ -8,7 +8,8 @@ import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import type PusherServer from 'pusher';
 import { md5Hex, signApiRequest } from '../../src/protocol/signatures.js';
-import { RawClient, sdkFor } from '../helpers/raw-client.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { sdkFor } from '../helpers/sdk.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;

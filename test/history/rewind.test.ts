@@ -10,7 +10,7 @@ import type PusherServer from 'pusher';
 import { connected, pusherClient } from '../helpers/clients.js';
 import { REDIS_URL, uniquePrefix } from '../helpers/cluster.js';
 import type { PusherJs } from '../helpers/pusher-js.js';
-import { sdkFor } from '../helpers/raw-client.js';
+import { sdkFor } from '../helpers/sdk.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
 
 const CHANNELS = 1000;

@@ -2,39 +2,9 @@
  * The official clients pointed at a test Herald: the `pusher` server SDK (signing every request) and
  * pusher-js subscribers that record what they receive, authorized through the SDK.
  */
-import PusherServer from 'pusher';
+import type PusherServer from 'pusher';
 import { PusherJs } from '../helpers/pusher-js.js';
 import type { TestServer } from '../helpers/server.js';
-
-/** Base64 of bytes 00..1f: the spec's encryption master key (T-12). */
-export const MASTER_KEY_BASE64 = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=';
-
-export function sdkFor(server: TestServer, app = server.app): PusherServer {
-  return new PusherServer({
-    appId: app.id,
-    key: app.key,
-    secret: app.secret,
-    host: server.host,
-    port: String(server.port),
-    useTLS: false,
-    encryptionMasterKeyBase64: MASTER_KEY_BASE64,
-  });
-}
-
-/** The status and text body the SDK rejects with (it throws RequestError for status >= 400). */
-export async function sdkStatus(call: Promise<{ status: number; text(): Promise<string> }>): Promise<{
-  status: number;
-  body: string;
-}> {
-  try {
-    const res = await call;
-    return { status: res.status, body: await res.text() };
-  } catch (err) {
-    const e = err as { status?: number; body?: string; message?: string };
-    if (e.status === undefined) throw err;
-    return { status: e.status, body: e.body ?? '' };
-  }
-}
 
 export interface Received {
   event: string;

@@ -5,8 +5,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type PusherServer from 'pusher';
+import { sdkFor, sdkStatus } from '../helpers/sdk.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
-import { type Client, connectClient, sdkFor, sdkStatus } from './clients.js';
+import { type Client, connectClient } from './clients.js';
 
 let server: TestServer;
 let sdk: PusherServer;

@@ -5,11 +5,12 @@
 import assert from 'node:assert/strict';
 import type net from 'node:net';
 import { after, before, test } from 'node:test';
-import PusherServer from 'pusher';
+import type PusherServer from 'pusher';
 import WebSocket from 'ws';
 import { startBalancer } from '../helpers/front.js';
 import { type HeraldProcess, spawnHerald } from '../helpers/process.js';
 import { PusherJs } from '../helpers/pusher-js.js';
+import { sdkFor } from '../helpers/sdk.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
 
 let nodeA: HeraldProcess;
@@ -79,14 +80,7 @@ test('SIGTERM: clients get 4200, pusher-js reconnects to the other node and keep
   assert.equal(nodeB.herald.connectionCount, 1, 'the client now lives on node B');
 
   const received = waitFor<unknown>('event through node B', (done) => channel.bind('after-drain', done));
-  const sdk = new PusherServer({
-    appId: 'app-id',
-    key: 'app-key',
-    secret: 'app-secret',
-    host: '127.0.0.1',
-    port: String(nodeB.port),
-    useTLS: false,
-  });
+  const sdk = sdkFor(nodeB);
   await sdk.trigger('news', 'after-drain', { ok: true });
   assert.deepEqual(await received, { ok: true });
   assert.equal(await nodeA.exited, 0, `node A exits 0 after draining:\n${nodeA.output()}`);

@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import PusherServer from 'pusher';
 import WebSocket from 'ws';
 import { md5Hex, signApiRequest } from '../../src/protocol/signatures.js';
+import { sdkFor } from '../helpers/sdk.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
 
 function open(url: string): Promise<{ ws: WebSocket; first: Record<string, unknown> }> {
@@ -22,17 +22,6 @@ function open(url: string): Promise<{ ws: WebSocket; first: Record<string, unkno
 
 function closeCode(ws: WebSocket): Promise<number> {
   return new Promise((resolve) => ws.once('close', (code) => resolve(code)));
-}
-
-function sdkFor(server: TestServer): PusherServer {
-  return new PusherServer({
-    appId: server.app.id,
-    key: server.app.key,
-    secret: server.app.secret,
-    host: '127.0.0.1',
-    port: String(server.port),
-    useTLS: false,
-  });
 }
 
 describe('node capacity', () => {
@@ -135,14 +124,7 @@ describe('HTTP API rate', () => {
     const res = await fetch(server.httpUrl(`/apps/app-id/channels?${query}&auth_signature=${signature}`));
     assert.equal(res.status, 429);
     assert.equal(res.headers.get('retry-after'), '1');
-    const other = new PusherServer({
-      appId: 'other',
-      key: 'other-key',
-      secret: 'other-secret',
-      host: '127.0.0.1',
-      port: String(server.port),
-      useTLS: false,
-    });
+    const other = sdkFor(server, { appId: 'other', key: 'other-key', secret: 'other-secret' });
     assert.equal((await other.trigger('c', 'e', {})).status, 200);
   });
 });

@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { pino } from 'pino';
-import PusherServer from 'pusher';
+import type PusherServer from 'pusher';
 import WebSocket from 'ws';
+import { sdkFor } from '../helpers/sdk.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
@@ -82,14 +83,7 @@ test('connection open and close each log one debug line with app, socket id, clo
 });
 
 test('no secret, signature or payload reaches the log', async () => {
-  const sdk = new PusherServer({
-    appId: 'app-id',
-    key: 'app-key',
-    secret: 'app-secret',
-    host: '127.0.0.1',
-    port: String(server.port),
-    useTLS: false,
-  });
+  const sdk = sdkFor(server);
   const { ws, socketId } = await connect();
 
   const forged = 'ab'.repeat(32);
@@ -110,16 +104,7 @@ test('no secret, signature or payload reaches the log', async () => {
   const apiEvent = frame(ws, (t) => t.includes('API-PAYLOAD-9c1'));
   await sdk.trigger('private-b', 'server-event', { v: 'API-PAYLOAD-9c1' });
   await apiEvent;
-  await assert.rejects(
-    new PusherServer({
-      appId: 'app-id',
-      key: 'app-key',
-      secret: 'not-the-secret',
-      host: '127.0.0.1',
-      port: String(server.port),
-      useTLS: false,
-    }).trigger('private-b', 'x', {}),
-  );
+  await assert.rejects(sdkFor(server, { secret: 'not-the-secret' }).trigger('private-b', 'x', {}));
 
   const errorLines = lines.filter((l) => l['msg'] === 'client error' && l['socketId'] === socketId);
   assert.ok(errorLines.length >= 1, 'the refused subscription is logged');

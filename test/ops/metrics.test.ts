@@ -5,9 +5,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import PusherServer from 'pusher';
+import type PusherServer from 'pusher';
 import WebSocket from 'ws';
 import { PusherJs } from '../helpers/pusher-js.js';
+import { sdkFor } from '../helpers/sdk.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
@@ -129,14 +130,7 @@ before(async () => {
     ],
   });
   metricsUrl = `http://127.0.0.1:${server.metricsPort}/metrics`;
-  sdk = new PusherServer({
-    appId: server.app.id,
-    key: server.app.key,
-    secret: server.app.secret,
-    host: '127.0.0.1',
-    port: String(server.port),
-    useTLS: false,
-  });
+  sdk = sdkFor(server);
 });
 
 after(async () => {
@@ -284,23 +278,9 @@ test('HTTP API requests by route and status, with a latency histogram; unknown a
 
   await sdk.trigger('news', 'one', {});
   await sdk.trigger('news', 'two', {});
-  const forged = new PusherServer({
-    appId: 'app-id',
-    key: 'app-key',
-    secret: 'wrong-secret',
-    host: '127.0.0.1',
-    port: String(server.port),
-    useTLS: false,
-  });
+  const forged = sdkFor(server, { secret: 'wrong-secret' });
   await assert.rejects(forged.trigger('news', 'three', {}), (err: { status?: number }) => err.status === 401);
-  const madeUp = new PusherServer({
-    appId: 'made-up-app',
-    key: 'app-key',
-    secret: 'app-secret',
-    host: '127.0.0.1',
-    port: String(server.port),
-    useTLS: false,
-  });
+  const madeUp = sdkFor(server, { appId: 'made-up-app', key: 'app-key', secret: 'app-secret' });
   await assert.rejects(madeUp.trigger('news', 'four', {}), (err: { status?: number }) => err.status === 404);
 
   const s = await scrape();

@@ -4,10 +4,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import PusherServer from 'pusher';
+import type PusherServer from 'pusher';
 import WebSocket from 'ws';
 import { selfSignedCert } from '../helpers/front.js';
 import { PusherJs } from '../helpers/pusher-js.js';
+import { sdkFor } from '../helpers/sdk.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
@@ -59,14 +60,7 @@ test('pusher-js with forceTLS connects over wss:// and receives an event sent by
       resolve(data);
     });
   });
-  const sdk = new PusherServer({
-    appId: 'app-id',
-    key: 'app-key',
-    secret: 'app-secret',
-    host: '127.0.0.1',
-    port: String(server.port),
-    useTLS: true,
-  });
+  const sdk = sdkFor(server, { useTLS: true });
   const res = await sdk.trigger('tls-channel', 'secure-event', { over: 'https' });
   assert.equal(res.status, 200);
   assert.deepEqual(await received, { over: 'https' });

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { connected, pusherClient, serverEvent } from '../helpers/clients.js';
 import type { PusherJs } from '../helpers/pusher-js.js';
-import { sdkFor } from '../helpers/raw-client.js';
+import { sdkFor } from '../helpers/sdk.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
 import { Inbox, record } from './inbox.js';
 

@@ -9,7 +9,8 @@ import { after, before, describe, test } from 'node:test';
 import { channelStringToSign, signAuth } from '../../src/protocol/signatures.js';
 import { connected, pusherClient } from '../helpers/clients.js';
 import type { PusherJs } from '../helpers/pusher-js.js';
-import { RawClient, sdkFor } from '../helpers/raw-client.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { sdkFor } from '../helpers/sdk.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
 import { Inbox, record } from './inbox.js';
 

@@ -10,7 +10,8 @@ import { after, before, test } from 'node:test';
 import { channelStringToSign, signAuth, userStringToSign } from '../../src/protocol/signatures.js';
 import { pusherClient } from '../helpers/clients.js';
 import type { PusherJs } from '../helpers/pusher-js.js';
-import { RawClient, sdkFor } from '../helpers/raw-client.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { sdkFor } from '../helpers/sdk.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
 import { Inbox, record } from './inbox.js';
 

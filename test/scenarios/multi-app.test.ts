@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { pusherClient } from '../helpers/clients.js';
 import type { PusherJs } from '../helpers/pusher-js.js';
-import { sdkFor } from '../helpers/raw-client.js';
+import { sdkFor } from '../helpers/sdk.js';
 import { startHerald, TEST_APP, type TestServer } from '../helpers/server.js';
 import { withUnrefClientTimers } from '../users/clients.js';
 import { Inbox, record } from './inbox.js';

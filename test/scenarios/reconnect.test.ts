@@ -9,7 +9,8 @@ import net from 'node:net';
 import { after, test } from 'node:test';
 import { connected, pusherClient } from '../helpers/clients.js';
 import type { PusherJs } from '../helpers/pusher-js.js';
-import { RawClient, sdkFor } from '../helpers/raw-client.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { sdkFor } from '../helpers/sdk.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
 import { Inbox, record, state, stateLog } from './inbox.js';
 

@@ -4,6 +4,7 @@
  * address. Each gets the status or close code pusher-js expects, and the server keeps serving.
  */
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
 import {
@@ -15,7 +16,7 @@ import {
   sessionId,
   sessionUrl,
 } from '../helpers/http-session.js';
-import { sdkFor } from '../helpers/raw-client.js';
+import { sdkFor } from '../helpers/sdk.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
@@ -230,4 +231,33 @@ test('sessions per IP are capped when httpTransports.maxSessionsPerIp is set', a
   } finally {
     await capped.close();
   }
+});
+
+test('an HTTP/1.0 hop (nginx without proxy_http_version 1.1) gets the stream as bare lines', async () => {
+  const id = sessionId();
+  const sock = connect(server.port, '127.0.0.1');
+  let text = '';
+  sock.setEncoding('latin1');
+  sock.on('data', (d: string) => {
+    text += d;
+  });
+  sock.write(`POST /pusher/app/app-key/${id}/xhr_streaming?protocol=7 HTTP/1.0\r\nContent-Length: 0\r\n\r\n`);
+  const deadline = Date.now() + 5000;
+  while (!text.includes('subscription_succeeded') && Date.now() < deadline) {
+    if (text.includes('connection_established') && !text.includes('"sent"')) {
+      text += '"sent"';
+      assert.equal(await sendMessages(server.port, id, [subscribe('http10')]), 204);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const [head, body] = text.split('\r\n\r\n') as [string, string];
+  assert.match(head, /^HTTP\/1\.1 200/);
+  assert.doesNotMatch(head, /Transfer-Encoding/i);
+  const lines = body.replace('"sent"', '').split('\n').filter(Boolean);
+  assert.equal(lines[0], 'o');
+  assert.deepEqual(
+    framesOf(lines).map((f) => f.event),
+    ['pusher:connection_established', 'pusher_internal:subscription_succeeded'],
+  );
+  sock.destroy();
 });

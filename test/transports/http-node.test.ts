@@ -17,7 +17,7 @@ import {
 } from '../helpers/clients.js';
 import { scrape } from '../helpers/metrics.js';
 import { PusherJs } from '../helpers/pusher-js.js';
-import { sdkFor } from '../helpers/raw-client.js';
+import { sdkFor } from '../helpers/sdk.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;

@@ -16,14 +16,9 @@ import { DEFAULT_LIMITS } from '../../src/protocol/limits.js';
 import {
   apiStringToSign,
   canonicalQuery,
-  channelStringToSign,
   md5Hex,
   safeEqual,
   signApiRequest,
-  signAuth,
-  signWebhook,
-  userStringToSign,
-  verifyAuth,
 } from '../../src/protocol/signatures.js';
 import { VECTORS } from '../helpers/vectors.js';
 
@@ -56,7 +51,7 @@ function queryOf(url: string): URLSearchParams {
 function verifyApiRequest(
   target: AppConfig,
   method: string,
-  paths: string[],
+  paths: [string, ...string[]],
   query: URLSearchParams,
   bytes: Buffer,
   nowMs: number,
@@ -74,12 +69,24 @@ function check(
   nowMs = NOW_MS,
   target: AppConfig = app,
 ): number {
+  return outcome(method, path, query, body, nowMs, target).status;
+}
+
+/** The status and the message a refusal carries (the 401 body a developer reads). */
+function outcome(
+  method: string,
+  path: string,
+  query: URLSearchParams,
+  body: string,
+  nowMs = NOW_MS,
+  target: AppConfig = app,
+): { status: number; message: string } {
   try {
     verifyApiRequest(target, method, [path], query, Buffer.from(body), nowMs);
-    return 200;
+    return { status: 200, message: '' };
   } catch (err) {
     assert.ok(err instanceof HeraldError, `unexpected ${String(err)}`);
-    return err.status;
+    return { status: err.status, message: err.message };
   }
 }
 
@@ -183,8 +190,14 @@ describe('verifyApiSignature and verifyBodyMd5', () => {
     const path = '/apps/app-id/events';
     const body = '{"name":"e","channel":"c","data":"{}"}';
     assert.equal(check('POST', path, signed('POST', path, { body }), body), 200);
-    assert.equal(check('POST', path, signed('POST', path), body), 401, 'missing body_md5');
-    assert.equal(check('POST', path, signed('POST', path, { body }), `${body} `), 401, 'other body');
+    assert.deepEqual(outcome('POST', path, signed('POST', path), body), {
+      status: 401,
+      message: 'body_md5 is required for requests with a body',
+    });
+    assert.deepEqual(outcome('POST', path, signed('POST', path, { body }), `${body} `), {
+      status: 401,
+      message: 'body_md5 does not match the request body',
+    });
   });
 
   test('body_md5 on GET is accepted when it is the MD5 of the empty body, and verified', () => {
@@ -231,7 +244,16 @@ describe('verifyApiSignature and verifyBodyMd5', () => {
       const q = new URLSearchParams({ auth_key: app.key, auth_timestamp: String(NOW_MS / 1000) });
       if (version) q.set('auth_version', version);
       q.set('auth_signature', signApiRequest(app.secret, 'GET', path, q));
-      assert.equal(check('GET', path, q, ''), 401, `auth_version=${version}`);
+      assert.deepEqual(
+        outcome('GET', path, q, ''),
+        {
+          status: 401,
+          message: version
+            ? `Unsupported auth_version: ${version}`
+            : 'Missing auth_key, auth_timestamp, auth_version or auth_signature query parameter',
+        },
+        `auth_version=${version}`,
+      );
     }
   });
 
@@ -241,11 +263,22 @@ describe('verifyApiSignature and verifyBodyMd5', () => {
     const otherKey = new URLSearchParams(good);
     otherKey.set('auth_key', 'other-key');
     otherKey.set('auth_signature', signApiRequest(app.secret, 'GET', path, otherKey));
-    assert.equal(check('GET', path, otherKey, ''), 401);
-    for (const drop of ['auth_key', 'auth_timestamp', 'auth_signature']) {
+    assert.deepEqual(outcome('GET', path, otherKey, ''), {
+      status: 401,
+      message: 'Invalid auth_key for app app-id',
+    });
+    // Each missing parameter is named as missing, not caught later as a wrong key or signature.
+    for (const drop of ['auth_key', 'auth_timestamp', 'auth_version', 'auth_signature']) {
       const q = new URLSearchParams(good);
       q.delete(drop);
-      assert.equal(check('GET', path, q, ''), 401, `without ${drop}`);
+      assert.deepEqual(
+        outcome('GET', path, q, ''),
+        {
+          status: 401,
+          message: 'Missing auth_key, auth_timestamp, auth_version or auth_signature query parameter',
+        },
+        `without ${drop}`,
+      );
     }
     assert.equal(check('GET', path, signed('GET', path, { secret: 'not-the-secret' }), ''), 401);
     assert.equal(check('GET', path, good, ''), 200);
@@ -286,5 +319,43 @@ describe('safeEqual (constant-time compare)', () => {
     assert.equal(safeEqual('ab', 'abc'), false);
     assert.equal(safeEqual('é', 'e'), false);
     assert.equal(safeEqual('é', 'é'), true);
+  });
+});
+
+describe('secret rotation', () => {
+  const rotated: AppConfig = {
+    ...app,
+    secret: 'new-secret',
+    previousSecret: app.secret,
+    previousSecretExpiresAt: new Date(NOW_MS + 1000).toISOString(),
+  };
+  const path = '/apps/app-id/channels';
+
+  test('the previous secret signs until its expiry, the new one always', () => {
+    assert.equal(check('GET', path, signed('GET', path), '', NOW_MS, rotated), 200);
+    assert.equal(check('GET', path, signed('GET', path, { secret: 'new-secret' }), '', NOW_MS, rotated), 200);
+    assert.equal(check('GET', path, signed('GET', path, { secret: 'other' }), '', NOW_MS, rotated), 401);
+  });
+
+  test('at its expiry the previous secret is refused, and the 401 names what the new secret signs', () => {
+    const later = NOW_MS + 1000;
+    const q = signed('GET', path, { timestamp: later / 1000 });
+    const refused = outcome('GET', path, q, '', later, rotated);
+    assert.equal(refused.status, 401);
+    assert.match(
+      refused.message,
+      /^Invalid signature: you should have sent HmacSHA256Hex\("GET\\n\/apps\/app-id\/channels\\n/,
+    );
+    assert.equal(
+      check(
+        'GET',
+        path,
+        signed('GET', path, { secret: 'new-secret', timestamp: later / 1000 }),
+        '',
+        later,
+        rotated,
+      ),
+      200,
+    );
   });
 });

@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type PusherServer from 'pusher';
 import { signAuth } from '../../src/protocol/signatures.js';
+import { sdkFor } from '../helpers/sdk.js';
 import { startHerald, TEST_APP, type TestServer } from '../helpers/server.js';
-import { once, pusherJsFor, RawClient, sdkFor, withUnrefClientTimers } from './clients.js';
+import { once, pusherJsFor, RawClient, withUnrefClientTimers } from './clients.js';
 
 // A 2 s deadline leaves room for sign-in on a loaded machine; the sweep runs every 500 ms for it.
 const FREE_APP = { id: 'free', key: 'free-key', secret: 'free-secret' };

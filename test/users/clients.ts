@@ -1,5 +1,5 @@
 /** Clients for the user tests: a raw frame-level WebSocket client, the pusher SDK and pusher-js. */
-import PusherServer from 'pusher';
+import type PusherServer from 'pusher';
 import WebSocket from 'ws';
 import { signAuth, userStringToSign } from '../../src/protocol/signatures.js';
 import { PusherJs } from '../helpers/pusher-js.js';
@@ -113,26 +113,6 @@ export async function signedInSocket(server: TestServer, id: string): Promise<Ra
 
 export function errorOf(frame: Frame): { code: number | null; message: string } {
   return frame.data as { code: number | null; message: string };
-}
-
-export function sdkFor(server: TestServer, app = server.app): PusherServer {
-  return new PusherServer({
-    appId: app.id,
-    key: app.key,
-    secret: app.secret,
-    host: server.host,
-    port: String(server.port),
-    useTLS: false,
-  });
-}
-
-/** SDK `post` with an object body: the SDK JSON-encodes it, though its typings say string. */
-export function sdkPost(
-  sdk: PusherServer,
-  path: string,
-  body: object,
-): Promise<{ status: number; json(): Promise<unknown> }> {
-  return sdk.post({ path, body: body as unknown as string });
 }
 
 export interface PusherJsOptions {

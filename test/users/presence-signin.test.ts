@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type PusherServer from 'pusher';
 import { signAuth } from '../../src/protocol/signatures.js';
+import { sdkFor } from '../helpers/sdk.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
-import { errorOf, once, pusherJsFor, RawClient, sdkFor } from './clients.js';
+import { errorOf, once, pusherJsFor, RawClient } from './clients.js';
 
 let server: TestServer;
 let sdk: PusherServer;

@@ -2,8 +2,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type PusherServer from 'pusher';
+import { sdkFor, sdkPost } from '../helpers/sdk.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
-import { errorOf, RawClient, sdkFor, sdkPost, signedInSocket } from './clients.js';
+import { errorOf, RawClient, signedInSocket } from './clients.js';
 
 let server: TestServer;
 let sdk: PusherServer;

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type PusherServer from 'pusher';
 import { signAuth } from '../../src/protocol/signatures.js';
+import { sdkFor } from '../helpers/sdk.js';
 import { startHerald, TEST_APP, type TestServer } from '../helpers/server.js';
-import { once, pusherJsFor, RawClient, sdkFor } from './clients.js';
+import { once, pusherJsFor, RawClient } from './clients.js';
 
 const OFF_APP = { id: 'count-off', key: 'count-off-key', secret: 'count-off-secret' };
 

@@ -3,17 +3,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type PusherServer from 'pusher';
 import { signAuth } from '../../src/protocol/signatures.js';
+import { sdkFor, sdkPost } from '../helpers/sdk.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
-import {
-  errorOf,
-  once,
-  pusherJsFor,
-  RawClient,
-  sdkFor,
-  sdkPost,
-  signedInSocket,
-  withUnrefClientTimers,
-} from './clients.js';
+import { errorOf, once, pusherJsFor, RawClient, signedInSocket, withUnrefClientTimers } from './clients.js';
 
 let server: TestServer;
 let sdk: PusherServer;
@@ -91,7 +83,7 @@ test('a user without connections gets {}; an invalid user id gets 400; an unknow
       (e: { status: number }) => e.status,
     );
   assert.equal(await status(sdkPost(sdk, '/users/a%20b/terminate_connections', {})), 400);
-  const stranger = sdkFor(server, { id: 'no-such-app', key: server.app.key, secret: server.app.secret });
+  const stranger = sdkFor(server, { appId: 'no-such-app' });
   assert.equal(await status(stranger.terminateUserConnections('x')), 404);
   const get = await fetch(server.httpUrl(`/apps/${server.app.id}/users/x/terminate_connections`));
   assert.equal(get.status, 405);

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { LocalAdapter } from '../../src/adapters/local-adapter.js';
 import { channelStringToSign, signAuth } from '../../src/protocol/signatures.js';
-import { type Frame, RawClient, sdkFor, sdkMarker } from '../helpers/raw-client.js';
+import { type Frame, RawClient } from '../helpers/raw-client.js';
+import { sdkFor, sdkMarker } from '../helpers/sdk.js';
 import { startHerald, TEST_APP, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;

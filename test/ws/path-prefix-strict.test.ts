@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { connected, once, pusherClient, pusherOptions } from '../helpers/clients.js';
 import { PusherJs } from '../helpers/pusher-js.js';
-import { RawClient, sdkFor } from '../helpers/raw-client.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { sdkFor } from '../helpers/sdk.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;

@@ -29,6 +29,8 @@ export interface NodeDelivery {
    * announces member_removed (at the channel's membership `version`) and fires webhooks.
    */
   memberGone?(appId: string, channel: string, userId: string, version: number, quiet?: boolean): void;
+  /** Called when a user's last signed-in socket was on a dead node (cleanup): the user went offline. */
+  userGone?(appId: string, userId: string): void;
   /** Called when a channel's cluster-wide subscription count reached 0 through a dead node's cleanup. */
   channelGone?(appId: string, channel: string): void;
   /**

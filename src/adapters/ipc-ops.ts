@@ -40,6 +40,7 @@ export type IpcMessage =
   | { herald: 'envelope'; envelope: Sealed }
   | { herald: 'gone'; what: 'member'; appId: string; channel: string; userId: string; version: number }
   | { herald: 'gone'; what: 'channel'; appId: string; channel: string }
+  | { herald: 'gone'; what: 'user'; appId: string; userId: string }
   | { herald: 'gone'; what: 'count'; appId: string; channel: string; count: number };
 
 /** One end of an IPC channel (a worker's `process`, or an in-memory pair in tests). */

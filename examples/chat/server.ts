@@ -97,10 +97,9 @@ export async function startChat(env: NodeJS.ProcessEnv = process.env) {
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
-    if (req.method === 'GET' && (path === '/' || path === '/single')) {
-      const page = path === '/' ? 'room.html' : 'single.html';
-      return send(res, 200, await readFile(new URL(page, PUBLIC), 'utf8'), 'text/html; charset=utf-8');
-    }
+    // One page for both modes; chat.js reads the path.
+    if (req.method === 'GET' && (path === '/' || path === '/single'))
+      return send(res, 200, await readFile(new URL('room.html', PUBLIC), 'utf8'), 'text/html; charset=utf-8');
     if (req.method === 'GET' && path === '/chat.js')
       return send(res, 200, await readFile(new URL('chat.js', PUBLIC), 'utf8'), 'text/javascript');
     if (req.method === 'GET' && path === '/pusher.js')

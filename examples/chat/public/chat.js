@@ -34,6 +34,8 @@ function show(message, mine = false) {
 let post;
 if (single) {
   $('title').textContent = 'Chat';
+  $('members').remove();
+  $('typing').remove();
   pusher.subscribe('chat').bind('new_message', (m) => show(m, m.name === name));
   post = (text) =>
     fetch('/api/chat', {

@@ -7,14 +7,22 @@
  * Single-room mode: channel `chat`, event `new_message`.
  */
 import { readFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
-import { createHerald, loadConfig } from 'herald';
 import Pusher from 'pusher';
+import {
+  HOST,
+  HttpError,
+  type RunningApp,
+  readBody,
+  readJson,
+  runMain,
+  send,
+  serve,
+  startHerald,
+} from '../shared/http.js';
 
 const APP = { id: 'chat', key: 'chat-key', secret: 'chat-secret' };
-const HOST = '127.0.0.1';
 // The pages live beside the source; this file runs from dist/examples/chat/.
 const PUBLIC = new URL('../../../examples/chat/public/', import.meta.url);
 const PUSHER_JS = createRequire(import.meta.url).resolve('pusher-js/dist/web/pusher.min.js');
@@ -28,15 +36,6 @@ export interface ChatMessage {
   at: number;
 }
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /** Validates a posted message: a name and a non-empty text, both bounded. */
 function parseMessage(body: unknown): ChatMessage {
   const { name, text } = (body ?? {}) as Record<string, unknown>;
@@ -47,50 +46,14 @@ function parseMessage(body: unknown): ChatMessage {
   return { name: name.trim(), text: text.trim(), at: Date.now() };
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  let body = '';
-  for await (const chunk of req) {
-    body += chunk;
-    if (body.length > 10_000) throw new HttpError(413, 'body too large');
-  }
-  return body;
-}
-
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  try {
-    return JSON.parse(await readBody(req)) as Record<string, unknown>;
-  } catch (err) {
-    if (err instanceof HttpError) throw err;
-    throw new HttpError(400, 'body must be JSON');
-  }
-}
-
-function send(res: ServerResponse, status: number, body: unknown, type = 'application/json'): void {
-  res.writeHead(status, { 'Content-Type': type });
-  res.end(typeof body === 'string' ? body : JSON.stringify(body));
-}
-
-export async function startChat(env: NodeJS.ProcessEnv = process.env) {
-  const herald = createHerald(
-    loadConfig({
-      env: {},
-      overrides: {
-        host: HOST,
-        port: Number(env.HERALD_PORT ?? 6001),
-        log: { level: 'warn' },
-        metrics: { enabled: false },
-        console: { enabled: false },
-        apps: [{ ...APP, clientEvents: true }],
-      },
-    }),
-  );
-  const ws = await herald.listen();
+export async function startChat(env: NodeJS.ProcessEnv = process.env): Promise<RunningApp> {
+  const { herald, port: heraldPort } = await startHerald(APP, env, { clientEvents: true });
   const pusher = new Pusher({
     appId: APP.id,
     key: APP.key,
     secret: APP.secret,
     host: HOST,
-    port: String(ws.port),
+    port: String(heraldPort),
     useTLS: false,
   });
 
@@ -105,7 +68,7 @@ export async function startChat(env: NodeJS.ProcessEnv = process.env) {
     if (req.method === 'GET' && path === '/pusher.js')
       return send(res, 200, await readFile(PUSHER_JS, 'utf8'), 'text/javascript');
     if (req.method === 'GET' && path === '/config')
-      return send(res, 200, { key: APP.key, wsHost: HOST, wsPort: ws.port });
+      return send(res, 200, { key: APP.key, wsHost: HOST, wsPort: heraldPort });
 
     // The controller: validate, then broadcast to everyone in the room except the sender's own socket.
     const room = /^\/api\/chat\/([^/]+)$/.exec(path);
@@ -137,29 +100,8 @@ export async function startChat(env: NodeJS.ProcessEnv = process.env) {
     throw new HttpError(404, 'not found');
   }
 
-  const server = createServer((req, res) => {
-    route(req, res).catch((err: unknown) => {
-      if (err instanceof HttpError) return send(res, err.status, { error: err.message });
-      console.error(err);
-      send(res, 502, { error: 'could not deliver the message' });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(Number(env.PORT ?? 3000), HOST, resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://${HOST}:${port}`,
-    async close() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      await herald.close();
-    },
-  };
+  return serve(env, herald, route);
 }
 
-if (process.argv[1] === new URL(import.meta.url).pathname) {
-  const chat = await startChat();
-  console.log(`chat listening on ${chat.url} (open ${chat.url}/?room=lobby&name=alice)`);
-  const stop = () => chat.close().then(() => process.exit(0));
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-}
+if (process.argv[1] === new URL(import.meta.url).pathname)
+  await runMain('chat', () => startChat(), '/?room=lobby&name=alice');

@@ -22,11 +22,13 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const HELP = `Usage: npm run bench -- <scenario|all|report|profile FILE…> [options]
 
-Scenarios: ${Object.keys(SCENARIOS).join(', ')}\nAttacks and endurance: nesting [--seconds S] [--bin FILE],\n  soak [--minutes N] [--rate R] [--sample S] [--bound MiB]
+Scenarios: ${Object.keys(SCENARIOS).join(', ')}\nAttacks and endurance: nesting [--seconds S] [--bin FILE], json-depth,\n  soak [--minutes N] [--rate R] [--sample S] [--bound MiB]
 
   --servers a,b,c      herald, naive, coalesced, target (default herald,naive,coalesced;
                        with --target: target,herald,naive,coalesced); herald-wN is
-                       \`herald start --workers N\`, e.g. herald-w1,herald-w2 (ratio to herald-w1)
+                       \`herald start --workers N\`, e.g. herald-w1,herald-w2 (ratio to herald-w1);
+                       herald-console is Herald with a console page open, its log
+                       unfiltered (ratio to herald)
   --target ws://h:p    an external Pusher-compatible server, with --app-id --key --secret
   --runs N             repetitions, interleaved across servers (default 3)
   --duration S         measured seconds per run (default 5), --warmup S (default 1)
@@ -97,7 +99,7 @@ function parse(argv: string[]): Cli {
     .split(',')
     .map((s) => s.trim()) as ServerKind[];
   for (const s of servers) {
-    if (!['herald', 'naive', 'coalesced', 'target'].includes(s) && workersOf(s) === null)
+    if (!['herald', 'herald-console', 'naive', 'coalesced', 'target'].includes(s) && workersOf(s) === null)
       throw new Error(`unknown server ${s}`);
   }
   const rateFlag = flags['rate'];
@@ -312,6 +314,11 @@ async function main(): Promise<void> {
   if (first === 'nesting') {
     const { runNesting } = await import('./attacks/nesting.js');
     await runNesting(rest);
+    return;
+  }
+  if (first === 'json-depth') {
+    const { runJsonDepth } = await import('./attacks/json-depth.js');
+    runJsonDepth();
     return;
   }
   if (first === 'soak') {

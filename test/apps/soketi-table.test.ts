@@ -20,9 +20,7 @@ const app: Creds = { id: SOKETI_ROW.id, key: SOKETI_ROW.key, secret: SOKETI_ROW.
 
 function soketiSuite(
   name: string,
-  setup: (
-    webhooks: string,
-  ) => Promise<{
+  setup: (webhooks: string) => Promise<{
     driver: 'postgres' | 'mysql';
     url: string;
     table: string;

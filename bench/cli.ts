@@ -32,6 +32,8 @@ Scenarios: ${Object.keys(SCENARIOS).join(', ')}\nAttacks and endurance: nesting 
   --duration S         measured seconds per run (default 5), --warmup S (default 1)
   --clients N          receiver load processes (default 1; the publisher has its own)
   --workers N          start Herald with --workers N (pass-through)
+  --server-cpus LIST   pin herald-wN servers to these CPUs (taskset -c LIST), e.g. 0-7; run the
+                       bench itself under taskset -c on the other CPUs so the load stays apart
   --subscribers N      fanout / http-publish subscribers (default 1000 / 100)
   --channels C --per-channel S   many-channels (default 100 × 10)
   --members K --churners J       presence-churn (default 100 members, 10 churners);
@@ -58,6 +60,7 @@ interface Cli {
   target: string | null;
   app: TargetApp;
   workers: number;
+  serverCpus: string | null;
   cpuProf: boolean;
   heraldConfig: Record<string, unknown>;
   label: string;
@@ -111,6 +114,7 @@ function parse(argv: string[]): Cli {
       secret: flags['secret'] ?? 'bench-secret',
     },
     workers: num('workers', 1),
+    serverCpus: flags['server-cpus'] ?? null,
     cpuProf: flags['cpu-prof'] === 'true',
     heraldConfig: flags['herald-config']
       ? (JSON.parse(flags['herald-config']) as Record<string, unknown>)
@@ -147,6 +151,7 @@ async function runOnce(cli: Cli, scenario: Scenario, kind: ServerKind, opts: Ben
     app: cli.app,
     workers: cli.workers,
     heraldConfig: cli.heraldConfig,
+    ...(cli.serverCpus ? { serverCpus: cli.serverCpus } : {}),
     ...(cli.cpuProf ? { cpuProfDir: join(ROOT, 'bench/profiles') } : {}),
   });
   const cluster = new Cluster(opts.clients);

@@ -2,7 +2,7 @@
  * Starting the server under test: Herald (in-process host, or `herald start --workers N`), one of the
  * two baselines, or an external target the user already runs.
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -30,6 +30,8 @@ export interface ServerOptions {
   cpuProfDir?: string;
   /** Herald config overrides (JSON), e.g. {"perMessageDeflate": true}. */
   heraldConfig?: Record<string, unknown>;
+  /** Pin `herald start` (primary and workers) to these CPUs with taskset, e.g. "0-7". */
+  serverCpus?: string;
 }
 
 export interface RunningServer {
@@ -192,6 +194,17 @@ export function treeCpu(pid: number): number {
   return total;
 }
 
+/** User + system CPU of one process (not its children), in microseconds. */
+function processCpu(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return 0;
+  }
+}
+
 /** Write system calls of a process and its children (`syscw` in /proc/<pid>/io). */
 function treeWrites(pid: number): number | null {
   try {
@@ -211,14 +224,14 @@ async function startHeraldCli(kind: ServerKind, opts: ServerOptions): Promise<Ru
   const port = await freePort();
   const file = join(tmpdir(), `herald-bench-${process.pid}-${port}.json`);
   writeFileSync(file, JSON.stringify(benchHeraldConfig(opts.app, opts.heraldConfig)));
-  const child = fork(
-    BIN,
-    ['start', '--port', String(port), '--workers', String(opts.workers), '--config', file],
-    {
-      execArgv: clusterProfArgs(opts.cpuProfDir, kind),
-      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-    },
-  );
+  const args = ['start', '--port', String(port), '--workers', String(opts.workers), '--config', file];
+  const execArgv = clusterProfArgs(opts.cpuProfDir, kind);
+  // Pinned through taskset (children inherit the affinity), so the load can run on the other cores.
+  const child = opts.serverCpus
+    ? spawn('taskset', ['-c', opts.serverCpus, process.execPath, ...execArgv, BIN, ...args], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      })
+    : fork(BIN, args, { execArgv, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   await new Promise<void>((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (d: Buffer) => {
@@ -234,7 +247,8 @@ async function startHeraldCli(kind: ServerKind, opts: ServerOptions): Promise<Ru
     memory: async () => ({ rss: treeRss(child.pid!), heapUsed: 0, external: 0, arrayBuffers: 0 }),
     cpu: async () => treeCpu(child.pid!),
     loop: async () => null,
-    counters: async () => null,
+    // The primary alone: with IPC it relays every envelope between the workers.
+    counters: async () => ({ primaryCpuUs: processCpu(child.pid!) }),
     writes: () => treeWrites(child.pid!),
     stop: () =>
       new Promise<void>((res) => {

@@ -46,7 +46,7 @@ export async function spawnListening(
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`herald did not start in time:\n${out}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`herald did not start in time:\n${out}`)), 30_000);
     const check = () => {
       const m = /listening on https?:\/\/[^:]+:(\d+)/.exec(out);
       if (m) {

@@ -26,7 +26,9 @@ Scenarios: ${Object.keys(SCENARIOS).join(', ')}\nAttacks and endurance: nesting 
 
   --servers a,b,c      herald, naive, coalesced, target (default herald,naive,coalesced;
                        with --target: target,herald,naive,coalesced); herald-wN is
-                       \`herald start --workers N\`, e.g. herald-w1,herald-w2 (ratio to herald-w1)
+                       \`herald start --workers N\`, e.g. herald-w1,herald-w2 (ratio to herald-w1);
+                       herald-console is Herald with a console page open, its log
+                       unfiltered (ratio to herald)
   --target ws://h:p    an external Pusher-compatible server, with --app-id --key --secret
   --runs N             repetitions, interleaved across servers (default 3)
   --duration S         measured seconds per run (default 5), --warmup S (default 1)
@@ -97,7 +99,7 @@ function parse(argv: string[]): Cli {
     .split(',')
     .map((s) => s.trim()) as ServerKind[];
   for (const s of servers) {
-    if (!['herald', 'naive', 'coalesced', 'target'].includes(s) && workersOf(s) === null)
+    if (!['herald', 'herald-console', 'naive', 'coalesced', 'target'].includes(s) && workersOf(s) === null)
       throw new Error(`unknown server ${s}`);
   }
   const rateFlag = flags['rate'];

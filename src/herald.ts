@@ -84,7 +84,12 @@ export interface Herald {
   readonly connectionCount: number;
   listen(): Promise<ListenResult>;
   /** The console's token (printed in the banner when `generated`), or null when the console is off. */
-  readonly console: { readonly token: string; readonly generated: boolean } | null;
+  readonly console: {
+    readonly token: string;
+    readonly generated: boolean;
+    /** True while the console taps the event stream: only while someone watches. */
+    readonly tapping: boolean;
+  } | null;
   /** Webhook delivery, or null when no app has a webhook target. */
   readonly webhooks: Webhooks | null;
   /** List and change apps in the configured store (admin API, console). */
@@ -214,7 +219,13 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
     fileDescriptors: () => fdWatch.exhaustion(),
   });
   const heraldConsole = config.console.enabled
-    ? new HeraldConsole({ ctx, extraRoutes: [adminApiRoute(admin), ...(deps.consoleRoutes ?? [])] })
+    ? new HeraldConsole({
+        ctx,
+        api,
+        webhooks,
+        listApps: () => admin.source.list(),
+        extraRoutes: [adminApiRoute(admin), ...(deps.consoleRoutes ?? [])],
+      })
     : null;
   const liveness = new LivenessSweep(config, () => hub.allConnections(), now, sessions ? [sessions] : []);
 

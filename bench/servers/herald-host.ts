@@ -10,7 +10,7 @@ import { serveIpc } from './ipc.js';
 const overrides = JSON.parse(process.argv[2] ?? '{}') as Record<string, unknown>;
 const config = loadConfig({ env: {}, overrides: { ...overrides, port: 0 } });
 const herald = createHerald(config);
-const { port } = await herald.listen();
+const { port, console } = await herald.listen();
 // With a database app store (--herald-config '{"appStore":…}') the bench app goes into its table.
 if (config.appStore.driver !== 'file') {
   for (const app of config.apps) {
@@ -24,4 +24,4 @@ serveIpc(
   () => undefined,
   () => ({ ...chainStats }),
 );
-process.send?.({ type: 'listening', port });
+process.send?.({ type: 'listening', port, ...(console ? { consolePort: console.port } : {}) });

@@ -143,7 +143,13 @@ export async function subscribe(
     }
   }
   if (member && memberAdded) announceMemberAdded(ctx, appId, channel, member, version, conn.socketId);
-  ctx.events.emit({ type: 'subscribed', appId, socketId: conn.socketId, channel });
+  ctx.events.emit({
+    type: 'subscribed',
+    appId,
+    socketId: conn.socketId,
+    channel,
+    ...(member ? { userId: member.userId } : {}),
+  });
   if (count === 1) ctx.events.emit({ type: 'channel_occupied', appId, channel });
   ctx.subscriptionCounts.changed(conn.app, channel, count);
 }

@@ -102,6 +102,16 @@ function publish(
   from = 0,
   acks: Promise<void>[] = [],
 ): Promise<void> | undefined {
+  if (from === 0 && ctx.events.wants('api_message')) {
+    ctx.events.emit({
+      type: 'api_message',
+      appId: app.id,
+      channels: ev.channels,
+      event: ev.name,
+      data: ev.data,
+      ...(ev.socketId ? { socketId: ev.socketId } : {}),
+    });
+  }
   for (let i = from; i < ev.channels.length; i++) {
     const channel = ev.channels[i] as string;
     const frame = encodeChannelEvent(ev.name, channel, ev.data);

@@ -145,6 +145,36 @@ export class HttpApi {
     );
   }
 
+  /** After the signature: a disabled app is refused (403), one over its request rate too (429). */
+  private admit(app: AppConfig, res: ServerResponse): void {
+    if (!app.enabled) throw new HeraldError('forbidden', 'Application disabled');
+    const perSecond = app.limits.maxApiRequestsPerSecond;
+    if (perSecond > 0 && !this.opts.apiLimiter.hit(app.id, perSecond)) {
+      res.setHeader('Retry-After', '1');
+      throw new HeraldError('rateLimited', `Over ${perSecond} API requests per second`);
+    }
+  }
+
+  /**
+   * An event from the console's event creator, already authenticated by the console's token instead
+   * of an app signature: from there on the same path as POST /events (enabled, rate limit,
+   * validation and limits, publish), counted as an API request. `res` receives Retry-After on a 429.
+   */
+  async publish(appId: string, body: Record<string, unknown>, res: ServerResponse): Promise<unknown> {
+    const started = performance.now();
+    const app = await this.ctx.apps.byId(appId);
+    try {
+      if (!app) throw new HeraldError('notFound', `Unknown app ${appId}`);
+      this.admit(app, res);
+      const result = await triggerEvent(this.ctx, app, body);
+      this.record(app.id, 'events', 200, started);
+      return result;
+    } catch (err) {
+      this.record(app?.id ?? null, 'events', err instanceof HeraldError ? err.status : 500, started);
+      throw err;
+    }
+  }
+
   /** Accepting traffic: not draining, and both the adapter and the app store can answer. */
   private async ready(): Promise<boolean> {
     return this.opts.isReady() && this.ctx.adapter.ready() && (await this.ctx.apps.ready());
@@ -189,12 +219,7 @@ export class HttpApi {
       query,
       ctx.now(),
     );
-    if (!app.enabled) throw new HeraldError('forbidden', 'Application disabled');
-    const perSecond = app.limits.maxApiRequestsPerSecond;
-    if (perSecond > 0 && !this.opts.apiLimiter.hit(app.id, perSecond)) {
-      res.setHeader('Retry-After', '1');
-      throw new HeraldError('rateLimited', `Over ${perSecond} API requests per second`);
-    }
+    this.admit(app, res);
     const received = await readBody(req, {
       maxBytes: ctx.config.maxHttpBodyBytes,
       timeoutMs: ctx.config.httpBodyTimeout * 1000,

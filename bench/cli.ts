@@ -22,7 +22,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const HELP = `Usage: npm run bench -- <scenario|all|report|profile FILE…> [options]
 
-Scenarios: ${Object.keys(SCENARIOS).join(', ')}\nAttacks and endurance: nesting [--seconds S] [--bin FILE],\n  soak [--minutes N] [--rate R] [--sample S] [--bound MiB]
+Scenarios: ${Object.keys(SCENARIOS).join(', ')}\nAttacks and endurance: nesting [--seconds S] [--bin FILE], json-depth,\n  soak [--minutes N] [--rate R] [--sample S] [--bound MiB]
 
   --servers a,b,c      herald, naive, coalesced, target (default herald,naive,coalesced;
                        with --target: target,herald,naive,coalesced); herald-wN is
@@ -314,6 +314,11 @@ async function main(): Promise<void> {
   if (first === 'nesting') {
     const { runNesting } = await import('./attacks/nesting.js');
     await runNesting(rest);
+    return;
+  }
+  if (first === 'json-depth') {
+    const { runJsonDepth } = await import('./attacks/json-depth.js');
+    runJsonDepth();
     return;
   }
   if (first === 'soak') {

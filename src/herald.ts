@@ -136,6 +136,7 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
       if (ctx) announceMemberRemoved(ctx, appId, channel, userId, version, quiet);
     },
     channelGone: (appId, channel) => events.emit({ type: 'channel_vacated', appId, channel }),
+    userGone: (appId, userId) => events.emit({ type: 'user_offline', appId, userId }),
     memberBack: (appId, channel, member, version, except, quiet) => {
       if (ctx) announceMemberAdded(ctx, appId, channel, member, version, except, quiet);
     },

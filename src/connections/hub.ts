@@ -46,6 +46,7 @@ export interface HubHooks {
   /** A dead node's member vanished (adapter cleanup): announce member_removed. */
   memberGone?(appId: string, channel: string, userId: string, version: number, quiet?: boolean): void;
   channelGone?(appId: string, channel: string): void;
+  userGone?(appId: string, userId: string): void;
   /** This node's member is back after the adapter wrote its state back: announce member_added. */
   memberBack?(
     appId: string,
@@ -266,6 +267,10 @@ export class Hub implements NodeDelivery {
 
   memberGone(appId: string, channel: string, userId: string, version: number, quiet?: boolean): void {
     this.hooks.memberGone?.(appId, channel, userId, version, quiet);
+  }
+
+  userGone(appId: string, userId: string): void {
+    this.hooks.userGone?.(appId, userId);
   }
 
   channelGone(appId: string, channel: string): void {

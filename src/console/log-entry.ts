@@ -42,7 +42,14 @@ function cut(s: string): string {
 export function toEntry(e: ServerEvent, t: number): LogEntry | null {
   switch (e.type) {
     case 'connection_opened':
-      return { t, kind: 'connect', app: e.appId, socket: e.socketId, text: `connected from ${e.ip}` };
+      return {
+        t,
+        kind: 'connect',
+        app: e.appId,
+        socket: e.socketId,
+        // pusher-js's HTTP fallbacks are worth seeing: a client whose WebSocket is blocked somewhere.
+        text: `connected from ${e.ip}${e.transport === 'ws' ? '' : ` over ${e.transport}`}`,
+      };
     case 'connection_closed':
       return {
         t,

@@ -27,6 +27,9 @@ export type ServerEvent =
   | { type: 'channel_vacated'; appId: string; channel: string }
   | { type: 'member_added'; appId: string; channel: string; userId: string }
   | { type: 'member_removed'; appId: string; channel: string; userId: string }
+  // A signed-in user's first connection opened / last one closed, cluster-wide (decided once).
+  | { type: 'user_online'; appId: string; userId: string }
+  | { type: 'user_offline'; appId: string; userId: string }
   | { type: 'subscription_count'; appId: string; channel: string; count: number }
   // `occupied`: this subscription made the channel occupied (cluster-wide), so no other node sent a miss.
   | { type: 'cache_miss'; appId: string; channel: string; occupied?: boolean }

@@ -261,3 +261,13 @@ test('an HTTP/1.0 hop (nginx without proxy_http_version 1.1) gets the stream as 
   );
   sock.destroy();
 });
+
+test('a draining node tells its HTTP sessions 4200 (reconnect now), as it tells WebSockets', async () => {
+  const node = await startHerald({ shutdownTimeout: 0 });
+  const s = await Stream.open(node.port);
+  await s.socketId();
+  const closing = node.close();
+  await s.until('the close line', () => s.lines.some((l) => l.startsWith('c[')));
+  assert.match(s.lines.find((l) => l.startsWith('c['))!, /^c\[4200,"Server shutting down/);
+  await closing;
+});

@@ -163,8 +163,11 @@ export class ShareSync {
       [this.d.keys.user(appId, userId)],
       [node, ...sockets],
     )) as [number, number];
-    if (before > 0 && after === 0) this.d.broadcast({ kind: 'watchlist', appId, userId, online: false });
-    else if (before === 0 && after > 0) this.d.broadcast({ kind: 'watchlist', appId, userId, online: true });
+    if (before > 0 && after === 0) {
+      this.d.broadcast({ kind: 'watchlist', appId, userId, online: false });
+      if (node !== this.d.nodeId) this.d.delivery()?.userGone?.(appId, userId);
+    } else if (before === 0 && after > 0)
+      this.d.broadcast({ kind: 'watchlist', appId, userId, online: true });
   }
 
   /** A clean leave: whatever is still held leaves (connections were closed and left before this). */

@@ -38,7 +38,7 @@ function simulate(count: number, prefix: string): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`simulator ${prefix} did not finish joining:\n${out}`)),
-      30_000,
+      60_000,
     );
     child.stderr.on('data', (d: Buffer) => {
       out += d.toString();

@@ -22,16 +22,20 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const HELP = `Usage: npm run bench -- <scenario|all|report|profile FILE…> [options]
 
-Scenarios: ${Object.keys(SCENARIOS).join(', ')}\nAttacks and endurance: nesting [--seconds S] [--bin FILE],\n  soak [--minutes N] [--rate R] [--sample S] [--bound MiB]
+Scenarios: ${Object.keys(SCENARIOS).join(', ')}\nAttacks and endurance: nesting [--seconds S] [--bin FILE], json-depth,\n  soak [--minutes N] [--rate R] [--sample S] [--bound MiB]
 
   --servers a,b,c      herald, naive, coalesced, target (default herald,naive,coalesced;
                        with --target: target,herald,naive,coalesced); herald-wN is
-                       \`herald start --workers N\`, e.g. herald-w1,herald-w2 (ratio to herald-w1)
+                       \`herald start --workers N\`, e.g. herald-w1,herald-w2 (ratio to herald-w1);
+                       herald-console is Herald with a console page open, its log
+                       unfiltered (ratio to herald)
   --target ws://h:p    an external Pusher-compatible server, with --app-id --key --secret
   --runs N             repetitions, interleaved across servers (default 3)
   --duration S         measured seconds per run (default 5), --warmup S (default 1)
   --clients N          receiver load processes (default 1; the publisher has its own)
   --workers N          start Herald with --workers N (pass-through)
+  --server-cpus LIST   pin herald-wN servers to these CPUs (taskset -c LIST), e.g. 0-7; run the
+                       bench itself under taskset -c on the other CPUs so the load stays apart
   --subscribers N      fanout / http-publish subscribers (default 1000 / 100)
   --channels C --per-channel S   many-channels (default 100 × 10)
   --members K --churners J       presence-churn (default 100 members, 10 churners);
@@ -58,6 +62,7 @@ interface Cli {
   target: string | null;
   app: TargetApp;
   workers: number;
+  serverCpus: string | null;
   cpuProf: boolean;
   heraldConfig: Record<string, unknown>;
   label: string;
@@ -94,7 +99,7 @@ function parse(argv: string[]): Cli {
     .split(',')
     .map((s) => s.trim()) as ServerKind[];
   for (const s of servers) {
-    if (!['herald', 'naive', 'coalesced', 'target'].includes(s) && workersOf(s) === null)
+    if (!['herald', 'herald-console', 'naive', 'coalesced', 'target'].includes(s) && workersOf(s) === null)
       throw new Error(`unknown server ${s}`);
   }
   const rateFlag = flags['rate'];
@@ -111,6 +116,7 @@ function parse(argv: string[]): Cli {
       secret: flags['secret'] ?? 'bench-secret',
     },
     workers: num('workers', 1),
+    serverCpus: flags['server-cpus'] ?? null,
     cpuProf: flags['cpu-prof'] === 'true',
     heraldConfig: flags['herald-config']
       ? (JSON.parse(flags['herald-config']) as Record<string, unknown>)
@@ -147,6 +153,7 @@ async function runOnce(cli: Cli, scenario: Scenario, kind: ServerKind, opts: Ben
     app: cli.app,
     workers: cli.workers,
     heraldConfig: cli.heraldConfig,
+    ...(cli.serverCpus ? { serverCpus: cli.serverCpus } : {}),
     ...(cli.cpuProf ? { cpuProfDir: join(ROOT, 'bench/profiles') } : {}),
   });
   const cluster = new Cluster(opts.clients);
@@ -165,7 +172,13 @@ function outputs(cli: Cli): { results: string; charts: string } {
 
 function chartFor(r: BenchResult): string {
   const panels = r.metrics
-    .filter((m) => m.ratio || m.key === 'p99_ms')
+    .filter(
+      (m) =>
+        m.ratio ||
+        m.key === 'p99_ms' ||
+        // Read from the scenario as it is now, so results written before the flag existed get it too.
+        SCENARIOS[r.scenario]?.metrics.find((x) => x.key === m.key)?.chart,
+    )
     .map((m) => ({
       title: `${m.label}${m.unit === 'ms' ? ' (ms)' : ''} — ${m.better} is better`,
       unit: m.unit,
@@ -301,6 +314,11 @@ async function main(): Promise<void> {
   if (first === 'nesting') {
     const { runNesting } = await import('./attacks/nesting.js');
     await runNesting(rest);
+    return;
+  }
+  if (first === 'json-depth') {
+    const { runJsonDepth } = await import('./attacks/json-depth.js');
+    runJsonDepth();
     return;
   }
   if (first === 'soak') {

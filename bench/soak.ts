@@ -198,7 +198,10 @@ export async function runSoak(argv: string[]): Promise<number> {
     }
     await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (Date.now() - tickStart))));
   }
-  for (const c of pool) c.ws.terminate();
+  for (const c of pool) {
+    leaving.add(c.ws);
+    c.ws.terminate();
+  }
   await server.stop();
 
   const warmIndex = Math.floor(samples.length / 5);

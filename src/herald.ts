@@ -84,7 +84,12 @@ export interface Herald {
   readonly connectionCount: number;
   listen(): Promise<ListenResult>;
   /** The console's token (printed in the banner when `generated`), or null when the console is off. */
-  readonly console: { readonly token: string; readonly generated: boolean } | null;
+  readonly console: {
+    readonly token: string;
+    readonly generated: boolean;
+    /** True while the console taps the event stream: only while someone watches. */
+    readonly tapping: boolean;
+  } | null;
   /** Webhook delivery, or null when no app has a webhook target. */
   readonly webhooks: Webhooks | null;
   /** List and change apps in the configured store (admin API, console). */
@@ -127,12 +132,13 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
 
   let ctx: NodeContext | null = null;
   const hub = new Hub(events, {
-    memberGone: (appId, channel, userId, version) => {
-      if (ctx) announceMemberRemoved(ctx, appId, channel, userId, version);
+    memberGone: (appId, channel, userId, version, quiet) => {
+      if (ctx) announceMemberRemoved(ctx, appId, channel, userId, version, quiet);
     },
     channelGone: (appId, channel) => events.emit({ type: 'channel_vacated', appId, channel }),
-    memberBack: (appId, channel, member, version, except) => {
-      if (ctx) announceMemberAdded(ctx, appId, channel, member, version, except);
+    userGone: (appId, userId) => events.emit({ type: 'user_offline', appId, userId }),
+    memberBack: (appId, channel, member, version, except, quiet) => {
+      if (ctx) announceMemberAdded(ctx, appId, channel, member, version, except, quiet);
     },
     channelBack: (appId, channel) => events.emit({ type: 'channel_occupied', appId, channel }),
     countChanged: (appId, channel, count) => {
@@ -214,7 +220,13 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
     fileDescriptors: () => fdWatch.exhaustion(),
   });
   const heraldConsole = config.console.enabled
-    ? new HeraldConsole({ ctx, extraRoutes: [adminApiRoute(admin), ...(deps.consoleRoutes ?? [])] })
+    ? new HeraldConsole({
+        ctx,
+        api,
+        webhooks,
+        listApps: () => admin.source.list(),
+        extraRoutes: [adminApiRoute(admin), ...(deps.consoleRoutes ?? [])],
+      })
     : null;
   const liveness = new LivenessSweep(config, () => hub.allConnections(), now, sessions ? [sessions] : []);
 

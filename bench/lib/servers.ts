@@ -2,8 +2,9 @@
  * Starting the server under test: Herald (in-process host, or `herald start --workers N`), one of the
  * two baselines, or an external target the user already runs.
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import type { LoopFacts, MemoryFacts, ServerReply } from '../servers/ipc.js';
 import type { TargetApp } from './pusher-wire.js';
 
 /** `herald-wN` is Herald started as `herald start --workers N`, so several worker counts share a run. */
-export type ServerKind = 'herald' | 'naive' | 'coalesced' | 'target' | `herald-w${number}`;
+export type ServerKind = 'herald' | 'herald-console' | 'naive' | 'coalesced' | 'target' | `herald-w${number}`;
 
 /** Worker count of a `herald-wN` kind, or null for the other kinds. */
 export function workersOf(kind: string): number | null {
@@ -30,6 +31,8 @@ export interface ServerOptions {
   cpuProfDir?: string;
   /** Herald config overrides (JSON), e.g. {"perMessageDeflate": true}. */
   heraldConfig?: Record<string, unknown>;
+  /** Pin `herald start` (primary and workers) to these CPUs with taskset, e.g. "0-7". */
+  serverCpus?: string;
 }
 
 export interface RunningServer {
@@ -88,7 +91,28 @@ function clusterProfArgs(dir: string | undefined, name: string): string[] {
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, `${name}-${Date.now()}`)}`] : [];
 }
 
-function ipcServer(kind: ServerKind, child: ChildProcess): Promise<RunningServer> {
+const CONSOLE = { enabled: true, port: 0, token: 'bench-console-token-0123456789' };
+
+/** A console page's feed, as the browser would hold it: every log entry and sample, read and dropped. */
+function watchConsole(port: number, token: string): Promise<{ close(): void; bytes(): number }> {
+  return new Promise((resolve, reject) => {
+    let bytes = 0;
+    const req = httpGet(
+      { host: '127.0.0.1', port, path: '/api/feed', headers: { Authorization: `Bearer ${token}` } },
+      (res) => {
+        if (res.statusCode !== 200) return reject(new Error(`console feed answered ${res.statusCode}`));
+        res.on('data', (d: Buffer) => {
+          bytes += d.length;
+        });
+        res.on('error', () => undefined);
+        resolve({ close: () => req.destroy(), bytes: () => bytes });
+      },
+    );
+    req.on('error', reject);
+  });
+}
+
+function ipcServer(kind: ServerKind, child: ChildProcess): Promise<RunningServer & { consolePort?: number }> {
   return new Promise((resolve, reject) => {
     const onExit = (code: number | null) =>
       reject(new Error(`${kind} server exited (${code}) before listening`));
@@ -103,6 +127,7 @@ function ipcServer(kind: ServerKind, child: ChildProcess): Promise<RunningServer
         resolve({
           kind,
           ws: `ws://127.0.0.1:${msg.port}`,
+          ...(msg.consolePort !== undefined ? { consolePort: msg.consolePort } : {}),
           memory: () =>
             new Promise<MemoryFacts>((res) => {
               waiters.push(res);
@@ -192,6 +217,17 @@ export function treeCpu(pid: number): number {
   return total;
 }
 
+/** User + system CPU of one process (not its children), in microseconds. */
+function processCpu(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return 0;
+  }
+}
+
 /** Write system calls of a process and its children (`syscw` in /proc/<pid>/io). */
 function treeWrites(pid: number): number | null {
   try {
@@ -211,14 +247,14 @@ async function startHeraldCli(kind: ServerKind, opts: ServerOptions): Promise<Ru
   const port = await freePort();
   const file = join(tmpdir(), `herald-bench-${process.pid}-${port}.json`);
   writeFileSync(file, JSON.stringify(benchHeraldConfig(opts.app, opts.heraldConfig)));
-  const child = fork(
-    BIN,
-    ['start', '--port', String(port), '--workers', String(opts.workers), '--config', file],
-    {
-      execArgv: clusterProfArgs(opts.cpuProfDir, kind),
-      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-    },
-  );
+  const args = ['start', '--port', String(port), '--workers', String(opts.workers), '--config', file];
+  const execArgv = clusterProfArgs(opts.cpuProfDir, kind);
+  // Pinned through taskset (children inherit the affinity), so the load can run on the other cores.
+  const child = opts.serverCpus
+    ? spawn('taskset', ['-c', opts.serverCpus, process.execPath, ...execArgv, BIN, ...args], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      })
+    : fork(BIN, args, { execArgv, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   await new Promise<void>((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (d: Buffer) => {
@@ -234,7 +270,8 @@ async function startHeraldCli(kind: ServerKind, opts: ServerOptions): Promise<Ru
     memory: async () => ({ rss: treeRss(child.pid!), heapUsed: 0, external: 0, arrayBuffers: 0 }),
     cpu: async () => treeCpu(child.pid!),
     loop: async () => null,
-    counters: async () => null,
+    // The primary alone: with IPC it relays every envelope between the workers.
+    counters: async () => ({ primaryCpuUs: processCpu(child.pid!) }),
     writes: () => treeWrites(child.pid!),
     stop: () =>
       new Promise<void>((res) => {
@@ -262,6 +299,26 @@ export async function startServer(kind: ServerKind, opts: ServerOptions): Promis
         writes: () => null,
         stop: async () => undefined,
       };
+    case 'herald-console': {
+      // Herald as `herald`, plus what an open console page costs: an unfiltered log feed read to the end.
+      const config = { ...benchHeraldConfig(opts.app, opts.heraldConfig), console: CONSOLE };
+      const child = fork(HOST, [JSON.stringify(config)], {
+        execArgv: ['--expose-gc', ...profArgs(opts.cpuProfDir, kind)],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      const server = await ipcServer(kind, child);
+      const watcher = await watchConsole(server.consolePort!, CONSOLE.token);
+      return {
+        ...server,
+        stop: async () => {
+          watcher.close();
+          // A feed that carried nothing would make the comparison meaningless.
+          if (watcher.bytes() < 1000)
+            throw new Error(`the console feed carried only ${watcher.bytes()} bytes`);
+          await server.stop();
+        },
+      };
+    }
     case 'herald': {
       if (opts.workers > 1) return startHeraldCli(kind, opts);
       const child = fork(HOST, [JSON.stringify(benchHeraldConfig(opts.app, opts.heraldConfig))], {

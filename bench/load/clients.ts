@@ -14,6 +14,7 @@ import {
   unsubscribeMessage,
   wsUrl,
 } from '../lib/pusher-wire.js';
+import { HttpStreamConn } from './http-clients.js';
 import type { ConnSpec, Target } from './protocol.js';
 
 export const stats = {
@@ -187,6 +188,21 @@ function control(c: BenchConn, data: Buffer): void {
   }
 }
 
+/** Counts one delivery stamped `t` (µs) in the window's figures; returns the receive time. */
+export function countDelivery(t: number): number {
+  stats.received++;
+  const now = nowMicros();
+  if (now >= stats.windowFrom && now < stats.windowTo) stats.receivedInWindow++;
+  if (t >= stats.windowFrom && t < stats.windowTo) stats.latency.recordValue(Math.max(1, now - t));
+  return now;
+}
+
+/** Counts a client-side failure (first one kept for the report). */
+export function countError(message: string): void {
+  stats.errors++;
+  stats.firstError ??= message;
+}
+
 function onMessage(this: Tagged, data: Buffer): void {
   const c = this[kConn]!;
   const t = readStamp(data);
@@ -194,10 +210,7 @@ function onMessage(this: Tagged, data: Buffer): void {
     control(c, data);
     return;
   }
-  stats.received++;
-  const now = nowMicros();
-  if (now >= stats.windowFrom && now < stats.windowTo) stats.receivedInWindow++;
-  if (t >= stats.windowFrom && t < stats.windowTo) stats.latency.recordValue(Math.max(1, now - t));
+  const now = countDelivery(t);
   const ch = c.spec.chat;
   if (ch && chat.running && chat.closedLoop && now < chat.endAt) {
     // Closed loop: the member after the sender answers, so each token circulates round the channel.
@@ -225,7 +238,7 @@ export async function openAll(
   target: Target,
   specs: readonly ConnSpec[],
   concurrency: number,
-  into: BenchConn[],
+  into: (BenchConn | HttpStreamConn)[],
 ): Promise<{ connected: number; failed: number; firstError: string | null }> {
   let next = 0;
   let connected = 0;
@@ -234,7 +247,10 @@ export async function openAll(
   const lane = async () => {
     while (next < specs.length) {
       const spec = specs[next++]!;
-      const conn = new BenchConn(target.app, target.ws, spec);
+      const conn =
+        spec.transport === 'xhr_streaming'
+          ? new HttpStreamConn(target.app, target.ws, spec)
+          : new BenchConn(target.app, target.ws, spec);
       into.push(conn);
       const err = await new Promise<Error | null>((resolve) => {
         conn.onReady = resolve;

@@ -8,6 +8,8 @@ export interface ConnSpec {
   userId?: string;
   /** Client-events scenario: this connection is member `index` of `size` in `chat` channel. */
   chat?: { channel: string; index: number; size: number };
+  /** pusher-js's HTTP streaming fallback instead of a WebSocket (public channels only). */
+  transport?: 'ws' | 'xhr_streaming';
 }
 
 export interface Target {

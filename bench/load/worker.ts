@@ -5,10 +5,13 @@
 import { nowMicros } from '../lib/clock.js';
 import { encode, newHistogram } from '../lib/histogram.js';
 import { BenchConn, chat, openAll, setWindow, stats } from './clients.js';
+import type { HttpStreamConn } from './http-clients.js';
 import type { ChurnReply, CollectReply, Command, Push, StormReply, WorkerMessage } from './protocol.js';
 import { credit, publish } from './publisher.js';
 
-const conns: BenchConn[] = [];
+const conns: (BenchConn | HttpStreamConn)[] = [];
+/** Scenarios that drive clients themselves (presence storms, chats) use WebSocket ones. */
+const wsConns = (): BenchConn[] => conns.filter((c): c is BenchConn => c instanceof BenchConn);
 
 function post(msg: WorkerMessage): void {
   process.send?.(msg);
@@ -47,7 +50,7 @@ async function churn(cmd: Extract<Command, { cmd: 'churn' }>): Promise<ChurnRepl
  * once each has its snapshot and, with member_added, knows every member of the storm (or on timeout).
  */
 async function storm(cmd: Extract<Command, { cmd: 'storm' }>): Promise<StormReply> {
-  const joiners = conns.filter((c) => c.ready && c.spec.userId !== undefined);
+  const joiners = wsConns().filter((c) => c.ready && c.spec.userId !== undefined);
   const start = nowMicros();
   let joined = 0;
   let complete = 0;
@@ -111,7 +114,7 @@ function startChat(cmd: Extract<Command, { cmd: 'chat' }>): void {
   chat.padTo = cmd.padTo;
   chat.running = true;
   chat.closedLoop = cmd.rate === null;
-  const members = conns.filter((c) => c.spec.chat && c.ready);
+  const members = wsConns().filter((c) => c.spec.chat && c.ready);
   if (cmd.rate === null) {
     for (const c of members) {
       if (c.spec.chat!.index === 0) for (let t = 0; t < cmd.tokens; t++) c.sendChat(nowMicros());

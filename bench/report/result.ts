@@ -6,6 +6,12 @@ import type { BenchOptions, Metrics, Scenario } from '../scenarios/types.js';
 /** Denominators of the ratios: the two baselines, and one worker when worker counts are compared. */
 export const BASELINES = ['naive', 'coalesced', 'herald-w1'] as const;
 
+/** What `server` is divided by: the baselines, and plain Herald for Herald with a console open. */
+function denominators(server: string): readonly string[] {
+  if ((BASELINES as readonly string[]).includes(server)) return [];
+  return server === 'herald-console' ? [...BASELINES, 'herald'] : BASELINES;
+}
+
 export interface RunRecord {
   run: number;
   server: string;
@@ -53,8 +59,7 @@ export function summarizeRuns(
   }
   const ratios: RatioRecord[] = [];
   for (const s of servers) {
-    if ((BASELINES as readonly string[]).includes(s)) continue;
-    for (const b of BASELINES) {
+    for (const b of denominators(s)) {
       if (!servers.includes(b)) continue;
       for (const m of scenario.metrics) {
         if (!m.ratio) continue;

@@ -27,6 +27,8 @@ export const httpPublish: Scenario = {
       ratio: true,
     },
     { key: 'subs_deliveries_per_s', label: 'deliveries/s (with subscribers)', unit: '/s', better: 'higher' },
+    { key: 'primary_cpu_pct', label: 'primary CPU %', unit: '%', better: 'lower' },
+    { key: 'primary_us_per_event', label: 'primary CPU µs/event', unit: 'µs', better: 'lower' },
   ],
   async run(ctx) {
     const alone = await publishAndMeasure(ctx, ['bench-http'], [0], {
@@ -45,6 +47,9 @@ export const httpPublish: Scenario = {
       request_p99_ms: alone['request_p99_ms'] ?? null,
       cpu_us_per_request: alone['cpu_us_per_delivery'] ?? null,
       server_cpu_pct: alone['server_cpu_pct'] ?? null,
+      // --workers over IPC: the primary relays each event to every other worker.
+      primary_cpu_pct: alone['primary_cpu_pct'] ?? null,
+      primary_us_per_event: alone['primary_us_per_event'] ?? null,
       http_errors: (alone['http_errors'] ?? 0) + (withSubs['http_errors'] ?? 0),
       subs_requests_per_s: withSubs['requests_per_s'] ?? null,
       subs_deliveries_per_s: withSubs['deliveries_per_s'] ?? null,

@@ -172,28 +172,35 @@ export async function publishAndMeasure(
     http_errors: httpErrors,
     undelivered: Math.max(0, published - received),
     // Herald only: how many socket writes had to join several frames into a buffer of their own.
-    flush_joins_per_write: flushed
-      ? Math.round((flushed.copies / Math.max(1, flushed.writes)) * 1000) / 1000
-      : null,
+    flush_joins_per_write:
+      flushed && flushed.writes > 0 ? Math.round((flushed.copies / flushed.writes) * 1000) / 1000 : null,
     flush_frames_per_write:
       flushed && flushed.writes > 0
         ? Math.round((((delivered['deliveries_per_s'] ?? 0) * ctx.opts.duration) / flushed.writes) * 10) / 10
         : null,
+    // --workers: the primary's share (it relays every envelope over IPC) and its cost per event.
+    primary_cpu_pct:
+      flushed?.primaryCpuUs != null ? Math.round(flushed.primaryCpuUs / ctx.opts.duration / 1e4) : null,
+    primary_us_per_event:
+      flushed?.primaryCpuUs != null && requestsPerS > 0
+        ? Math.round((flushed.primaryCpuUs / ctx.opts.duration / requestsPerS) * 10) / 10
+        : null,
   };
 }
 
-/** Herald's flush counters over the window (null for servers without them). */
+/** Herald's flush counters over the window, or the primary's CPU under --workers (null otherwise). */
 async function flushInWindow(
   ctx: ScenarioContext,
   w: Window,
-): Promise<{ writes: number; copies: number } | null> {
+): Promise<{ writes: number; copies: number; primaryCpuUs: number | null } | null> {
   const at = (t: number) => new Promise((r) => setTimeout(r, Math.max(0, (t - nowMicros()) / 1000)));
   await at(w.from);
   const a = await ctx.server.counters();
   await at(w.to);
   const b = await ctx.server.counters();
-  if (!a || !b || a['writes'] === undefined) return null;
-  return { writes: b['writes']! - a['writes']!, copies: b['joins']! - a['joins']! };
+  if (!a || !b) return null;
+  const delta = (k: string) => (a[k] === undefined || b[k] === undefined ? null : b[k]! - a[k]!);
+  return { writes: delta('writes') ?? 0, copies: delta('joins') ?? 0, primaryCpuUs: delta('primaryCpuUs') };
 }
 
 export function range(n: number): number[] {

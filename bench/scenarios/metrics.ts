@@ -28,5 +28,7 @@ export const DELIVERY_METRICS: readonly MetricInfo[] = [
   { key: 'requests_per_s', label: 'events/s', unit: '/s', better: 'higher' },
   { key: 'flush_frames_per_write', label: 'frames/socket write', unit: '', better: 'higher' },
   { key: 'flush_joins_per_write', label: 'private joins/socket write', unit: '', better: 'lower' },
+  { key: 'primary_cpu_pct', label: 'primary CPU %', unit: '%', better: 'lower' },
+  { key: 'primary_us_per_event', label: 'primary CPU µs/event', unit: 'µs', better: 'lower' },
   ...LATENCY_METRICS,
 ];

@@ -45,6 +45,8 @@ export interface MetricInfo {
   readonly better: 'higher' | 'lower';
   /** Reported as a ratio to each baseline. */
   readonly ratio?: boolean;
+  /** Drawn in the chart although it has no baseline ratio (scenarios that only Herald can run). */
+  readonly chart?: boolean;
 }
 
 export interface Scenario {

@@ -9,10 +9,10 @@ import { serveIpc } from './ipc.js';
 
 const overrides = JSON.parse(process.argv[2] ?? '{}') as Record<string, unknown>;
 const herald = createHerald(loadConfig({ env: {}, overrides: { ...overrides, port: 0 } }));
-const { port } = await herald.listen();
+const { port, console } = await herald.listen();
 // Exit without draining: a bench run's clients are gone by then, and a profile must be written promptly.
 serveIpc(
   () => undefined,
   () => ({ ...chainStats }),
 );
-process.send?.({ type: 'listening', port });
+process.send?.({ type: 'listening', port, ...(console ? { consolePort: console.port } : {}) });

@@ -29,7 +29,7 @@ export interface MemoryFacts {
 }
 
 export type ServerReply =
-  | { type: 'listening'; port: number }
+  | { type: 'listening'; port: number; consolePort?: number }
   | { type: 'memory'; value: MemoryFacts }
   /** CPU time (user + system) the process has used so far, in microseconds. */
   | { type: 'cpu'; value: number }

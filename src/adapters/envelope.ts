@@ -44,6 +44,11 @@ export interface MemberEnvelope {
   userInfo?: unknown;
   version: number;
   except?: string;
+  /**
+   * A repair, not news: the member was written back to the shared state after it lost its data or was
+   * out of reach. Receivers pass it only to sockets that were told otherwise (no duplicate member_added).
+   */
+  repair?: true;
   serial?: number;
 }
 

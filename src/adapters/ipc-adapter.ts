@@ -63,6 +63,7 @@ export class IpcAdapter implements Adapter {
       case 'gone':
         if (m.what === 'member') this.delivery?.memberGone?.(m.appId, m.channel, m.userId, m.version);
         else if (m.what === 'channel') this.delivery?.channelGone?.(m.appId, m.channel);
+        else if (m.what === 'user') this.delivery?.userGone?.(m.appId, m.userId);
         else this.delivery?.countChanged?.(m.appId, m.channel, m.count);
         return;
       default:
@@ -90,6 +91,19 @@ export class IpcAdapter implements Adapter {
 
   ready(): boolean {
     return true;
+  }
+
+  publishable(): boolean {
+    return true;
+  }
+
+  degraded(): string | null {
+    return null;
+  }
+
+  publish(envelope: Envelope): undefined {
+    this.broadcast(envelope);
+    return undefined;
   }
 
   broadcast(envelope: Envelope): void {

@@ -5,8 +5,8 @@
  * operation to the adapter means adding its name here, nothing else.
  */
 import cluster from 'node:cluster';
-import type { Adapter } from './adapter.js';
 import type { Sealed } from './envelope.js';
+import type { Membership } from './membership.js';
 
 export const IPC_OPS = [
   'subscribe',
@@ -22,11 +22,11 @@ export const IPC_OPS = [
   'onlineUsers',
   'setCache',
   'getCache',
-] as const satisfies readonly (keyof Adapter)[];
+] as const satisfies readonly (keyof Membership)[];
 
 export type IpcOp = (typeof IPC_OPS)[number];
-/** The forwarded part of the adapter: every operation of the table, with its exact signature. */
-export type IpcOps = Pick<Adapter, IpcOp>;
+/** The forwarded role (membership): every operation of the table, with its exact signature. */
+export type IpcOps = Pick<Membership, IpcOp>;
 
 /** One request per operation, its arguments typed by the operation. */
 export type IpcCall = {
@@ -40,6 +40,7 @@ export type IpcMessage =
   | { herald: 'envelope'; envelope: Sealed }
   | { herald: 'gone'; what: 'member'; appId: string; channel: string; userId: string; version: number }
   | { herald: 'gone'; what: 'channel'; appId: string; channel: string }
+  | { herald: 'gone'; what: 'user'; appId: string; userId: string }
   | { herald: 'gone'; what: 'count'; appId: string; channel: string; count: number };
 
 /** One end of an IPC channel (a worker's `process`, or an in-memory pair in tests). */

@@ -113,6 +113,7 @@ export class IpcRelay {
             envelope: this.sealer.seal({ kind: 'watchlist', appId, userId, online: false }),
           };
           for (const w of this.workers.values()) w.port.send(m);
+          survivor?.port.send({ herald: 'gone', what: 'user', appId, userId });
         }
       }
     }

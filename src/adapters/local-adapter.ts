@@ -50,6 +50,19 @@ export class LocalAdapter implements Adapter {
     return true;
   }
 
+  publishable(): boolean {
+    return true;
+  }
+
+  degraded(): string | null {
+    return null;
+  }
+
+  publish(envelope: Envelope): undefined {
+    this.broadcast(envelope);
+    return undefined;
+  }
+
   broadcast(envelope: Envelope): void {
     this.delivery?.deliver(this.sealer.seal(envelope));
   }

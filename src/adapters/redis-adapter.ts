@@ -73,6 +73,8 @@ export class RedisAdapter implements Adapter {
   private beating: Promise<void> | null = null;
   private syncing: Promise<void> | null = null;
   private syncAgain = false;
+  /** The next write-back follows a reap of this node: its transitions are announced (not quiet). */
+  private announceNext = false;
   private closed = false;
   /** Set while Redis is out of reach: when it started and what was skipped meanwhile. */
   private outage: { since: number; dropped: number; localAnswers: number } | null = null;
@@ -103,10 +105,17 @@ export class RedisAdapter implements Adapter {
       broadcast: (env) => this.broadcast(env),
     });
     this.registry = new NodeRegistry(cmd, this.keys, this.nodeId, this.opts.nodeTimeout * 1000, {
-      unregistered: (first) => {
-        if (!first) this.opts.logger.warn('Redis had no record of this node: writing its state back');
+      unregistered: (first, reaped) => {
+        if (!first) {
+          this.opts.logger.warn(
+            { reaped },
+            reaped
+              ? 'Other nodes presumed this node dead: writing its state back and announcing its members again'
+              : 'Redis had no record of this node (it lost its data): writing its state back',
+          );
+        }
         this.repair = false;
-        this.resync();
+        this.resync(reaped);
         if (!first) this.scheduleReconcile();
       },
       reap: async (id) => {
@@ -116,6 +125,9 @@ export class RedisAdapter implements Adapter {
       failed: (err) => this.degrade(err, 'heartbeat'),
       beaten: (ms) => {
         if (this.opts.events?.wants('adapter_rtt')) this.opts.events.emit({ type: 'adapter_rtt', ms });
+        // Commands timed out (a frozen Redis) without the connection dropping: a beat that succeeds
+        // again is the end of that outage.
+        if (this.outage && this.cmd?.status === 'ready') this.recovered();
         if (!this.repair) return;
         this.repair = false;
         this.resync();
@@ -173,32 +185,52 @@ export class RedisAdapter implements Adapter {
     return this.started && !this.closed;
   }
 
+  /**
+   * Why this node answers for itself alone, or null while Redis answers. /ready reports it: the node
+   * stays in the load balancer (it still serves its own clients) but operators see it.
+   */
+  degraded(): string | null {
+    if (!this.outage) return null;
+    return 'redis unreachable: cross-node delivery paused, triggers refused with 503';
+  }
+
+  /** While Redis is out of reach a trigger cannot reach the other nodes: refuse it (503) rather than lose it. */
+  publishable(): boolean {
+    return !this.outage && this.cmd?.status === 'ready';
+  }
+
   /** The command connection is (back) up: re-register, write our share back, report the outage. */
   private up(): void {
     if (this.closed) return;
     this.registry?.reconnected(Date.now());
-    if (this.outage) {
-      const o = this.outage;
-      this.opts.logger.warn(
-        {
-          redis: this.target.where,
-          downMs: Date.now() - o.since,
-          crossNodeMessagesDropped: o.dropped,
-          localOnlyAnswers: o.localAnswers,
-        },
-        'Redis is back: resynchronising this node’s subscriptions, presence members and users',
-      );
-      this.outage = null;
-      // Sockets came and went meanwhile: the next beat writes this node's share back either way.
-      this.repair = true;
-      this.scheduleReconcile();
-    }
+    if (this.outage) this.recovered();
     this.beating = this.registry?.beat() ?? null;
+  }
+
+  private recovered(): void {
+    const o = this.outage;
+    if (!o) return;
+    this.opts.logger.warn(
+      {
+        redis: this.target.where,
+        downMs: Date.now() - o.since,
+        crossNodeMessagesDropped: o.dropped,
+        localOnlyAnswers: o.localAnswers,
+      },
+      'Redis is back: resynchronising this node’s subscriptions, presence members and users',
+    );
+    this.outage = null;
+    // Sockets came and went meanwhile: the next beat writes this node's share back either way.
+    this.repair = true;
+    this.scheduleReconcile();
   }
 
   private degrade(err: unknown, what: string): void {
     if (this.closed) return;
-    if (this.cmd?.status === 'ready' && !this.outage) {
+    // A command timeout is Redis not answering (frozen, or the network to it): an outage like a
+    // dropped connection, even though the connection still looks up.
+    const timedOut = err instanceof Error && /timed? ?out/i.test(err.message);
+    if (this.cmd?.status === 'ready' && !this.outage && !timedOut) {
       // Redis is reachable but refused a command: repair this node's share on the next heartbeat.
       this.repair = true;
       this.opts.logger.error(
@@ -217,9 +249,28 @@ export class RedisAdapter implements Adapter {
   }
 
   private online(): boolean {
-    if (this.cmd?.status === 'ready') return true;
+    if (this.cmd?.status === 'ready' && !this.outage) return true;
     if (this.outage) this.outage.localAnswers++;
     return false;
+  }
+
+  /**
+   * Answers from Redis, or from this node's share while Redis is out of reach: the one place where an
+   * outage turns into a local answer (and is reported once).
+   */
+  private async orLocal<T>(
+    what: string,
+    remote: (cmd: RedisClient) => Promise<T>,
+    local: () => T,
+  ): Promise<T> {
+    const cmd = this.cmd;
+    if (!cmd || !this.online()) return local();
+    try {
+      return await remote(cmd);
+    } catch (err) {
+      this.degrade(err, what);
+      return local();
+    }
   }
 
   // --- data plane -------------------------------------------------------------------------------
@@ -238,22 +289,34 @@ export class RedisAdapter implements Adapter {
   }
 
   broadcast(envelope: Envelope): void {
+    this.publish(envelope).catch(() => undefined);
+  }
+
+  /**
+   * Delivers here at once, publishes once, and returns Redis's acknowledgement: a trigger answers 200
+   * only once the other nodes can get the event. Rejects when Redis cannot take it.
+   */
+  publish(envelope: Envelope): Promise<void> {
     const sealed = this.sealer.seal(envelope);
     this.delivery?.deliver(sealed);
     const cmd = this.cmd;
-    if (cmd?.status !== 'ready') {
+    if (!cmd || !this.publishable()) {
       if (this.outage) this.outage.dropped++;
-      return;
+      return Promise.reject(new Error('Redis unavailable'));
     }
     const payload = encodeEnvelope(sealed);
     const topic = this.topicOf(envelope);
-    (this.cluster ? cmd.spublish(topic, payload) : cmd.publish(topic, payload)).catch((err: unknown) => {
-      if (this.outage) this.outage.dropped++;
-      this.degrade(err, 'publish');
-    });
     if (this.opts.events?.wants('adapter')) {
       this.opts.events.emit({ type: 'adapter', op: 'publish', bytes: Buffer.byteLength(payload) });
     }
+    return (this.cluster ? cmd.spublish(topic, payload) : cmd.publish(topic, payload)).then(
+      () => undefined,
+      (err: unknown) => {
+        if (this.outage) this.outage.dropped++;
+        this.degrade(err, 'publish');
+        throw err;
+      },
+    );
   }
 
   private receive(message: string): void {
@@ -297,19 +360,18 @@ export class RedisAdapter implements Adapter {
     const first = !this.held.channels.has(key);
     const local = this.held.subscribe(appId, channel, socketId);
     const listening = this.listen(k.topic);
-    if (!this.online()) return local;
-    const cmd = this.cmd!;
-    try {
-      if (first) void cmd.sadd(this.keys.nodeChannels(this.nodeId), key).catch(() => undefined);
-      const count = Number(await runScript(cmd, 'subscribe', [k.subs], [socketId, this.nodeId]));
-      // After the script, so a concurrent last leave (which removes then re-checks) cannot hide us.
-      await cmd.sadd(this.keys.appChannels(appId), channel);
-      await listening;
-      return count;
-    } catch (err) {
-      this.degrade(err, 'subscribe');
-      return local;
-    }
+    return this.orLocal(
+      'subscribe',
+      async (cmd) => {
+        if (first) void cmd.sadd(this.keys.nodeChannels(this.nodeId), key).catch(() => undefined);
+        const count = Number(await runScript(cmd, 'subscribe', [k.subs], [socketId, this.nodeId]));
+        // After the script, so a concurrent last leave (which removes then re-checks) cannot hide us.
+        await cmd.sadd(this.keys.appChannels(appId), channel);
+        await listening;
+        return count;
+      },
+      () => local,
+    );
   }
 
   async unsubscribe(appId: string, channel: string, socketId: string): Promise<number> {
@@ -318,48 +380,44 @@ export class RedisAdapter implements Adapter {
     const local = this.held.unsubscribe(appId, channel, socketId);
     const last = !this.held.channels.has(key);
     if (last) this.unlisten(k.topic, channelStream(appId, channel));
-    if (!this.online()) return local;
-    const cmd = this.cmd!;
-    try {
-      if (last) void cmd.srem(this.keys.nodeChannels(this.nodeId), key).catch(() => undefined);
-      const count = Number(await runScript(cmd, 'unsubscribe', [k.subs], [socketId]));
-      if (count === 0) await forgetChannel(cmd, this.keys, appId, channel);
-      return count;
-    } catch (err) {
-      this.degrade(err, 'unsubscribe');
-      return local;
-    }
+    return this.orLocal(
+      'unsubscribe',
+      async (cmd) => {
+        if (last) void cmd.srem(this.keys.nodeChannels(this.nodeId), key).catch(() => undefined);
+        const count = Number(await runScript(cmd, 'unsubscribe', [k.subs], [socketId]));
+        if (count === 0) await forgetChannel(cmd, this.keys, appId, channel);
+        return count;
+      },
+      () => local,
+    );
   }
 
-  async channels(appId: string): Promise<Map<string, ChannelStats>> {
-    if (!this.online()) return this.held.allStats(appId);
-    try {
-      const cmd = this.cmd!;
-      const names = await cmd.smembers(this.keys.appChannels(appId));
-      const stats = await Promise.all(names.map((name) => this.remoteStats(appId, name)));
-      const out = new Map<string, ChannelStats>();
-      names.forEach((name, i) => {
-        if (stats[i]!.subscriptionCount > 0) out.set(name, stats[i]!);
-      });
-      return out;
-    } catch (err) {
-      this.degrade(err, 'channels');
-      return this.held.allStats(appId);
-    }
+  channels(appId: string): Promise<Map<string, ChannelStats>> {
+    return this.orLocal(
+      'channels',
+      async (cmd) => {
+        const names = await cmd.smembers(this.keys.appChannels(appId));
+        const stats = await Promise.all(names.map((name) => this.remoteStats(cmd, appId, name)));
+        const out = new Map<string, ChannelStats>();
+        names.forEach((name, i) => {
+          const s = stats[i];
+          if (s && s.subscriptionCount > 0) out.set(name, s);
+        });
+        return out;
+      },
+      () => this.held.allStats(appId),
+    );
   }
 
-  async channel(appId: string, channel: string): Promise<ChannelStats> {
-    if (!this.online()) return this.held.stats(appId, channel);
-    try {
-      return await this.remoteStats(appId, channel);
-    } catch (err) {
-      this.degrade(err, 'channel');
-      return this.held.stats(appId, channel);
-    }
+  channel(appId: string, channel: string): Promise<ChannelStats> {
+    return this.orLocal(
+      'channel',
+      (cmd) => this.remoteStats(cmd, appId, channel),
+      () => this.held.stats(appId, channel),
+    );
   }
 
-  private async remoteStats(appId: string, channel: string): Promise<ChannelStats> {
-    const cmd = this.cmd!;
+  private async remoteStats(cmd: RedisClient, appId: string, channel: string): Promise<ChannelStats> {
     const k = this.keys.channel(appId, channel);
     if (!isPresence(channel)) return { subscriptionCount: await cmd.hlen(k.subs) };
     const [subscriptionCount, userCount] = await Promise.all([cmd.hlen(k.subs), cmd.hlen(k.members)]);
@@ -368,74 +426,63 @@ export class RedisAdapter implements Adapter {
 
   // --- membership: presence ---------------------------------------------------------------------
 
-  async addMember(
-    appId: string,
-    channel: string,
-    socketId: string,
-    member: PresenceMember,
-  ): Promise<MemberChange> {
+  addMember(appId: string, channel: string, socketId: string, member: PresenceMember): Promise<MemberChange> {
     const local = this.held.addMember(appId, channel, socketId, member);
-    if (!this.online()) return local;
     const k = this.keys.channel(appId, channel);
-    try {
-      const [changed, userCount, version] = (await runScript(
-        this.cmd!,
-        'memberAdd',
-        [k.presenceSockets, k.presenceCounts, k.members, k.version],
-        [socketId, member.userId, encodeInfo(member.userInfo)],
-      )) as [number, number, number];
-      return { changed: changed === 1, userCount, version };
-    } catch (err) {
-      this.degrade(err, 'addMember');
-      return local;
-    }
+    return this.orLocal(
+      'addMember',
+      async (cmd) => {
+        const [changed, userCount, version] = (await runScript(
+          cmd,
+          'memberAdd',
+          [k.presenceSockets, k.presenceCounts, k.members, k.version],
+          [socketId, member.userId, encodeInfo(member.userInfo)],
+        )) as [number, number, number];
+        return { changed: changed === 1, userCount, version };
+      },
+      () => local,
+    );
   }
 
-  async removeMember(
-    appId: string,
-    channel: string,
-    socketId: string,
-    _userId: string,
-  ): Promise<MemberChange> {
+  removeMember(appId: string, channel: string, socketId: string, _userId: string): Promise<MemberChange> {
     const local = this.held.removeMember(appId, channel, socketId);
-    if (!this.online()) return local;
     const k = this.keys.channel(appId, channel);
-    try {
-      const [changed, userCount, version] = (await runScript(
-        this.cmd!,
-        'memberRemove',
-        [k.presenceSockets, k.presenceCounts, k.members, k.version],
-        [socketId],
-      )) as [number, number, number];
-      return { changed: changed === 1, userCount, version };
-    } catch (err) {
-      this.degrade(err, 'removeMember');
-      return local;
-    }
+    return this.orLocal(
+      'removeMember',
+      async (cmd) => {
+        const [changed, userCount, version] = (await runScript(
+          cmd,
+          'memberRemove',
+          [k.presenceSockets, k.presenceCounts, k.members, k.version],
+          [socketId],
+        )) as [number, number, number];
+        return { changed: changed === 1, userCount, version };
+      },
+      () => local,
+    );
   }
 
   async members(appId: string, channel: string): Promise<Map<string, unknown>> {
     return (await this.snapshot(appId, channel)).members;
   }
 
-  async snapshot(appId: string, channel: string): Promise<PresenceSnapshot> {
-    if (!this.online()) return { members: this.held.members(appId, channel), version: 0 };
-    try {
-      return await this.clusterSnapshot(appId, channel);
-    } catch (err) {
-      this.degrade(err, 'members');
-      return { members: this.held.members(appId, channel), version: 0 };
-    }
+  snapshot(appId: string, channel: string): Promise<PresenceSnapshot> {
+    return this.orLocal(
+      'members',
+      (cmd) => this.clusterSnapshot(cmd, appId, channel),
+      () => ({ members: this.held.members(appId, channel), version: 0 }),
+    );
   }
 
-  private async clusterSnapshot(appId: string, channel: string): Promise<PresenceSnapshot> {
+  private async clusterSnapshot(cmd: RedisClient, appId: string, channel: string): Promise<PresenceSnapshot> {
     const k = this.keys.channel(appId, channel);
-    const [version, flat] = (await runScript(this.cmd!, 'members', [k.members, k.version], [])) as [
+    const [version, flat] = (await runScript(cmd, 'members', [k.members, k.version], [])) as [
       number,
       string[],
     ];
     const members = new Map<string, unknown>();
-    for (let i = 0; i + 1 < flat.length; i += 2) members.set(flat[i]!, decodeInfo(flat[i + 1]!));
+    for (let i = 0; i + 1 < flat.length; i += 2)
+      members.set(flat[i] as string, decodeInfo(flat[i + 1] as string));
     return { members, version };
   }
 
@@ -461,7 +508,9 @@ export class RedisAdapter implements Adapter {
     for (const key of this.held.channels.keys()) {
       const [appId, channel] = splitPair(key);
       if (!isPresence(channel)) continue;
-      const snapshot = await this.clusterSnapshot(appId, channel);
+      const cmd = this.cmd;
+      if (!cmd) return;
+      const snapshot = await this.clusterSnapshot(cmd, appId, channel);
       this.delivery?.membersNow?.(appId, channel, snapshot);
     }
   }
@@ -471,92 +520,80 @@ export class RedisAdapter implements Adapter {
   async addUserSocket(appId: string, userId: string, socketId: string): Promise<boolean> {
     const firstHere = this.held.addUser(appId, userId, socketId);
     if (firstHere) await this.listen(this.keys.userTopic(appId, userId));
-    if (!this.online()) return firstHere;
-    const cmd = this.cmd!;
-    try {
-      if (firstHere) void cmd.sadd(this.keys.nodeUsers(this.nodeId), pairKey(appId, userId)).catch(() => 0);
-      return (
-        (await runScript(cmd, 'userAdd', [this.keys.user(appId, userId)], [socketId, this.nodeId])) === 1
-      );
-    } catch (err) {
-      this.degrade(err, 'addUserSocket');
-      return firstHere;
-    }
+    return this.orLocal(
+      'addUserSocket',
+      async (cmd) => {
+        if (firstHere) void cmd.sadd(this.keys.nodeUsers(this.nodeId), pairKey(appId, userId)).catch(() => 0);
+        const key = this.keys.user(appId, userId);
+        return (await runScript(cmd, 'userAdd', [key], [socketId, this.nodeId])) === 1;
+      },
+      () => firstHere,
+    );
   }
 
-  async removeUserSocket(appId: string, userId: string, socketId: string): Promise<boolean> {
+  removeUserSocket(appId: string, userId: string, socketId: string): Promise<boolean> {
     const lastHere = this.held.removeUser(appId, userId, socketId);
     if (lastHere) this.unlisten(this.keys.userTopic(appId, userId), userStream(appId, userId));
-    if (!this.online()) return lastHere;
-    const cmd = this.cmd!;
-    try {
-      if (lastHere) void cmd.srem(this.keys.nodeUsers(this.nodeId), pairKey(appId, userId)).catch(() => 0);
-      return (await runScript(cmd, 'userRemove', [this.keys.user(appId, userId)], [socketId])) === 1;
-    } catch (err) {
-      this.degrade(err, 'removeUserSocket');
-      return lastHere;
-    }
+    return this.orLocal(
+      'removeUserSocket',
+      async (cmd) => {
+        if (lastHere) void cmd.srem(this.keys.nodeUsers(this.nodeId), pairKey(appId, userId)).catch(() => 0);
+        return (await runScript(cmd, 'userRemove', [this.keys.user(appId, userId)], [socketId])) === 1;
+      },
+      () => lastHere,
+    );
   }
 
-  async onlineUsers(appId: string, userIds: readonly string[]): Promise<string[]> {
-    const localOnly = () => userIds.filter((id) => this.held.hasUser(appId, id));
-    if (!this.online()) return localOnly();
-    try {
-      const cmd = this.cmd!;
-      const found = await Promise.all(userIds.map((id) => cmd.exists(this.keys.user(appId, id))));
-      return userIds.filter((_, i) => found[i] === 1);
-    } catch (err) {
-      this.degrade(err, 'onlineUsers');
-      return localOnly();
-    }
+  onlineUsers(appId: string, userIds: readonly string[]): Promise<string[]> {
+    return this.orLocal(
+      'onlineUsers',
+      async (cmd) => {
+        const found = await Promise.all(userIds.map((id) => cmd.exists(this.keys.user(appId, id))));
+        return userIds.filter((_, i) => found[i] === 1);
+      },
+      () => userIds.filter((id) => this.held.hasUser(appId, id)),
+    );
   }
 
   // --- cache channels ---------------------------------------------------------------------------
 
-  async setCache(
-    appId: string,
-    channel: string,
-    event: string,
-    data: string,
-    ttlSeconds: number,
-  ): Promise<void> {
-    if (!this.online()) return;
-    try {
-      await this.cmd!.set(
-        this.keys.channel(appId, channel).cache,
-        JSON.stringify({ event, data }),
-        'EX',
-        ttlSeconds,
-      );
-    } catch (err) {
-      this.degrade(err, 'setCache');
-    }
+  setCache(appId: string, channel: string, event: string, data: string, ttlSeconds: number): Promise<void> {
+    const key = this.keys.channel(appId, channel).cache;
+    return this.orLocal(
+      'setCache',
+      async (cmd) => {
+        await cmd.set(key, JSON.stringify({ event, data }), 'EX', ttlSeconds);
+      },
+      () => undefined,
+    );
   }
 
-  async getCache(appId: string, channel: string): Promise<CachedEvent | null> {
-    if (!this.online()) return null;
-    try {
-      const res = (await runScript(this.cmd!, 'cacheGet', [this.keys.channel(appId, channel).cache], [])) as
-        | [string, number]
-        | null;
-      if (!res) return null;
-      const { event, data } = JSON.parse(res[0]) as { event: string; data: string };
-      return { event, data, ttl: Math.max(1, Math.ceil(res[1] / 1000)) };
-    } catch (err) {
-      this.degrade(err, 'getCache');
-      return null;
-    }
+  getCache(appId: string, channel: string): Promise<CachedEvent | null> {
+    return this.orLocal(
+      'getCache',
+      async (cmd) => {
+        const key = this.keys.channel(appId, channel).cache;
+        const res = (await runScript(cmd, 'cacheGet', [key], [])) as [string, number] | null;
+        if (!res) return null;
+        const { event, data } = JSON.parse(res[0]) as { event: string; data: string };
+        return { event, data, ttl: Math.max(1, Math.ceil(res[1] / 1000)) };
+      },
+      () => null,
+    );
   }
 
   // --- writing a node's share back, and reaping dead nodes ----------------------------------------
 
   /** Makes Redis hold exactly this node's share again; runs once at a time, again if asked meanwhile. */
-  private resync(): void {
+  private resync(announce = false): void {
+    if (announce) this.announceNext = true;
     if (this.syncing) {
       this.syncAgain = true;
       return;
     }
-    this.syncing = this.sync!.writeBack()
+    const loud = this.announceNext;
+    this.announceNext = false;
+    this.syncing = this.sync!.writeBack(loud)
       .catch((err: unknown) => this.degrade(err, 'resynchronise'))
       .finally(() => {
         this.syncing = null;

@@ -3,8 +3,8 @@
  * version of each fact (MemberEnvelope.version). Member announcements cross nodes after the change
  * they announce, so one can arrive after a later change made elsewhere (a user who left a draining node
  * is already back on this one when that node's member_removed lands). The view passes an announcement
- * only while it agrees with the newest fact known here: the same answer a read of the shared state
- * would give, without the read, so announcements keep their place among the channel's other events.
+ * only while it agrees with the newest fact known here: what a read of the shared state would
+ * decide, without the read, so announcements keep their place among the channel's other events.
  */
 
 interface Fact {
@@ -19,17 +19,21 @@ export class MemberView {
   private floor = 0;
 
   /**
-   * Whether to deliver an announcement of `userId` joining (`present`) or leaving at `version`; it is
-   * recorded when it is the newest fact. Version 0 (an answer made without the shared state, during an
-   * outage) is always delivered and recorded without moving the version.
+   * Whether to deliver an announcement of `userId` joining (`present`) or leaving at `version`.
+   * - An announcement that a later change overtook passes only if it agrees with that later fact (a
+   *   socket that missed the join still learns of a member who is there), never if it contradicts it.
+   * - A `repair` (a member written back after Redis lost its data or was out of reach) passes only if it
+   *   changes what the sockets here were told: no second member_added for a member they have.
+   * Version 0 (an answer made without the shared state, during an outage) always passes and does not
+   * move the version. The newest fact is recorded.
    */
-  admit(userId: string, present: boolean, version: number, info?: unknown): boolean {
-    const known = this.facts.get(userId);
-    const newest =
-      known ?? (version !== 0 && version <= this.floor ? { version: this.floor, present: false } : null);
-    if (newest && version !== 0 && newest.version > version) return newest.present === present;
+  admit(userId: string, present: boolean, version: number, info?: unknown, repair = false): boolean {
+    const known =
+      this.facts.get(userId) ??
+      (version !== 0 && version <= this.floor ? { version: this.floor, present: false } : null);
+    if (known && version !== 0 && known.version > version) return !repair && known.present === present;
     this.facts.set(userId, { version: version || (known?.version ?? 0), present, info });
-    return true;
+    return version === 0 || !repair || !known || known.present !== present;
   }
 
   /** Local sockets were told whether the user is a member (true unless told it left). */

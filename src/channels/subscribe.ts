@@ -143,7 +143,13 @@ export async function subscribe(
     }
   }
   if (member && memberAdded) announceMemberAdded(ctx, appId, channel, member, version, conn.socketId);
-  ctx.events.emit({ type: 'subscribed', appId, socketId: conn.socketId, channel });
+  ctx.events.emit({
+    type: 'subscribed',
+    appId,
+    socketId: conn.socketId,
+    channel,
+    ...(member ? { userId: member.userId } : {}),
+  });
   if (count === 1) ctx.events.emit({ type: 'channel_occupied', appId, channel });
   ctx.subscriptionCounts.changed(conn.app, channel, count);
 }
@@ -167,7 +173,10 @@ export async function unsubscribe(ctx: NodeContext, conn: Connection, channel: s
   ctx.subscriptionCounts.changed(conn.app, channel, count);
 }
 
-/** Tells every node's subscribers (but `except`) that `member` joined, and fires member_added once. */
+/**
+ * Tells every node's subscribers (but `except`) that `member` joined, and fires member_added once;
+ * `quiet` repairs without the server event (and so without a second webhook).
+ */
 export function announceMemberAdded(
   ctx: NodeContext,
   appId: string,
@@ -175,6 +184,7 @@ export function announceMemberAdded(
   member: PresenceMember,
   version: number,
   except?: string,
+  quiet = false,
 ): void {
   ctx.adapter.broadcast({
     kind: 'member',
@@ -185,8 +195,9 @@ export function announceMemberAdded(
     ...(member.userInfo !== undefined ? { userInfo: member.userInfo } : {}),
     version,
     ...(except ? { except } : {}),
+    ...(quiet ? { repair: true as const } : {}),
   });
-  ctx.events.emit({ type: 'member_added', appId, channel, userId: member.userId });
+  if (!quiet) ctx.events.emit({ type: 'member_added', appId, channel, userId: member.userId });
 }
 
 export function announceMemberRemoved(
@@ -195,9 +206,18 @@ export function announceMemberRemoved(
   channel: string,
   userId: string,
   version: number,
+  quiet = false,
 ): void {
-  ctx.adapter.broadcast({ kind: 'member', appId, channel, change: 'removed', userId, version });
-  ctx.events.emit({ type: 'member_removed', appId, channel, userId });
+  ctx.adapter.broadcast({
+    kind: 'member',
+    appId,
+    channel,
+    change: 'removed',
+    userId,
+    version,
+    ...(quiet ? { repair: true as const } : {}),
+  });
+  if (!quiet) ctx.events.emit({ type: 'member_removed', appId, channel, userId });
 }
 
 /** Disconnect = unsubscribe from everything (CH-17). */

@@ -8,7 +8,9 @@ export type WebhookEventName =
   | 'member_removed'
   | 'client_event'
   | 'cache_miss'
-  | 'subscription_count';
+  | 'subscription_count'
+  | 'user_online'
+  | 'user_offline';
 
 export interface WebhookTarget {
   url: string;

@@ -11,7 +11,11 @@ const WEBHOOK_EVENTS = [
   'client_event',
   'cache_miss',
   'subscription_count',
+  'user_online',
+  'user_offline',
 ] as const;
+/** What a target gets when it lists no events: Pusher's kinds; the user ones are asked for by name. */
+const DEFAULT_WEBHOOK_EVENTS = WEBHOOK_EVENTS.filter((e) => e !== 'user_online' && e !== 'user_offline');
 
 const limitsField: ObjectField = {
   kind: 'object',
@@ -110,7 +114,7 @@ const webhookField: ObjectField = {
     events: {
       kind: 'array',
       items: { kind: 'enum', values: WEBHOOK_EVENTS, doc: 'Webhook event name.' },
-      default: [...WEBHOOK_EVENTS],
+      default: [...DEFAULT_WEBHOOK_EVENTS],
       doc: `Event kinds sent to this target: ${WEBHOOK_EVENTS.join(', ')}.`,
     },
     filter: {

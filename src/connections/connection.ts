@@ -29,6 +29,8 @@ export class Connection {
   closed = false;
   /** Close code the server decided on; it stands even when the socket is cut before the close handshake. */
   closeCode: number | undefined = undefined;
+  /** The reason sent with `closeCode`. */
+  closeReason: string | undefined = undefined;
   /** The liveness sweep has seen this connection closing once: the next sweep cuts it (see LivenessSweep). */
   closeSeen = false;
   /** Client-event rate window: start time and count. */

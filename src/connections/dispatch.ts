@@ -6,7 +6,7 @@ import { clientEvent } from '../channels/client-events.js';
 import { subscribe, unsubscribe } from '../channels/subscribe.js';
 import type { NodeContext } from '../node-context.js';
 import { HeraldError } from '../protocol/errors.js';
-import { PONG_FRAME, parseClientMessage } from '../protocol/messages.js';
+import { type ClientMessage, PONG_FRAME, parseClientMessage } from '../protocol/messages.js';
 import { prepareFrame } from '../transport/ws-frame.js';
 import { signin } from '../users/signin.js';
 import type { Connection } from './connection.js';
@@ -21,7 +21,11 @@ const PONG = prepareFrame(PONG_FRAME);
 const MAX_INBOX_BYTES = 4 * 1024 * 1024;
 const ENTRY_OVERHEAD = 64;
 
+/** The kind of the message being handled, read when it fails (the error event names it). */
+let handling: ClientMessage['type'] | undefined;
+
 function handle(ctx: NodeContext, conn: Connection, text: string): Promise<void> | undefined {
+  handling = undefined;
   if (Buffer.byteLength(text) > ctx.config.maxFrameBytes) {
     throw new HeraldError(
       'frameTooLarge',
@@ -29,6 +33,7 @@ function handle(ctx: NodeContext, conn: Connection, text: string): Promise<void>
     );
   }
   const msg = parseClientMessage(text, ctx.config.maxJsonDepth);
+  handling = msg.type;
   switch (msg.type) {
     case 'ping':
       conn.send(PONG);
@@ -47,7 +52,12 @@ function handle(ctx: NodeContext, conn: Connection, text: string): Promise<void>
   }
 }
 
-function fail(ctx: NodeContext, conn: Connection, err: unknown): void {
+function fail(
+  ctx: NodeContext,
+  conn: Connection,
+  err: unknown,
+  request: ClientMessage['type'] | undefined,
+): void {
   const e = toHeraldError(err);
   if (e.kind === 'internal') {
     ctx.clientLog.error(conn, { err, socketId: conn.socketId }, 'message handler failed');
@@ -60,6 +70,8 @@ function fail(ctx: NodeContext, conn: Connection, err: unknown): void {
       ip: conn.ip,
       code: e.code,
       message: e.message,
+      ...(e.channel !== undefined ? { channel: e.channel } : {}),
+      ...(request !== undefined ? { request } : {}),
     });
   }
   if (!conn.closed) sendError(conn, e);
@@ -70,15 +82,16 @@ function run(ctx: NodeContext, conn: Connection, text: string): void {
   try {
     pending = handle(ctx, conn, text);
   } catch (err) {
-    fail(ctx, conn, err);
+    fail(ctx, conn, err, handling);
     return;
   }
   if (!pending) return;
+  const request = handling;
   conn.busy = true;
   pending.then(
     () => resume(ctx, conn),
     (err: unknown) => {
-      fail(ctx, conn, err);
+      fail(ctx, conn, err, request);
       resume(ctx, conn);
     },
   );
@@ -102,7 +115,7 @@ export function onMessage(ctx: NodeContext, conn: Connection, text: string): voi
     conn.inbox ??= [];
     const cost = text.length + ENTRY_OVERHEAD;
     if (conn.inboxBytes + cost > MAX_INBOX_BYTES) {
-      fail(ctx, conn, new HeraldError('invalidMessage', 'Too many messages in flight: slow down'));
+      fail(ctx, conn, new HeraldError('invalidMessage', 'Too many messages in flight: slow down'), undefined);
       return;
     }
     conn.inbox.push(text);

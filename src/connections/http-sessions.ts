@@ -18,7 +18,7 @@ import { sendHttpError } from '../http-api/http-error.js';
 import type { NodeContext } from '../node-context.js';
 import { HeraldError } from '../protocol/errors.js';
 import { encodeError } from '../protocol/messages.js';
-import { closeChunk, OPEN_CHUNK, parseSendBody } from '../transport/http-frame.js';
+import { closeLine, OPEN_CHUNK, parseSendBody, unchunked } from '../transport/http-frame.js';
 import { HttpSession, type HttpSessionPolicy } from '../transport/http-session.js';
 import type { Connection } from './connection.js';
 import { onMessage } from './dispatch.js';
@@ -219,9 +219,9 @@ export class HttpSessions {
       ctx.events.emit({ type: 'connection_refused', appKey, code: e.close ?? 0, ip });
       // What a refused WebSocket gets: the error, then the close code pusher-js acts on (4001: give up…).
       const body = Buffer.concat([
-        OPEN_CHUNK,
+        unchunked(OPEN_CHUNK),
         Buffer.from(`a${JSON.stringify([encodeError(e.code, e.message)])}\n`),
-        closeChunk(e.close ?? 4009, truncateReason(e.message)),
+        closeLine(e.close ?? 4009, truncateReason(e.message)),
       ]);
       res.writeHead(200, RECEIVE_HEADERS).end(body);
       return;

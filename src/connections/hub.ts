@@ -44,10 +44,18 @@ function removeFrom<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
 
 export interface HubHooks {
   /** A dead node's member vanished (adapter cleanup): announce member_removed. */
-  memberGone?(appId: string, channel: string, userId: string, version: number): void;
+  memberGone?(appId: string, channel: string, userId: string, version: number, quiet?: boolean): void;
   channelGone?(appId: string, channel: string): void;
+  userGone?(appId: string, userId: string): void;
   /** This node's member is back after the adapter wrote its state back: announce member_added. */
-  memberBack?(appId: string, channel: string, member: PresenceMember, version: number, except?: string): void;
+  memberBack?(
+    appId: string,
+    channel: string,
+    member: PresenceMember,
+    version: number,
+    except?: string,
+    quiet?: boolean,
+  ): void;
   channelBack?(appId: string, channel: string): void;
   countChanged?(appId: string, channel: string, count: number): void;
 }
@@ -189,7 +197,8 @@ export class Hub implements NodeDelivery {
         const ch = idx.channels.get(envelope.channel);
         if (!ch) return;
         const added = envelope.change === 'added';
-        if (ch.view && !ch.view.admit(envelope.userId, added, envelope.version, envelope.userInfo)) return;
+        const { userId, version, userInfo, repair } = envelope;
+        if (ch.view && !ch.view.admit(userId, added, version, userInfo, repair === true)) return;
         const frame = added
           ? encodeMemberAdded(envelope.channel, envelope.userId, envelope.userInfo)
           : encodeMemberRemoved(envelope.channel, envelope.userId);
@@ -256,8 +265,12 @@ export class Hub implements NodeDelivery {
     return n;
   }
 
-  memberGone(appId: string, channel: string, userId: string, version: number): void {
-    this.hooks.memberGone?.(appId, channel, userId, version);
+  memberGone(appId: string, channel: string, userId: string, version: number, quiet?: boolean): void {
+    this.hooks.memberGone?.(appId, channel, userId, version, quiet);
+  }
+
+  userGone(appId: string, userId: string): void {
+    this.hooks.userGone?.(appId, userId);
   }
 
   channelGone(appId: string, channel: string): void {
@@ -270,12 +283,13 @@ export class Hub implements NodeDelivery {
     member: PresenceMember,
     version: number,
     socketId?: string,
+    quiet?: boolean,
   ): void {
     // The member's own socket here knows it is a member, unless others presumed this node dead and
     // their member_removed reached it: then it must hear that it is back.
     const view = this.apps.get(appId)?.channels.get(channel)?.view;
     const told = view?.believes(member.userId) ?? true;
-    this.hooks.memberBack?.(appId, channel, member, version, told ? socketId : undefined);
+    this.hooks.memberBack?.(appId, channel, member, version, told ? socketId : undefined, quiet);
   }
 
   membersNow(appId: string, channel: string, snapshot: PresenceSnapshot): void {

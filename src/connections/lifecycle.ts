@@ -46,7 +46,12 @@ export function openConnection(
  * Forgets a connection whose socket is gone: leaves its channels and signs it out. Returns the
  * membership cleanup so shutdown can wait for it, or null when the connection was already closed.
  */
-export function closeConnection(ctx: NodeContext, conn: Connection, code: number): Promise<unknown> | null {
+export function closeConnection(
+  ctx: NodeContext,
+  conn: Connection,
+  code: number,
+  reason?: string,
+): Promise<unknown> | null {
   if (conn.closed) return null;
   conn.closed = true;
   ctx.hub.removeConnection(conn);
@@ -59,6 +64,7 @@ export function closeConnection(ctx: NodeContext, conn: Connection, code: number
     socketId: conn.socketId,
     code: conn.closeCode ?? code,
     durationMs: ctx.now() - conn.openedAt,
+    ...(conn.closeReason !== undefined || reason ? { reason: conn.closeReason ?? reason } : {}),
     ip: conn.ip,
     transport: conn.socket.transport,
   });
@@ -76,4 +82,5 @@ export function markSlowConsumer(ctx: NodeContext, conn: Connection, bufferedByt
   });
   // The code the close event reports (metrics, logs), whatever the transport does with the socket.
   conn.closeCode = 4100;
+  conn.closeReason = 'slow consumer';
 }

@@ -8,6 +8,7 @@ export function sendError(conn: Connection, err: HeraldError): void {
   conn.sendText(encodeError(err.code, err.message));
   if (err.close !== null) {
     conn.closeCode ??= err.close;
+    conn.closeReason ??= err.message;
     conn.socket.close(err.close, truncateReason(err.message));
   }
 }

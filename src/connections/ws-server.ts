@@ -48,12 +48,12 @@ function onWsError(this: TaggedSocket): void {
   // ws emits 'close' after 'error'; cleanup happens there.
 }
 
-function onWsClose(this: TaggedSocket, code: number): void {
+function onWsClose(this: TaggedSocket, code: number, reason: Buffer): void {
   this[kServer]?.forget(this);
   const conn = this[kConn];
   const ctx = this[kCtx];
   if (!conn || !ctx) return;
-  const cleanup = closeConnection(ctx, conn, code);
+  const cleanup = closeConnection(ctx, conn, code, reason.toString());
   if (cleanup) this[kServer]?.track(cleanup);
 }
 

@@ -1,5 +1,7 @@
 /** Responses of the console listener: the security headers every answer carries, and small senders. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { HeraldConfig } from '../config/config.js';
+import { parseJsonObject, readBody } from '../http-api/body.js';
 import { HeraldError } from '../protocol/errors.js';
 
 /**
@@ -12,7 +14,8 @@ const SECURITY_HEADERS: Record<string, string> = {
     "font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'X-Frame-Options': 'DENY',
   'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
+  // Not no-referrer: under it Chromium sends `Origin: null` with form posts, and the origin check needs it.
+  'Referrer-Policy': 'same-origin',
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Resource-Policy': 'same-origin',
 };
@@ -45,6 +48,16 @@ export function sendError(res: ServerResponse, err: unknown): void {
   const e = err instanceof HeraldError ? err : new HeraldError('internal');
   if (res.headersSent) res.end();
   else sendJson(res, e.status, { error: e.message });
+}
+
+/** A JSON object body under the HTTP API's own limits (size, time, depth). */
+export async function readJson(
+  req: IncomingMessage,
+  config: HeraldConfig,
+  maxBytes = config.maxHttpBodyBytes,
+): Promise<Record<string, unknown>> {
+  const body = await readBody(req, { maxBytes, timeoutMs: config.httpBodyTimeout * 1000 });
+  return parseJsonObject(body.bytes, config.maxJsonDepth);
 }
 
 /** True for a browser asking for a page, as opposed to a script asking for data. */

@@ -12,6 +12,7 @@ export function loginPage(failed: boolean): string {
   <p>Enter the console token. Herald prints it at start when none is configured
   (<code>console.token</code> / <code>HERALD_CONSOLE_TOKEN</code>).</p>
   ${failed ? '<p class="error" role="alert">That token is not right.</p>' : ''}
+  <input type="text" name="username" value="herald-console" autocomplete="username" hidden>
   <label for="token">Token</label>
   <input id="token" name="token" type="password" autocomplete="current-password" autofocus required>
   <button type="submit">Log in</button>

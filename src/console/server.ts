@@ -64,6 +64,11 @@ export async function serveConsole(opts: ConsoleServerOptions): Promise<ConsoleL
       return;
     }
     if (url.pathname === '/login') return login(req, res, url);
+    if (url.pathname === '/favicon.ico') {
+      req.resume();
+      res.writeHead(204).end();
+      return;
+    }
     if (await opts.publicAsset(req, res, url)) return;
     if (!auth!.authenticated(req)) {
       req.resume();

@@ -14,16 +14,22 @@ export type ServerEvent =
       socketId: string;
       code: number;
       durationMs: number;
+      /** The close reason: the server's own when it closed, else what the client sent. */
+      reason?: string;
       ip?: string;
       transport: TransportName;
     }
   | { type: 'connection_refused'; appKey: string; code: number; ip?: string }
-  | { type: 'subscribed'; appId: string; socketId: string; channel: string }
+  // `userId`: the member id of a presence subscription.
+  | { type: 'subscribed'; appId: string; socketId: string; channel: string; userId?: string }
   | { type: 'unsubscribed'; appId: string; socketId: string; channel: string }
   | { type: 'channel_occupied'; appId: string; channel: string }
   | { type: 'channel_vacated'; appId: string; channel: string }
   | { type: 'member_added'; appId: string; channel: string; userId: string }
   | { type: 'member_removed'; appId: string; channel: string; userId: string }
+  // A signed-in user's first connection opened / last one closed, cluster-wide (decided once).
+  | { type: 'user_online'; appId: string; userId: string }
+  | { type: 'user_offline'; appId: string; userId: string }
   | { type: 'subscription_count'; appId: string; channel: string; count: number }
   // `occupied`: this subscription made the channel occupied (cluster-wide), so no other node sent a miss.
   | { type: 'cache_miss'; appId: string; channel: string; occupied?: boolean }
@@ -47,8 +53,18 @@ export type ServerEvent =
       recipients: number;
     }
   | { type: 'signed_in'; appId: string; socketId: string; userId: string }
+  // An event accepted by the HTTP API (or the console's event creator, which takes the same path).
+  | {
+      type: 'api_message';
+      appId: string;
+      channels: readonly string[];
+      event: string;
+      data: string;
+      socketId?: string;
+    }
   | { type: 'api_request'; appId: string | null; route: string; status: number; durationMs: number }
   | { type: 'message_in'; appId: string; bytes: number }
+  // A pusher:error (or pusher:subscription_error for `channel`) sent to a client.
   | {
       type: 'error';
       appId: string | null;
@@ -56,6 +72,9 @@ export type ServerEvent =
       ip?: string;
       code: number | null;
       message: string;
+      channel?: string;
+      /** The client message that failed (`subscribe`, `client-event`…), when it was parsed. */
+      request?: string;
     }
   | {
       type: 'webhook';
@@ -63,10 +82,27 @@ export type ServerEvent =
       outcome: 'sent' | 'retried' | 'failed' | 'dead_lettered';
       /** Events carried by the batch. */
       events: number;
+      /** What the attempt was: set on `sent` and `failed`, which each end one request. */
+      attempt?: WebhookAttempt;
     }
   | { type: 'adapter'; op: 'publish' | 'receive'; bytes: number }
   | { type: 'adapter_rtt'; ms: number }
   | { type: 'slow_consumer'; appId: string; socketId: string; bufferedBytes: number; ip?: string };
+
+/** One webhook request and how it went, for the console. */
+export interface WebhookAttempt {
+  batchId: string;
+  /** Target key (see `targetKey`) and URL. */
+  target: string;
+  url: string;
+  /** 1 for the first attempt of the batch. */
+  attempt: number;
+  /** HTTP status, when an answer came. */
+  status?: number;
+  latencyMs: number;
+  /** The start of the receiver's answer body, or the network error. */
+  excerpt: string;
+}
 
 export type ServerEventType = ServerEvent['type'];
 export type EventOf<T extends ServerEventType> = Extract<ServerEvent, { type: T }>;

@@ -37,6 +37,10 @@ export class History {
   private readonly waiting = new Map<Connection, Map<string, Recovery>>();
   private readonly stopListening: (() => void)[] = [];
   private storeDown = false;
+  /** Rewind bytes sent this event-loop turn, and the recoveries waiting for a later turn (see `pace`). */
+  private turnBytes = 0;
+  private readonly paced: { bytes: number; run: () => void }[] = [];
+  private turnTimer: NodeJS.Immediate | null = null;
 
   constructor(
     readonly store: HistoryStore,
@@ -82,23 +86,27 @@ export class History {
 
   /**
    * Broadcasts a channel event, storing and numbering it first when the channel keeps history.
-   * Synchronous (undefined) for channels without history.
+   * Synchronous (undefined) for channels without history, unless `confirm` asks for the shared
+   * transport's acknowledgement (Adapter.publish: an API trigger answers 200 only once other nodes
+   * can get the event).
    */
-  publish(app: AppConfig, env: ChannelEnvelope): Promise<void> | undefined {
-    const rule = this.rules.match(app, env.channel);
-    if (!rule) {
-      this.deps.adapter.broadcast(env);
+  publish(app: AppConfig, env: ChannelEnvelope, confirm = false): Promise<void> | undefined {
+    const send = (e: ChannelEnvelope): Promise<void> | undefined => {
+      if (confirm) return this.deps.adapter.publish(e);
+      this.deps.adapter.broadcast(e);
       return undefined;
-    }
+    };
+    const rule = this.rules.match(app, env.channel);
+    if (!rule) return send(env);
     return this.store.append(app.id, env.channel, env.frame, this.deps.now(), rule).then(
       (serial) => {
         this.storeOk();
-        this.deps.adapter.broadcast({ ...env, serial });
+        return send({ ...env, serial });
       },
       (err: unknown) => {
         // Live delivery matters more than the record of it.
         this.storeFailed(err, 'append');
-        this.deps.adapter.broadcast(env);
+        return send(env);
       },
     );
   }
@@ -109,6 +117,38 @@ export class History {
     if (!rule) return null;
     this.waiting.get(conn)?.get(channel)?.abort();
     return new Recovery(this, this.deps, conn, channel, rule);
+  }
+
+  /**
+   * Runs a recovery's flush now, or in a later event-loop turn once this turn already sent
+   * REWIND_BYTES_PER_TURN of past events: a thousand subscribers rewinding at once then cost a bounded
+   * amount of write buffers at a time, not all of it at once. (A delayed flush loses nothing: its
+   * subscription keeps collecting live events until then.)
+   */
+  pace(bytes: number, run: () => void): void {
+    if (
+      bytes === 0 ||
+      (this.paced.length === 0 && (this.turnBytes === 0 || this.turnBytes + bytes <= REWIND_BYTES_PER_TURN))
+    ) {
+      this.turnBytes += bytes;
+      run();
+    } else {
+      this.paced.push({ bytes, run });
+    }
+    this.turnTimer ??= setImmediate(() => this.nextTurn());
+  }
+
+  private nextTurn(): void {
+    this.turnTimer = null;
+    this.turnBytes = 0;
+    while (this.paced.length > 0) {
+      const next = this.paced[0]!;
+      if (this.turnBytes > 0 && this.turnBytes + next.bytes > REWIND_BYTES_PER_TURN) break;
+      this.paced.shift();
+      this.turnBytes += next.bytes;
+      next.run();
+    }
+    if (this.paced.length > 0 || this.turnBytes > 0) this.turnTimer = setImmediate(() => this.nextTurn());
   }
 
   /** Called by a recovery that waits for the connection's sign-in. */
@@ -156,11 +196,15 @@ export class History {
   }
 
   async close(): Promise<void> {
+    if (this.turnTimer) clearImmediate(this.turnTimer);
     for (const stop of this.stopListening) stop();
     this.sequencer.close();
     await this.store.close();
   }
 }
+
+/** Past events sent per event-loop turn before further rewinds wait for the next turn. */
+const REWIND_BYTES_PER_TURN = 4 * 1024 * 1024;
 
 /** A mark outlives the resume window by the history's own lifetime, so a late return is told it failed. */
 export function markLifetime(rule: HistoryRule): number {

@@ -20,18 +20,25 @@ export type ResumeFailure = 'window' | 'size' | 'expired';
 /** Documented in docs/history-and-recovery.md: an app binds it to refetch. */
 export const RESUME_FAILED = 'herald:resume_failed';
 
+interface Failure {
+  reason: ResumeFailure;
+  since: number;
+}
+
 interface Plan {
   entries: readonly HistoryEntry[];
   /** Frames of `entries`, shared by every subscription served by the same read. */
   frames: () => readonly PreparedFrame[];
   last: number;
-  failed?: { reason: ResumeFailure; since: number };
+  failed?: Failure;
 }
 
 export class Recovery {
   private readonly pending: Pending;
   /** undefined: not read yet (waiting for sign-in); null: the read failed, so no past events. */
   private plan: Plan | null | undefined = undefined;
+  /** While waiting for sign-in: the rewind read at subscribe (null when that read failed). */
+  private base: Plan | null | undefined = undefined;
   private timer: NodeJS.Timeout | null = null;
   private reading = false;
   private done = false;
@@ -59,22 +66,32 @@ export class Recovery {
     );
   }
 
-  /** Awaited by subscribe after the adapter joined the channel, before subscription_succeeded. */
+  /**
+   * Awaited by subscribe after the adapter joined the channel, before subscription_succeeded. A
+   * subscription that will wait for its sign-in still reads its rewind now: subscription_succeeded
+   * follows, and every event after it must reach the client whether or not resume applies later.
+   */
   async prepare(): Promise<void> {
-    if (this.waitsForSignin()) return;
+    const waits = this.waitsForSignin();
     try {
-      this.plan = await this.read();
+      if (waits) {
+        this.base = await this.rewind();
+        this.history.sequencer.settle(this.conn.app.id, this.channel, this.base.last);
+      } else {
+        this.plan = await this.read();
+      }
     } catch (err) {
       // Without its store the channel still works live; the subscriber just gets no past events.
       this.history.storeFailed(err, 'read');
-      this.plan = null;
+      if (waits) this.base = null;
+      else this.plan = null;
     }
   }
 
   /** Synchronously after subscription_succeeded: past events, then live ones. */
   finish(): void {
     if (this.plan !== undefined) {
-      this.flush(this.plan);
+      this.paceFlush(this.plan);
       return;
     }
     this.history.wait(this);
@@ -100,50 +117,64 @@ export class Recovery {
     this.history.sequencer.end(this.channel, this.pending);
   }
 
+  /** Signed in, or done waiting: resume if the user has a mark, else the rewind read at subscribe. */
   private goLive(): void {
     if (this.done || this.reading) return;
     this.reading = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    this.read().then(
-      (plan) => this.flush(plan),
+    const base = this.base ?? null;
+    this.resumed().then(
+      (resumed) => {
+        if (resumed && 'frames' in resumed) this.paceFlush(resumed);
+        else this.paceFlush(base && resumed ? { ...base, failed: resumed } : base);
+      },
       (err: unknown) => {
         this.history.storeFailed(err, 'read');
-        this.flush(null);
+        this.paceFlush(base);
       },
     );
   }
 
+  /** Before subscription_succeeded: what the user missed, or else the rule's rewind. */
   private async read(): Promise<Plan> {
+    const resumed = await this.resumed();
+    if (resumed && 'frames' in resumed) return resumed;
+    const plan = await this.rewind();
+    return resumed ? { ...plan, failed: resumed } : plan;
+  }
+
+  /** The events after the user's mark; why not, when it has one but they are gone; null without one. */
+  private async resumed(): Promise<Plan | Failure | null> {
     const { store } = this.history;
     const { conn, channel, rule } = this;
+    if (rule.resumeSeconds === 0 || !conn.user) return null;
     const appId = conn.app.id;
-    let failed: Plan['failed'];
-    if (rule.resumeSeconds > 0 && conn.user) {
-      const mark = await store.leftMark(appId, channel, conn.user.id);
-      if (mark) {
-        if (this.deps.now() - mark.at > rule.resumeSeconds * 1000) {
-          failed = { reason: 'window', since: mark.serial };
-        } else {
-          const page = await store.after(appId, channel, mark.serial, rule.size);
-          if (page.last < mark.serial) failed = { reason: 'expired', since: mark.serial };
-          else if (page.first > mark.serial + 1) failed = { reason: 'size', since: mark.serial };
-          else return sharedPlan(page.entries, page.last);
-        }
-      }
-    }
+    const mark = await store.leftMark(appId, channel, conn.user.id);
+    if (!mark) return null;
+    if (this.deps.now() - mark.at > rule.resumeSeconds * 1000)
+      return { reason: 'window', since: mark.serial };
+    const page = await store.after(appId, channel, mark.serial, rule.size);
+    if (page.last < mark.serial) return { reason: 'expired', since: mark.serial };
+    if (page.first > mark.serial + 1) return { reason: 'size', since: mark.serial };
+    return sharedPlan(page.entries, page.last);
+  }
+
+  /** What any new subscriber gets: the newest `rewind` events (younger than `rewindSeconds`). */
+  private async rewind(): Promise<Plan> {
+    const { conn, channel, rule } = this;
     const count = rule.rewind > 0 ? rule.rewind : rule.rewindSeconds > 0 ? rule.size : 0;
-    const plan = await this.history.reads.latest(appId, channel, count);
-    if (rule.rewindSeconds > 0) {
-      const since = this.deps.now() - rule.rewindSeconds * 1000;
-      const young = plan.entries.findIndex((e) => e.at >= since);
-      const skip = young < 0 ? plan.entries.length : young;
-      if (skip > 0) {
-        const entries = plan.entries.slice(skip);
-        return { ...sharedPlan(entries, plan.last), ...(failed ? { failed } : {}) };
-      }
-    }
-    return failed ? { ...plan, failed } : plan;
+    const plan = await this.history.reads.latest(conn.app.id, channel, count);
+    if (rule.rewindSeconds === 0) return plan;
+    const since = this.deps.now() - rule.rewindSeconds * 1000;
+    const young = plan.entries.findIndex((e) => e.at >= since);
+    const skip = young < 0 ? plan.entries.length : young;
+    return skip === 0 ? plan : sharedPlan(plan.entries.slice(skip), plan.last);
+  }
+
+  private paceFlush(plan: Plan | null): void {
+    const bytes = plan ? plan.frames().reduce((sum, f) => sum + f.bytes.length, 0) : 0;
+    this.history.pace(bytes, () => this.flush(plan));
   }
 
   private flush(plan: Plan | null): void {
@@ -171,9 +202,10 @@ export class Recovery {
       if (env.except === conn.socketId) continue;
       conn.sendText(env.frame);
     }
-    // Both synchronous: no event can fall between the copies and the live fan-out.
-    this.stop();
+    // Both synchronous: no event can fall between the copies and the live fan-out. Joined first, so
+    // events still held for want of a read (every read failed) are passed on to this socket too.
     this.deps.hub.addSubscriber(conn, channel);
+    this.stop();
   }
 }
 

@@ -89,12 +89,31 @@ function validateEvent(app: AppConfig, raw: Record<string, unknown>, batch: bool
 }
 
 /**
- * Publishes every channel of one event. Synchronous unless a cache channel must store its value first:
- * the common trigger then answers without a promise hop per channel.
+ * Publishes every channel of one event. Synchronous unless a cache channel must store its value first,
+ * a history channel must number its event first (the remaining channels follow it, in order), or the
+ * adapter acknowledges publishes (several nodes): the common single-node trigger then answers without a
+ * promise hop per channel. With several nodes the trigger answers only once the shared transport took
+ * every event, so a 200 is never a silent loss (a refusal is a 503).
  */
-function publish(ctx: NodeContext, app: AppConfig, ev: EventRequest, from = 0): Promise<void> | undefined {
+function publish(
+  ctx: NodeContext,
+  app: AppConfig,
+  ev: EventRequest,
+  from = 0,
+  acks: Promise<void>[] = [],
+): Promise<void> | undefined {
+  if (from === 0 && ctx.events.wants('api_message')) {
+    ctx.events.emit({
+      type: 'api_message',
+      appId: app.id,
+      channels: ev.channels,
+      event: ev.name,
+      data: ev.data,
+      ...(ev.socketId ? { socketId: ev.socketId } : {}),
+    });
+  }
   for (let i = from; i < ev.channels.length; i++) {
-    const channel = ev.channels[i]!;
+    const channel = ev.channels[i] as string;
     const frame = encodeChannelEvent(ev.name, channel, ev.data);
     const userId = serverToUserId(channel);
     if (userId !== null) {
@@ -104,17 +123,47 @@ function publish(ctx: NodeContext, app: AppConfig, ev: EventRequest, from = 0): 
     if (channelKind(channel).cache) {
       // The value is stored before the event leaves, then the remaining channels follow.
       return ctx.adapter.setCache(app.id, channel, ev.name, ev.data, ctx.config.cacheTtl).then(() => {
-        const stored = broadcast(ctx, app, ev, channel, frame);
-        return stored ? stored.then(() => publish(ctx, app, ev, i + 1)) : publish(ctx, app, ev, i + 1);
+        const sent = broadcast(ctx, app, ev, channel, frame);
+        return next(ctx, app, ev, i, sent, acks) ?? settle(acks);
       });
     }
-    // A history channel stores and numbers the event first; the rest follow once it left, in order.
-    const stored = broadcast(ctx, app, ev, channel, frame);
-    if (stored) return stored.then(() => publish(ctx, app, ev, i + 1));
+    const sent = broadcast(ctx, app, ev, channel, frame);
+    if (sent && ctx.history.rules.match(app, channel)) return next(ctx, app, ev, i, sent, acks);
+    if (sent) acks.push(sent);
   }
-  return undefined;
+  return settle(acks);
 }
 
+/** After channel `i` was sent: a history channel's event is numbered before the next channels go. */
+function next(
+  ctx: NodeContext,
+  app: AppConfig,
+  ev: EventRequest,
+  i: number,
+  sent: Promise<void> | undefined,
+  acks: Promise<void>[],
+): Promise<void> | undefined {
+  if (!sent) return publish(ctx, app, ev, i + 1, acks);
+  if (!ctx.history.rules.match(app, ev.channels[i] as string)) {
+    acks.push(sent);
+    return publish(ctx, app, ev, i + 1, acks);
+  }
+  return sent.then(() => publish(ctx, app, ev, i + 1, acks) ?? settle(acks), unavailable);
+}
+
+function unavailable(): never {
+  throw new HeraldError(
+    'clusterUnavailable',
+    'Redis did not take the event, so other nodes may not get it (this node’s subscribers may have): retry later',
+  );
+}
+
+function settle(acks: Promise<void>[]): Promise<void> | undefined {
+  if (acks.length === 0) return undefined;
+  return Promise.all(acks).then(() => undefined, unavailable);
+}
+
+/** Through history (a history channel stores and numbers it), acknowledged by the shared transport. */
 function broadcast(
   ctx: NodeContext,
   app: AppConfig,
@@ -122,14 +171,18 @@ function broadcast(
   channel: string,
   frame: string,
 ): Promise<void> | undefined {
-  return ctx.history.publish(app, {
-    kind: 'channel',
-    appId: app.id,
-    channel,
-    frame,
-    source: 'api',
-    ...(ev.socketId ? { except: ev.socketId } : {}),
-  });
+  return ctx.history.publish(
+    app,
+    {
+      kind: 'channel',
+      appId: app.id,
+      channel,
+      frame,
+      source: 'api',
+      ...(ev.socketId ? { except: ev.socketId } : {}),
+    },
+    true,
+  );
 }
 
 async function attributes(

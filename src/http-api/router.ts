@@ -9,7 +9,7 @@ import type { AppConfig } from '../config/config.js';
 import type { FdExhaustion } from '../connections/fd-limit.js';
 import type { RateLimiter } from '../connections/rate-limiter.js';
 import type { NodeContext } from '../node-context.js';
-import { HeraldError } from '../protocol/errors.js';
+import { HeraldError, isHeraldError } from '../protocol/errors.js';
 import { terminateUser } from '../users/terminate.js';
 import { checkDeclaredLength, parseJsonObject, readBody } from './body.js';
 import { getChannel, getUsers, listChannels } from './channels.js';
@@ -94,8 +94,13 @@ export class HttpApi {
           sendJson(res, 503, { ready: false, fileDescriptors: fds });
           return;
         }
+        // Degraded (Redis out of reach) stays 200: the node still serves its own clients, and every node
+        // of the cluster is hit alike; the body tells operators (docs/deployment.md).
         this.ready().then(
-          (ready) => sendJson(res, ready ? 200 : 503, { ready }),
+          (ready) => {
+            const degraded = ready ? this.ctx.adapter.degraded() : null;
+            sendJson(res, ready ? 200 : 503, degraded ? { ready, status: 'degraded', degraded } : { ready });
+          },
           () => sendJson(res, 503, { ready: false }),
         );
         return;
@@ -138,6 +143,36 @@ export class HttpApi {
         this.record(seen.appId, routeName, status, started);
       },
     );
+  }
+
+  /** After the signature: a disabled app is refused (403), one over its request rate too (429). */
+  private admit(app: AppConfig, res: ServerResponse): void {
+    if (!app.enabled) throw new HeraldError('forbidden', 'Application disabled');
+    const perSecond = app.limits.maxApiRequestsPerSecond;
+    if (perSecond > 0 && !this.opts.apiLimiter.hit(app.id, perSecond)) {
+      res.setHeader('Retry-After', '1');
+      throw new HeraldError('rateLimited', `Over ${perSecond} API requests per second`);
+    }
+  }
+
+  /**
+   * An event from the console's event creator, already authenticated by the console's token instead
+   * of an app signature: from there on the same path as POST /events (enabled, rate limit,
+   * validation and limits, publish), counted as an API request. `res` receives Retry-After on a 429.
+   */
+  async publish(appId: string, body: Record<string, unknown>, res: ServerResponse): Promise<unknown> {
+    const started = performance.now();
+    const app = await this.ctx.apps.byId(appId);
+    try {
+      if (!app) throw new HeraldError('notFound', `Unknown app ${appId}`);
+      this.admit(app, res);
+      const result = await triggerEvent(this.ctx, app, body);
+      this.record(app.id, 'events', 200, started);
+      return result;
+    } catch (err) {
+      this.record(app?.id ?? null, 'events', err instanceof HeraldError ? err.status : 500, started);
+      throw err;
+    }
   }
 
   /** Accepting traffic: not draining, and both the adapter and the app store can answer. */
@@ -184,12 +219,7 @@ export class HttpApi {
       query,
       ctx.now(),
     );
-    if (!app.enabled) throw new HeraldError('forbidden', 'Application disabled');
-    const perSecond = app.limits.maxApiRequestsPerSecond;
-    if (perSecond > 0 && !this.opts.apiLimiter.hit(app.id, perSecond)) {
-      res.setHeader('Retry-After', '1');
-      throw new HeraldError('rateLimited', `Over ${perSecond} API requests per second`);
-    }
+    this.admit(app, res);
     const received = await readBody(req, {
       maxBytes: ctx.config.maxHttpBodyBytes,
       timeoutMs: ctx.config.httpBodyTimeout * 1000,
@@ -197,38 +227,53 @@ export class HttpApi {
     verifyBodyMd5(query, received);
     const body = received.bytes;
 
+    if ((route.name === 'events' || route.name === 'batch_events') && !ctx.adapter.publishable()) {
+      // Refused before anything is delivered, so a retry duplicates nothing (docs/architecture.md).
+      res.setHeader('Retry-After', '2');
+      throw new HeraldError('clusterUnavailable');
+    }
     let result: unknown;
-    switch (route.name) {
-      case 'events': {
-        const json = parseJsonObject(body, ctx.config.maxJsonDepth);
-        // Most triggers finish synchronously: no await unless there is a promise.
-        result = idempotent(ctx, app, req.headers, json, () => triggerEvent(ctx, app, json));
-        if (result instanceof Promise) result = await result;
-        break;
-      }
-      case 'batch_events': {
-        const json = parseJsonObject(body, ctx.config.maxJsonDepth);
-        result = await idempotent(ctx, app, req.headers, json, () => triggerBatch(ctx, app, json));
-        break;
-      }
-      case 'channels':
-        result = await listChannels(ctx, app, query);
-        break;
-      case 'channel':
-        result = await getChannel(ctx, app, safeDecode(route.channel), query);
-        break;
-      case 'users':
-        result = await getUsers(ctx, app, safeDecode(route.channel));
-        break;
-      case 'history':
-        result = await getHistory(ctx, app, safeDecode(route.channel), query);
-        break;
-      case 'terminate':
-        result = terminateUser(ctx, app.id, safeDecode(route.userId));
-        break;
+    try {
+      // Most triggers finish synchronously: no await unless there is a promise.
+      result = this.answer(ctx, app, route, req, body, query);
+      if (result instanceof Promise) result = await result;
+    } catch (err) {
+      if (isHeraldError(err) && err.kind === 'clusterUnavailable') res.setHeader('Retry-After', '2');
+      throw err;
     }
     sendJson(res, 200, result);
     return 200;
+  }
+
+  /** The answer of one signed API call: a value, or a promise of it. */
+  private answer(
+    ctx: NodeContext,
+    app: AppConfig,
+    route: Route,
+    req: IncomingMessage,
+    body: Buffer,
+    query: ApiQuery,
+  ): unknown {
+    switch (route.name) {
+      case 'events': {
+        const json = parseJsonObject(body, ctx.config.maxJsonDepth);
+        return idempotent(ctx, app, req.headers, json, () => triggerEvent(ctx, app, json));
+      }
+      case 'batch_events': {
+        const json = parseJsonObject(body, ctx.config.maxJsonDepth);
+        return idempotent(ctx, app, req.headers, json, () => triggerBatch(ctx, app, json));
+      }
+      case 'channels':
+        return listChannels(ctx, app, query);
+      case 'channel':
+        return getChannel(ctx, app, safeDecode(route.channel), query);
+      case 'users':
+        return getUsers(ctx, app, safeDecode(route.channel));
+      case 'history':
+        return getHistory(ctx, app, safeDecode(route.channel), query);
+      case 'terminate':
+        return terminateUser(ctx, app.id, safeDecode(route.userId));
+    }
   }
 }
 

@@ -92,6 +92,12 @@ export const ErrorKinds = {
   requestTimeout: kind(null, null, 408, 'Request body not received in time'),
   rateLimited: kind(null, null, 429, 'Too many requests'),
   notReady: kind(null, null, 503, 'Not ready'),
+  clusterUnavailable: kind(
+    null,
+    null,
+    503,
+    'Cannot reach the other nodes (Redis unavailable): event not published, retry after Retry-After',
+  ),
   internal: kind(null, null, 500, 'Internal server error'),
 } as const satisfies Record<string, ErrorKind>;
 

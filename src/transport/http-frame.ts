@@ -9,16 +9,36 @@ import { HeraldError } from '../protocol/errors.js';
 import { parseJson } from '../protocol/json-depth.js';
 import type { PreparedFrame } from './ws-frame.js';
 
-export const OPEN_CHUNK = Buffer.from('o\n');
-export const HEARTBEAT_CHUNK = Buffer.from('h\n');
+/**
+ * Lines are kept as HTTP/1.1 chunks (`<hex length>\r\n<line>\r\n`), so a stream writes the same bytes
+ * to every recipient's socket as a WebSocket frame is written, without Node's per-write chunk framing;
+ * a poll answers with the lines themselves (`unchunked`).
+ */
+export function chunked(line: Buffer): Buffer {
+  const head = `${line.length.toString(16)}\r\n`;
+  const out = Buffer.allocUnsafe(head.length + line.length + 2);
+  out.write(head, 0, 'latin1');
+  line.copy(out, head.length);
+  out.write('\r\n', head.length + line.length, 'latin1');
+  return out;
+}
 
-/** The `a[…]` line for one frame, built once per frame whatever the number of HTTP recipients. */
+/** The line inside a chunk (no copy). */
+export function unchunked(chunk: Buffer): Buffer {
+  return chunk.subarray(chunk.indexOf(0x0a) + 1, chunk.length - 2);
+}
+
+export const OPEN_CHUNK = chunked(Buffer.from('o\n'));
+export const HEARTBEAT_CHUNK = chunked(Buffer.from('h\n'));
+
+/** The `a[…]` chunk for one frame, built once per frame whatever the number of HTTP recipients. */
 export function messageChunk(frame: PreparedFrame): Buffer {
-  frame.httpChunk ??= Buffer.from(`a[${JSON.stringify(frame.text)}]\n`, 'utf8');
+  frame.httpChunk ??= chunked(Buffer.from(`a[${JSON.stringify(frame.text)}]\n`, 'utf8'));
   return frame.httpChunk;
 }
 
-export function closeChunk(code: number, reason: string): Buffer {
+/** The close line (not chunked: it always leaves through Node's own response writes). */
+export function closeLine(code: number, reason: string): Buffer {
   return Buffer.from(`c${JSON.stringify([code, reason])}\n`, 'utf8');
 }
 

@@ -6,9 +6,10 @@
  * leave in one write per turn through the shared flush queue.
  */
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { ClientSocket } from './client-socket.js';
 import { type Flushable, SendBound, scheduleFlush } from './flush-queue.js';
-import { closeChunk, HEARTBEAT_CHUNK, messageChunk, OPEN_CHUNK } from './http-frame.js';
+import { closeLine, HEARTBEAT_CHUNK, messageChunk, OPEN_CHUNK, unchunked } from './http-frame.js';
 import type { PreparedFrame } from './ws-frame.js';
 
 export type HttpTransportName = 'xhr_streaming' | 'xhr_polling';
@@ -41,7 +42,10 @@ export class HttpSession implements ClientSocket, Flushable {
   /** The largest chunk queued since the last flush: the oversized-frame allowance is for one frame. */
   private largest = OPEN_CHUNK.length;
   private receiver: Receiver | null = null;
-  private streaming = false;
+  /** The attached stream's socket: chunks are written to it directly (null for a poll). */
+  private raw: Socket | null = null;
+  /** False when the stream is not chunk-encoded (an HTTP/1.0 client, body ends at close): bare lines. */
+  private rawChunked = true;
   private dirty = false;
   private readonly bound = new SendBound();
   /** The response a close was written to, so a cut can still destroy it. */
@@ -76,7 +80,7 @@ export class HttpSession implements ClientSocket, Flushable {
   }
 
   get bufferedBytes(): number {
-    return this.queuedBytes + (this.receiver?.writableLength ?? 0);
+    return this.queuedBytes + (this.raw?.writableLength ?? 0);
   }
 
   send(frame: PreparedFrame): void {
@@ -111,7 +115,13 @@ export class HttpSession implements ClientSocket, Flushable {
     r[kSession] = this;
     r.on('close', onReceiverClose);
     this.receiver = r;
-    this.streaming = streaming;
+    this.raw = null;
+    if (streaming && r.socket) {
+      // Headers leave now; from here on the body is our own chunks on the socket (res.end() adds the last).
+      r.flushHeaders();
+      this.raw = r.socket;
+      this.rawChunked = (r as unknown as { chunkedEncoding: boolean }).chunkedEncoding;
+    }
     this.detachedAt = 0;
     this.lastWrite = this.policy.now();
     if (this.queue !== null) this.flush();
@@ -126,6 +136,7 @@ export class HttpSession implements ClientSocket, Flushable {
     res.off('close', onReceiverClose);
     if (this.receiver === res) {
       this.receiver = null;
+      this.raw = null;
       this.detachedAt = this.policy.now();
     }
   }
@@ -146,18 +157,19 @@ export class HttpSession implements ClientSocket, Flushable {
     }
     this.queue = null;
     this.queuedBytes = 0;
-    const bytes = queue.length === 1 ? queue[0]! : Buffer.concat(queue);
     this.lastWrite = this.policy.now();
-    if (!this.streaming) {
+    const raw = this.raw;
+    if (raw === null) {
       // A poll carries one batch; the client polls again at once.
       this.release(res);
-      res.end(bytes);
+      res.end(queue.length === 1 ? unchunked(queue[0]!) : Buffer.concat(queue.map(unchunked)));
       return;
     }
-    res.write(bytes);
-    const buffered = res.writableLength;
-    if (this.bound.exceeded(buffered, bytes.length, this.policy.maxBuffered))
-      this.policy.overflow(this, buffered);
+    // One copy into one buffer is cheaper than a writev of many small chunks (as for WebSockets).
+    const chunks = this.rawChunked ? queue : queue.map(unchunked);
+    raw.write(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    const buffered = raw.writableLength;
+    if (this.bound.exceeded(buffered, largest, this.policy.maxBuffered)) this.policy.overflow(this, buffered);
   }
 
   /** Sends what is queued and the close line; without a receive request they wait for the next one. */
@@ -165,8 +177,8 @@ export class HttpSession implements ClientSocket, Flushable {
     if (this.closed) return;
     this.closed = true;
     this.closedAt = this.policy.now();
-    const line = closeChunk(code, reason);
-    const farewell = this.queue === null ? line : Buffer.concat([...this.queue, line]);
+    const line = closeLine(code, reason);
+    const farewell = this.queue === null ? line : Buffer.concat([...this.queue.map(unchunked), line]);
     this.queue = null;
     this.queuedBytes = 0;
     const res = this.receiver;
@@ -190,7 +202,7 @@ export class HttpSession implements ClientSocket, Flushable {
     if (!this.closed) {
       this.closed = true;
       this.closedAt = this.policy.now();
-      this.farewell = closeChunk(code, reason);
+      this.farewell = closeLine(code, reason);
       setImmediate(endSession, this, code);
     }
     this.terminate();

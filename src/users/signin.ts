@@ -56,6 +56,8 @@ export async function signin(
   ctx.events.emit({ type: 'signed_in', appId: app.id, socketId: conn.socketId, userId: user.id });
 
   const first = await ctx.adapter.addUserSocket(app.id, user.id, conn.socketId);
+  // Before the close check: a close meanwhile makes signout's `last` emit user_offline, which pairs with it.
+  if (first) ctx.events.emit({ type: 'user_online', appId: app.id, userId: user.id });
   // A close during the await has already run signout, whose `last` saw this socket: announcing
   // online now would leave watchers believing a gone user is online.
   if (conn.closed) return;
@@ -69,5 +71,6 @@ export async function signout(ctx: NodeContext, conn: Connection): Promise<void>
   if (!user) return;
   ctx.hub.removeUser(conn, user.id, user.watchlist);
   const last = await ctx.adapter.removeUserSocket(conn.app.id, user.id, conn.socketId);
+  if (last) ctx.events.emit({ type: 'user_offline', appId: conn.app.id, userId: user.id });
   if (last && conn.app.watchlistEvents) announce(ctx, conn.app.id, user.id, false);
 }

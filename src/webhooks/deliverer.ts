@@ -7,7 +7,7 @@
  * receiver answers; retries may reorder (WH-08 promises no order).
  */
 import type { AppConfig, WebhookTarget } from '../config/config.js';
-import type { ServerEvents } from '../events/server-events.js';
+import type { ServerEvents, WebhookAttempt } from '../events/server-events.js';
 import type { Logger } from '../logging/logger.js';
 import { redactUrl } from '../logging/redact-url.js';
 import type { WebhookSender } from './sender.js';
@@ -180,10 +180,19 @@ export class Deliverer {
       ...(resolved.target.headers ? { headers: resolved.target.headers } : {}),
       timeoutMs: this.timing.timeoutMs,
     });
+    const attempt: WebhookAttempt = {
+      batchId: batch.id,
+      target: batch.target,
+      url: resolved.target.url,
+      attempt: batch.attempts,
+      ...(result.status !== undefined ? { status: result.status } : {}),
+      latencyMs: result.latencyMs,
+      excerpt: result.excerpt,
+    };
     const report = { target: batch.target, appId: batch.appId, url: resolved.target.url };
     if (result.ok) {
       await this.queue.ack(claim);
-      this.emit(batch.appId, 'sent', batch.events);
+      this.emit(batch.appId, 'sent', batch.events, attempt);
       await this.record({ ...report, ok: true, status: result.status });
       return;
     }
@@ -194,7 +203,7 @@ export class Deliverer {
       ...(result.status !== undefined ? { status: result.status } : {}),
     };
     batch.lastError = result.error;
-    this.emit(batch.appId, 'failed', batch.events);
+    this.emit(batch.appId, 'failed', batch.events, attempt);
     const now = this.now();
     // The last try goes slightly before the window's end, so it still passes receivers that reject
     // a time_ms exactly as old as the window (the Python SDK at the default 300 s).
@@ -245,7 +254,8 @@ export class Deliverer {
     appId: string,
     outcome: 'sent' | 'retried' | 'failed' | 'dead_lettered',
     events: number,
+    attempt?: WebhookAttempt,
   ): void {
-    this.events.emit({ type: 'webhook', appId, outcome, events });
+    this.events.emit({ type: 'webhook', appId, outcome, events, ...(attempt ? { attempt } : {}) });
   }
 }

@@ -32,10 +32,15 @@ export function indexTargets(apps: readonly AppConfig[]): Map<string, AppTargets
   return out;
 }
 
-type KindGroup = 'occupancy' | 'members' | 'client_event' | 'subscription_count' | 'cache_miss';
+type KindGroup = 'occupancy' | 'members' | 'users' | 'client_event' | 'subscription_count' | 'cache_miss';
+
+/** user_offline waits this long for a reconnect that cancels it (and the user_online it would bring). */
+export const USER_OFFLINE_DELAY_MS = 3000;
 
 export class WebhookDispatcher {
   private readonly held: HeldEvents;
+  /** user_offline events waiting out USER_OFFLINE_DELAY_MS (shared by the cluster with a Redis queue). */
+  private readonly heldUsers: HeldEvents;
   private events: ServerEvents | null = null;
   /** Listener groups attached so far; apps added later attach more, never fewer (cheap, and safe). */
   private readonly attached = new Set<KindGroup>();
@@ -49,10 +54,11 @@ export class WebhookDispatcher {
     private readonly batcher: Batcher,
     private readonly delayMs: number,
     private readonly now: () => number,
-    /** Builds the store of held events around the dispatcher's release callback. */
-    heldEvents: (release: (held: Held) => void) => HeldEvents,
+    /** Builds a store of held events (delay in ms) around the dispatcher's release callback. */
+    heldEvents: (release: (held: Held) => void, delayMs: number) => HeldEvents,
   ) {
-    this.held = heldEvents((h) => this.forward(h.event, h.at));
+    this.held = heldEvents((h) => this.forward(h.event, h.at), delayMs);
+    this.heldUsers = heldEvents((h) => this.forward(h.event, h.at), USER_OFFLINE_DELAY_MS);
   }
 
   /** Starts listening, only to the kinds some target asked for. */
@@ -87,6 +93,16 @@ export class WebhookDispatcher {
         events.on('member_removed', (e) => this.hold(memberKey(e.appId, e.channel, e.userId), e)),
       );
     }
+    // Once per user, not per tab: the adapter decides first/last socket cluster-wide, and an offline
+    // waits 3 s for a reconnect, which drops both.
+    if ((has('user_online') || has('user_offline')) && first('users')) {
+      this.offs.push(
+        events.on('user_online', (e) => this.rejoin(userKey(e.appId, e.userId), e, this.heldUsers)),
+        events.on('user_offline', (e) =>
+          this.hold(userKey(e.appId, e.userId), e, this.heldUsers, USER_OFFLINE_DELAY_MS),
+        ),
+      );
+    }
     if (has('client_event') && first('client_event'))
       this.offs.push(events.on('client_event', (e) => this.forward(e, this.now())));
     if (has('subscription_count') && first('subscription_count')) {
@@ -118,24 +134,24 @@ export class WebhookDispatcher {
     this.offs.length = 0;
     this.events = null;
     await Promise.allSettled([...this.cancelling]);
-    await this.held.close();
+    await Promise.all([this.held.close(), this.heldUsers.close()]);
   }
 
-  private hold(key: string, event: WebhookSource): void {
+  private hold(key: string, event: WebhookSource, held = this.held, delayMs = this.delayMs): void {
     if (!this.apps.has(event.appId)) return;
-    if (this.delayMs === 0) this.forward(event, this.now());
-    else this.held.hold(key, { event, at: this.now() });
+    if (delayMs === 0) this.forward(event, this.now());
+    else held.hold(key, { event, at: this.now() });
   }
 
   /** An occupy / add: dropped together with the vacate / removal it cancels (WH-05), else sent. */
-  private rejoin(key: string, event: WebhookSource): void {
+  private rejoin(key: string, event: WebhookSource, held = this.held): void {
     if (!this.apps.has(event.appId)) return;
     const at = this.now();
-    if (this.delayMs === 0) {
+    if (held === this.held && this.delayMs === 0) {
       this.forward(event, at);
       return;
     }
-    const cancelled = this.held.cancel(key);
+    const cancelled = held.cancel(key);
     if (cancelled === true) return;
     if (cancelled === false) {
       this.forward(event, at);
@@ -152,8 +168,9 @@ export class WebhookDispatcher {
     const entry = this.apps.get(event.appId);
     if (!entry) return;
     let payload: ReturnType<typeof webhookEvent> | undefined;
+    const channel = 'channel' in event ? event.channel : undefined;
     for (const { key, target } of entry.targets) {
-      if (!targetWants(target, event.type, event.channel)) continue;
+      if (!targetWants(target, event.type, channel)) continue;
       payload ??= webhookEvent(event);
       this.batcher.add(event.appId, key, target.url, payload, at);
     }
@@ -162,6 +179,10 @@ export class WebhookDispatcher {
 
 function vacateKey(appId: string, channel: string): string {
   return `${appId}\u0000${channel}`;
+}
+
+function userKey(appId: string, userId: string): string {
+  return `${appId}\u0000\u0000u\u0000${userId}`;
 }
 
 function memberKey(appId: string, channel: string, userId: string): string {

@@ -8,6 +8,7 @@ import type {
   Claim,
   ClaimOptions,
   DeadLetter,
+  PendingBatch,
   ReplayOptions,
   WebhookBatch,
   WebhookQueue,
@@ -80,6 +81,14 @@ export class MemoryWebhookQueue implements WebhookQueue {
 
   async size(): Promise<number> {
     return this.heap.length + this.inFlight.size;
+  }
+
+  async retrying(limit: number): Promise<PendingBatch[]> {
+    return this.heap
+      .filter((e) => e.batch.attempts > 0)
+      .sort((a, b) => (this.less(a, b) ? -1 : 1))
+      .slice(0, limit)
+      .map((e) => ({ batch: e.batch, dueAt: e.dueAt }));
   }
 
   async deadLetters(limit = Number.POSITIVE_INFINITY): Promise<DeadLetter[]> {

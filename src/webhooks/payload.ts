@@ -12,6 +12,7 @@ export type WebhookEvent =
   | { name: 'channel_occupied' | 'channel_vacated' | 'cache_miss'; channel: string }
   | { name: 'member_added' | 'member_removed'; channel: string; user_id: string }
   | { name: 'subscription_count'; channel: string; subscription_count: number }
+  | { name: 'user_online' | 'user_offline'; user_id: string }
   | {
       name: 'client_event';
       channel: string;
@@ -33,6 +34,9 @@ export function webhookEvent(e: WebhookSource): WebhookEvent {
       return { name: e.type, channel: e.channel, user_id: e.userId };
     case 'subscription_count':
       return { name: e.type, channel: e.channel, subscription_count: e.count };
+    case 'user_online':
+    case 'user_offline':
+      return { name: e.type, user_id: e.userId };
     case 'client_event':
       return {
         name: 'client_event',
@@ -45,9 +49,14 @@ export function webhookEvent(e: WebhookSource): WebhookEvent {
   }
 }
 
-/** True when the target asked for this kind of event on this channel. */
-export function targetWants(target: WebhookTarget, name: WebhookEventName, channel: string): boolean {
+/** True when the target asked for this kind of event on this channel (user events have none). */
+export function targetWants(
+  target: WebhookTarget,
+  name: WebhookEventName,
+  channel: string | undefined,
+): boolean {
   if (!target.events.includes(name)) return false;
+  if (channel === undefined) return true;
   const f = target.filter;
   if (f?.channelPrefix && !channel.startsWith(f.channelPrefix)) return false;
   if (f?.channelSuffix && !channel.endsWith(f.channelSuffix)) return false;

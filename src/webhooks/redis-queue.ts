@@ -12,6 +12,7 @@ import {
   type Claim,
   type ClaimOptions,
   type DeadLetter,
+  type PendingBatch,
   type ReplayOptions,
   revive,
   type WebhookBatch,
@@ -20,6 +21,8 @@ import {
 
 /** Due entries one CLAIM looks at: bounds the script's work when one busy target has a long backlog. */
 const SCAN_LIMIT = 200;
+/** Due entries the console's list of retries looks at. */
+const RETRY_SCAN = 500;
 
 interface Scripts {
   whClaim(...args: (string | number)[]): Promise<string[]>;
@@ -138,6 +141,21 @@ export class RedisWebhookQueue implements WebhookQueue {
 
   async size(): Promise<number> {
     return this.redis.zcard(this.k.due);
+  }
+
+  async retrying(limit: number): Promise<PendingBatch[]> {
+    // The due set holds first tries too: look at a bounded head of it and keep the retries.
+    const head = await this.redis.zrange(this.k.due, 0, RETRY_SCAN - 1, 'WITHSCORES');
+    if (head.length === 0) return [];
+    const ids = head.filter((_, i) => i % 2 === 0);
+    const json = await this.redis.hmget(this.k.batches, ...ids);
+    const out: PendingBatch[] = [];
+    json.forEach((j, i) => {
+      if (j === null || out.length >= limit) return;
+      const batch = JSON.parse(j) as WebhookBatch;
+      if (batch.attempts > 0) out.push({ batch, dueAt: Number(head[2 * i + 1]) });
+    });
+    return out;
   }
 
   async deadLetters(limit = -1): Promise<DeadLetter[]> {

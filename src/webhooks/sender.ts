@@ -24,7 +24,14 @@ export interface WebhookRequest {
   timeoutMs: number;
 }
 
-export type SendResult = { ok: true; status: number } | { ok: false; status?: number; error: string };
+/** How an attempt went; `excerpt` is the start of the answer's body (or the error), for the console. */
+export type SendResult = { latencyMs: number; excerpt: string } & (
+  | { ok: true; status: number }
+  | { ok: false; status?: number; error: string }
+);
+
+/** Bytes of a receiver's answer kept for display. */
+const EXCERPT_BYTES = 300;
 
 export class WebhookSender {
   private readonly http = new HttpAgent({ keepAlive: true, maxSockets: 16 });
@@ -34,13 +41,15 @@ export class WebhookSender {
 
   send(req: WebhookRequest): Promise<SendResult> {
     let url: URL;
+    const refuse = (error: string): Promise<SendResult> =>
+      Promise.resolve({ ok: false, error, latencyMs: 0, excerpt: error });
     try {
       url = new URL(req.url);
     } catch {
-      return Promise.resolve({ ok: false, error: `invalid URL ${redactUrl(req.url)}` });
+      return refuse(`invalid URL ${redactUrl(req.url)}`);
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      return Promise.resolve({ ok: false, error: `unsupported URL scheme ${url.protocol}` });
+      return refuse(`unsupported URL scheme ${url.protocol}`);
     }
     const body = Buffer.from(req.body);
     const headers: Record<string, string | number> = {
@@ -54,21 +63,30 @@ export class WebhookSender {
       [WEBHOOK_ATTEMPT_HEADER]: String(req.attempt),
     };
     const secure = url.protocol === 'https:';
+    const started = performance.now();
     return new Promise<SendResult>((resolve) => {
       let settled = false;
-      const done = (result: SendResult) => {
+      let excerpt = '';
+      type Outcome = { ok: true; status: number } | { ok: false; status?: number; error: string };
+      const done = (result: Outcome) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        resolve(result);
+        const latencyMs = Math.round((performance.now() - started) * 10) / 10;
+        resolve({ ...result, latencyMs, excerpt: excerpt || ('error' in result ? result.error : '') });
       };
       const request = (secure ? httpsRequest : httpRequest)(
         url,
         { method: 'POST', headers, agent: secure ? this.https : this.http },
         (res) => {
           const status = res.statusCode ?? 0;
-          // Drain the answer so the keep-alive socket can be reused; its content does not matter.
-          res.resume();
+          // Read the answer to its end so the keep-alive socket can be reused; keep its start for display.
+          let kept = 0;
+          res.on('data', (chunk: Buffer) => {
+            if (kept >= EXCERPT_BYTES) return;
+            excerpt += chunk.subarray(0, EXCERPT_BYTES - kept).toString('utf8');
+            kept += chunk.length;
+          });
           res.on('end', () =>
             done(
               status >= 200 && status < 300

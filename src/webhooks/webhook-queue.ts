@@ -36,6 +36,12 @@ export interface DeadLetter extends WebhookBatch {
   deadAt: number;
 }
 
+export interface PendingBatch {
+  batch: WebhookBatch;
+  /** When it is due next. */
+  dueAt: number;
+}
+
 /** A batch held by one node while it sends it; `token` proves the hold when the outcome is recorded. */
 export interface Claim {
   batch: WebhookBatch;
@@ -75,6 +81,11 @@ export interface WebhookQueue {
   nextDue(): Promise<number | null>;
   /** Batches waiting or being sent. */
   size(): Promise<number>;
+  /**
+   * Batches that failed at least once and wait for their next try (a batch being sent counts at its
+   * lease end), soonest first, at most `limit`; the console shows them as retries in flight.
+   */
+  retrying(limit: number): Promise<PendingBatch[]>;
   /** Dead letters, oldest first. */
   deadLetters(limit?: number): Promise<DeadLetter[]>;
   /** Moves dead letters (all, or those ids) back to the queue with a fresh retry window; returns how many. */

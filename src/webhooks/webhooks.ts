@@ -89,12 +89,19 @@ export class Webhooks {
     );
     const delayMs = config.webhooks.delayMs;
     const redisUrl = config.adapter.redisUrl;
-    const held4 = ['channel_occupied', 'channel_vacated', 'member_added', 'member_removed'] as const;
+    const held4 = [
+      'channel_occupied',
+      'channel_vacated',
+      'member_added',
+      'member_removed',
+      'user_online',
+      'user_offline',
+    ] as const;
     const holds =
       options.dynamicApps ||
       options.apps.some((a) => a.webhooks.some((t) => held4.some((n) => t.events.includes(n))));
     // Held events are shared only when the queue is: both live in the same Redis.
-    const held = (release: (h: Held) => void): HeldEvents =>
+    const held = (release: (h: Held) => void, delayMs: number): HeldEvents =>
       redisUrl && queue.durable && holds
         ? new RedisHeldEvents({
             url: redisUrl,

@@ -9,13 +9,12 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import PusherServer from 'pusher';
+import type PusherServer from 'pusher';
 import { type AppServer, launchChromium, serveApp } from '../helpers/browser.js';
 import { connected, once, pusherClient } from '../helpers/clients.js';
 import type { PusherJs } from '../helpers/pusher-js.js';
+import { sdkFor } from '../helpers/sdk.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
-
-const MASTER_KEY = Buffer.alloc(32, 9).toString('base64');
 
 let herald: TestServer;
 let app: AppServer;
@@ -64,15 +63,7 @@ before(async () => {
       { id: 'app-id', key: 'app-key', secret: 'app-secret', clientEvents: true, userAuthentication: true },
     ],
   });
-  sdk = new PusherServer({
-    appId: 'app-id',
-    key: 'app-key',
-    secret: 'app-secret',
-    host: '127.0.0.1',
-    port: String(herald.port),
-    useTLS: false,
-    encryptionMasterKeyBase64: MASTER_KEY,
-  });
+  sdk = sdkFor(herald);
   app = await serveApp({
     pusherJs: 'pusher-with-encryption.min.js',
     page: (user, query) => PAGE(herald.port, user, query),

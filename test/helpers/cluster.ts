@@ -95,6 +95,26 @@ export function pusherClient(port: number, who: ClientIdentity = {}): PusherJs {
   return new PusherJs(KEY, clientOptions(port, who) as never);
 }
 
+type PusherChannel = ReturnType<PusherJs['subscribe']>;
+
+/** A new pusher-js client on `port`, signed in as `userId`, subscribed to `channel` (resolves once it is). */
+export function joinAs(
+  port: number,
+  userId: string,
+  channel: string,
+  keep: PusherJs[],
+  ms?: number,
+): Promise<PusherChannel> {
+  const client = pusherClient(port, { userId });
+  keep.push(client);
+  const ch = client.subscribe(channel);
+  return waitFor(
+    `${userId} in ${channel}`,
+    (done) => ch.bind('pusher:subscription_succeeded', () => done(ch)),
+    ms,
+  );
+}
+
 /** A pusher-js channel; presence channels also carry their member list. */
 export type ClientChannel = ReturnType<PusherJs['subscribe']> & {
   members: { count: number; get(id: string): unknown };

@@ -136,15 +136,22 @@ async function privateServer(
   };
 }
 
-/** postgres runs as the `postgres` user (it refuses root), in a temp directory, on a free port. */
+/** postgres runs as the `postgres` user when we are root (it refuses root), in a temp directory, on a free port. */
 export async function startPrivatePostgres(): Promise<PrivateDb> {
   const dir = mkdtempSync(join(tmpdir(), 'herald-pg-'));
   chmodSync(dir, 0o777);
   const data = join(dir, 'data');
-  const asPostgres = (bin: string, args: string[]): [string, string[]] =>
-    process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
-  const [cmd, argv] = asPostgres(pgBin('initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
-  execFileSync(cmd, argv, { stdio: 'ignore' });
+  const asPostgres =
+    process.getuid?.() === 0
+      ? {
+          uid: Number(execFileSync('id', ['-u', 'postgres']).toString().trim()),
+          gid: Number(execFileSync('id', ['-g', 'postgres']).toString().trim()),
+        }
+      : {};
+  execFileSync(pgBin('initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync'], {
+    stdio: 'ignore',
+    ...asPostgres,
+  });
   const port = await freePort();
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   const args = ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir, '-c', 'fsync=off'];
@@ -153,7 +160,7 @@ export async function startPrivatePostgres(): Promise<PrivateDb> {
     dir,
     port,
     url,
-    () => spawn(...asPostgres(pgBin('postgres'), args), { stdio: 'ignore' }),
+    () => spawn(pgBin('postgres'), args, { stdio: 'ignore', ...asPostgres }),
     () => pgQuery(url, 'SELECT 1'),
     'SIGINT',
   );

@@ -61,6 +61,7 @@ export async function poll(port: number, id: string): Promise<{ status: number; 
 /** An open xhr_streaming response, read line by line. */
 export class Stream {
   readonly lines: string[] = [];
+  response: IncomingMessage | null = null;
   status = 0;
   ended = false;
   private buffer = '';
@@ -94,8 +95,6 @@ export class Stream {
     });
   }
 
-  response: IncomingMessage | null = null;
-
   private onData(chunk: string): void {
     this.buffer += chunk;
     let i = this.buffer.indexOf('\n');
@@ -118,7 +117,7 @@ export class Stream {
   }
 
   /** Waits until `check` holds over what arrived so far. */
-  async until(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
+  async until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!check()) {
       if (this.ended) throw new Error(`stream ended before ${what}; lines: ${this.lines.join(' | ')}`);
@@ -135,14 +134,14 @@ export class Stream {
   }
 
   /** The first frame of `event` (waiting for it). */
-  async frame(event: string, timeoutMs = 5000): Promise<PusherFrame> {
+  async frame(event: string, timeoutMs = 10_000): Promise<PusherFrame> {
     await this.until(event, () => this.frames.some((f) => f.event === event), timeoutMs);
     return this.frames.find((f) => f.event === event)!;
   }
 
   /** The socket id from pusher:connection_established. */
-  async socketId(): Promise<string> {
-    const f = await this.frame('pusher:connection_established');
+  async socketId(timeoutMs?: number): Promise<string> {
+    const f = await this.frame('pusher:connection_established', timeoutMs);
     return (JSON.parse(f.data as string) as { socket_id: string }).socket_id;
   }
 

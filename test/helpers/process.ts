@@ -48,7 +48,18 @@ export async function spawnListening(
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`herald did not start in time:\n${out}`)), 60_000);
+    const timer = setTimeout(() => {
+      // The caller never gets a handle to clean up: kill the tree here, or it outlives the test run.
+      for (const pid of child.pid === undefined ? [] : descendants(child.pid)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      child.kill('SIGKILL');
+      reject(new Error(`herald did not start in time:\n${out}`));
+    }, 60_000);
     const check = () => {
       const m = /listening on https?:\/\/[^:]+:(\d+)/.exec(out);
       if (m) {

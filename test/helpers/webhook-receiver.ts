@@ -34,6 +34,8 @@ export type ReceiverMode = number | 'hang';
 export class WebhookReceiver {
   readonly requests: ReceivedWebhook[] = [];
   mode: ReceiverMode = 200;
+  /** Body of every answer (a receiver's own words, shown by the console). */
+  answerBody = 'ok';
   private readonly sockets = new Set<Socket>();
   private readonly hanging = new Set<ServerResponse>();
   private waiters: (() => void)[] = [];
@@ -77,7 +79,7 @@ export class WebhookReceiver {
           r.hanging.add(res);
           return;
         }
-        res.writeHead(mode, { 'content-type': 'text/plain' }).end('ok');
+        res.writeHead(mode, { 'content-type': 'text/plain' }).end(r.answerBody);
       });
     });
     server.on('connection', (s: Socket) => {

@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { parseRedisUrl } from '../../src/adapters/redis/connect.js';
+import { RedisHistoryStore } from '../../src/history/redis-store.js';
 import { connected, pusherOptions } from '../helpers/clients.js';
 import { REDIS_URL, uniquePrefix } from '../helpers/cluster.js';
 import { PusherJs } from '../helpers/pusher-js.js';
@@ -13,14 +15,16 @@ import { sdkFor } from '../helpers/sdk.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 
+let prefix: string;
 let a: TestServer;
 let b: TestServer;
 let proxy: TcpProxy;
 const clients: PusherJs[] = [];
 
 before(async () => {
+  prefix = uniquePrefix();
   const config = {
-    adapter: { redisUrl: REDIS_URL, prefix: uniquePrefix() },
+    adapter: { redisUrl: REDIS_URL, prefix },
     apps: [
       {
         id: 'app-id',
@@ -125,5 +129,35 @@ describe('two nodes on Redis', () => {
     await sdkFor(b).trigger(channel, 'marker', { marker: true });
     await until('the marker', () => got.length > 0 && JSON.stringify(got.at(-1)) === '{"marker":true}');
     assert.deepEqual(got, [{ once: true }, { marker: true }]);
+  });
+
+  test('a node that stored an event and died before publishing it: the other nodes read it back, in order', async () => {
+    const channel = 'history-gap';
+    // Signed in first, so its subscription does not wait for a sign-in.
+    const client = new PusherJs(b.app.key, pusherOptions(b, { user: { id: 'gus' } }) as never);
+    clients.push(client);
+    const got: number[] = [];
+    client.connection.bind('message', (m: { event: string; channel?: string; data?: { n: number } }) => {
+      if (m.channel === channel && m.event === 'tick') got.push(m.data!.n);
+    });
+    await connected(client, 10_000);
+    client.signin();
+    await client.user.signinDonePromise;
+    await new Promise<void>((resolve) =>
+      client.subscribe(channel).bind('pusher:subscription_succeeded', () => resolve()),
+    );
+    const viaA = sdkFor(a);
+    await viaA.trigger(channel, 'tick', { n: 1 });
+    await until('the first event', () => got.length === 1);
+    // What a node does before it broadcasts, without the broadcast: serial 2 exists only in Redis.
+    const redis = parseRedisUrl(REDIS_URL).create('command');
+    await redis.connect();
+    const store = new RedisHistoryStore(redis, prefix);
+    const frame = JSON.stringify({ event: 'tick', channel, data: JSON.stringify({ n: 2 }) });
+    await store.append('app-id', channel, frame, Date.now(), { size: 500, ttlSeconds: 600 });
+    redis.disconnect();
+    await viaA.trigger(channel, 'tick', { n: 3 });
+    await until('the events after the gap', () => got.length === 3);
+    assert.deepEqual(got, [1, 2, 3]);
   });
 });

@@ -32,6 +32,7 @@ before(async () => {
             { channels: 'private-history-*', size: 200, ttlSeconds: 600, resumeSeconds: 60 } as never,
             { channels: 'small-*', size: 10, ttlSeconds: 600, resumeSeconds: 60 } as never,
             { channels: 'history-*', size: 200, ttlSeconds: 600, resumeSeconds: 30 } as never,
+            { channels: 'anon-*', size: 10, ttlSeconds: 600, resumeSeconds: 30, signinWaitMs: 300 } as never,
           ],
         },
       ],
@@ -220,5 +221,25 @@ describe('resume', () => {
       ['barrier', 'marker'],
       [channel, 'marker'],
     ]);
+  });
+
+  test('a connection that never signs in: its events wait for the sign-in (signinWaitMs), then arrive in order', async () => {
+    const channel = 'anon-feed';
+    const client = new PusherJs(server.app.key, { ...pusherOptions(server), wsPort: server.port } as never);
+    clients.push(client);
+    const got: unknown[] = [];
+    client.connection.bind('message', (m: { event: string; channel?: string; data?: { n?: unknown } }) => {
+      if (m.channel === channel) got.push(m.event === 'tick' ? m.data?.n : m.event);
+    });
+    await connected(client, 10_000);
+    const ch = client.subscribe(channel);
+    await once(ch, 'pusher:subscription_succeeded', 5000);
+    // Published while the subscription waits for a pusher:signin that never comes.
+    await publish(channel, 1);
+    await publish(channel, 2);
+    await until('the held events', () => got.length === 3, 10_000);
+    await publish(channel, 3);
+    await until('a live event', () => got.length === 4);
+    assert.deepEqual(got, ['pusher_internal:subscription_succeeded', 1, 2, 3]);
   });
 });

@@ -4,6 +4,7 @@
  * address. Each gets the status or close code pusher-js expects, and the server keeps serving.
  */
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
 import {
@@ -230,4 +231,43 @@ test('sessions per IP are capped when httpTransports.maxSessionsPerIp is set', a
   } finally {
     await capped.close();
   }
+});
+
+test('an HTTP/1.0 hop (nginx without proxy_http_version 1.1) gets the stream as bare lines', async () => {
+  const id = sessionId();
+  const sock = connect(server.port, '127.0.0.1');
+  let text = '';
+  sock.setEncoding('latin1');
+  sock.on('data', (d: string) => {
+    text += d;
+  });
+  sock.write(`POST /pusher/app/app-key/${id}/xhr_streaming?protocol=7 HTTP/1.0\r\nContent-Length: 0\r\n\r\n`);
+  const deadline = Date.now() + 5000;
+  while (!text.includes('subscription_succeeded') && Date.now() < deadline) {
+    if (text.includes('connection_established') && !text.includes('"sent"')) {
+      text += '"sent"';
+      assert.equal(await sendMessages(server.port, id, [subscribe('http10')]), 204);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const [head, body] = text.split('\r\n\r\n') as [string, string];
+  assert.match(head, /^HTTP\/1\.1 200/);
+  assert.doesNotMatch(head, /Transfer-Encoding/i);
+  const lines = body.replace('"sent"', '').split('\n').filter(Boolean);
+  assert.equal(lines[0], 'o');
+  assert.deepEqual(
+    framesOf(lines).map((f) => f.event),
+    ['pusher:connection_established', 'pusher_internal:subscription_succeeded'],
+  );
+  sock.destroy();
+});
+
+test('a draining node tells its HTTP sessions 4200 (reconnect now), as it tells WebSockets', async () => {
+  const node = await startHerald({ shutdownTimeout: 0 });
+  const s = await Stream.open(node.port);
+  await s.socketId();
+  const closing = node.close();
+  await s.until('the close line', () => s.lines.some((l) => l.startsWith('c[')));
+  assert.match(s.lines.find((l) => l.startsWith('c['))!, /^c\[4200,"Server shutting down/);
+  await closing;
 });

@@ -17,10 +17,11 @@ let server: TestServer;
 const streams: Stream[] = [];
 
 before(async () => {
+  // These clients never answer heartbeats: a long pongTimeout keeps the liveness sweep from closing them.
   server = await startHerald({
     httpTransports: { heartbeatInterval: 1 },
     activityTimeout: 2,
-    pongTimeout: 60,
+    pongTimeout: 600,
   });
 });
 
@@ -39,7 +40,7 @@ test(`${SESSIONS} idle streaming sessions: bounded memory each, alive through he
   const before = heapAfterGc();
   for (let i = 0; i < SESSIONS; i += 50) {
     const batch = await Promise.all(Array.from({ length: 50 }, () => Stream.open(server.port)));
-    await Promise.all(batch.map((s) => s.socketId()));
+    await Promise.all(batch.map((s) => s.socketId(60_000)));
     streams.push(...batch);
   }
   // Each session subscribes to one channel, as an idle page would.
@@ -48,7 +49,7 @@ test(`${SESSIONS} idle streaming sessions: bounded memory each, alive through he
       sendMessages(server.port, s.id, [{ event: 'pusher:subscribe', data: { channel: `idle-${i % 10}` } }]),
     ),
   );
-  await Promise.all(streams.map((s) => s.frame('pusher_internal:subscription_succeeded')));
+  await Promise.all(streams.map((s) => s.frame('pusher_internal:subscription_succeeded', 60_000)));
   assert.equal(server.herald.connectionCount, SESSIONS);
   // This process holds both ends (client sockets, parsers and line buffers too), so the figure is an
   // upper bound of what the node spends per session.
@@ -59,7 +60,7 @@ test(`${SESSIONS} idle streaming sessions: bounded memory each, alive through he
   const marks = streams.map((s) => s.lines.length);
   await Promise.all(
     streams.map((s, i) =>
-      s.until('three heartbeats', () => s.lines.slice(marks[i]).filter((l) => l === 'h').length >= 3, 10_000),
+      s.until('three heartbeats', () => s.lines.slice(marks[i]).filter((l) => l === 'h').length >= 3, 60_000),
     ),
   );
   assert.equal(server.herald.connectionCount, SESSIONS);

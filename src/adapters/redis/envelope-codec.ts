@@ -22,6 +22,8 @@ interface Header {
   u?: string;
   m?: 1 | 0;
   v?: number;
+  /** member: a repair */
+  p?: 1;
   /** watchlist: online */
   w?: 1 | 0;
 }
@@ -45,6 +47,7 @@ export function encodeEnvelope(env: Sealed): string {
       h.u = env.userId;
       h.m = env.change === 'added' ? 1 : 0;
       h.v = env.version;
+      if (env.repair) h.p = 1;
       if (env.serial !== undefined) h.r = env.serial;
       if (env.userInfo !== undefined) body = JSON.stringify(env.userInfo);
       break;
@@ -105,6 +108,7 @@ export function decodeEnvelope(text: string): Sealed | null {
         userId: h.u,
         ...(info !== undefined ? { userInfo: info } : {}),
         version: h.v,
+        ...(h.p === 1 ? { repair: true as const } : {}),
         ...except,
         ...serial,
         ...seal,

@@ -27,12 +27,15 @@ export interface ChannelKeys {
 export class RedisKeys {
   readonly nodes: string;
   readonly reaping: string;
+  /** hash: the cluster's clock (last beat of any node, claim grace) and the data set's epoch */
+  readonly clock: string;
   /** pub/sub topic every node listens to: watchlist changes. */
   readonly control: string;
 
   constructor(readonly prefix: string) {
     this.nodes = `${prefix}:{nodes}:alive`;
     this.reaping = `${prefix}:{nodes}:reaping`;
+    this.clock = `${prefix}:{nodes}:clock`;
     this.control = `${prefix}:control`;
   }
 

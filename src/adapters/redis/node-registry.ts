@@ -2,15 +2,21 @@
  * Node liveness through Redis: each node beats every `timeout / 5`; a node silent for 3/5 of the
  * timeout is claimed by exactly one other node (the heartbeat script moves it to the reaping set
  * atomically), which then removes the dead node's memberships. Worst case from the last beat to the
- * cleanup is about 4/5 of the timeout, inside the configured bound.
+ * cleanup is about 4/5 of the timeout, inside the configured bound. When no node at all beat for
+ * half that time, Redis itself stalled (frozen, or the network to it), not the nodes: the script then
+ * claims nobody until every node had time to beat again.
  */
+import { randomUUID } from 'node:crypto';
 import type { RedisClient } from './connect.js';
 import type { RedisKeys } from './keys.js';
 import { runScript } from './scripts.js';
 
 export interface RegistryHooks {
-  /** This node was not registered: first beat, Redis lost its data, or others presumed us dead. */
-  unregistered(first: boolean): void;
+  /**
+   * This node was not registered: first beat, Redis lost its data, or others presumed us dead.
+   * `reaped` is true only in the last case: another node removed our entries and announced the leaves.
+   */
+  unregistered(first: boolean, reaped: boolean): void;
   /** Remove a dead node's memberships; resolve when done. */
   reap(nodeId: string): Promise<void>;
   failed(err: unknown): void;
@@ -24,6 +30,8 @@ export class NodeRegistry {
   /** No claims before this time: right after an outage every node looks dead. */
   private claimAfter = 0;
   private readonly reaping = new Set<string>();
+  /** The Redis data set's epoch as last seen: a new one means Redis restarted empty or was flushed. */
+  private epoch: string | null = null;
 
   constructor(
     private readonly client: RedisClient,
@@ -60,15 +68,17 @@ export class NodeRegistry {
       res = await runScript(
         this.client,
         'heartbeat',
-        [this.keys.nodes, this.keys.reaping],
-        [this.nodeId, this.deadAfterMs, claim],
+        [this.keys.nodes, this.keys.reaping, this.keys.clock],
+        [this.nodeId, this.deadAfterMs, claim, randomUUID()],
       );
     } catch (err) {
       this.hooks.failed(err);
       return;
     }
-    const [fresh, ...claimed] = res as [number, ...string[]];
-    if (fresh === 1) this.hooks.unregistered(this.beats === 0);
+    const [fresh, epoch, ...claimed] = res as [number, string, ...string[]];
+    const dataLost = this.epoch !== null && epoch !== this.epoch;
+    this.epoch = epoch;
+    if (fresh === 1) this.hooks.unregistered(this.beats === 0, this.beats > 0 && !dataLost);
     this.beats++;
     this.hooks.beaten(performance.now() - sent);
     for (const id of claimed) {

@@ -16,7 +16,7 @@ const SCRIPTS = {
   userAdd: ['user-add.lua', 1],
   userRemove: ['user-remove.lua', 1],
   syncUser: ['sync-user.lua', 1],
-  heartbeat: ['heartbeat.lua', 2],
+  heartbeat: ['heartbeat.lua', 3],
   cacheGet: ['cache-get.lua', 1],
 } as const satisfies Record<string, readonly [string, number, boolean?]>;
 

@@ -47,8 +47,12 @@ export interface ShareSyncDeps {
 export class ShareSync {
   constructor(private readonly d: ShareSyncDeps) {}
 
-  /** Makes Redis hold exactly this node's share again (the node's own entries only). */
-  async writeBack(): Promise<void> {
+  /**
+   * Makes Redis hold exactly this node's share again (the node's own entries only). `announce` after
+   * others reaped this node (they announced its leaves); otherwise the transitions only repair Redis
+   * and are passed on quietly (see NodeDelivery.memberBack).
+   */
+  async writeBack(announce: boolean): Promise<void> {
     const cmd = this.d.cmd;
     const [knownChannels, knownUsers] = await Promise.all([
       cmd.smembers(this.d.keys.nodeChannels(this.d.nodeId)),
@@ -66,7 +70,7 @@ export class ShareSync {
         for (const [socketId, userId] of held.sockets)
           args.push(socketId, userId ?? '', userId ? encodeInfo(held.users.get(userId)?.info) : '');
       }
-      tasks.push(this.syncChannel(appId, channel, args));
+      tasks.push(this.syncChannel(appId, channel, args, announce));
     }
     const users = new Set([...knownUsers, ...this.d.held.users.keys()]);
     for (const key of users) {
@@ -101,7 +105,7 @@ export class ShareSync {
     await Promise.all([
       ...channels.map((key) => {
         const [appId, channel] = splitPair(key);
-        return this.syncChannel(appId, channel, [deadNode]);
+        return this.syncChannel(appId, channel, [deadNode], true);
       }),
       ...users.map((key) => {
         const [appId, userId] = splitPair(key);
@@ -115,7 +119,12 @@ export class ShareSync {
     );
   }
 
-  private async syncChannel(appId: string, channel: string, args: string[]): Promise<void> {
+  private async syncChannel(
+    appId: string,
+    channel: string,
+    args: string[],
+    announce: boolean,
+  ): Promise<void> {
     const k = this.d.keys.channel(appId, channel);
     const [before, after, removed, added, version] = (await runScript(
       this.d.cmd,
@@ -125,7 +134,7 @@ export class ShareSync {
     )) as SyncResult;
     const d = this.d.delivery();
     if (after > 0) await this.d.cmd.sadd(this.d.keys.appChannels(appId), channel);
-    for (const userId of removed) d?.memberGone?.(appId, channel, userId, version);
+    for (const userId of removed) d?.memberGone?.(appId, channel, userId, version, !announce);
     if (added.length > 0) {
       const held = this.d.held.channels.get(pairKey(appId, channel));
       // One socket per user here: the hub decides whether it needs telling (only if others presumed
@@ -135,15 +144,15 @@ export class ShareSync {
       for (const userId of added) {
         const socket = socketOf.get(userId);
         const member = (held && socket && heldMember(held, socket)) || { userId, userInfo: undefined };
-        d?.memberBack?.(appId, channel, member, version, socket);
+        d?.memberBack?.(appId, channel, member, version, socket, !announce);
       }
     }
     if (before !== after) d?.countChanged?.(appId, channel, after);
     if (before > 0 && after === 0) {
       await forgetChannel(this.d.cmd, this.d.keys, appId, channel);
-      d?.channelGone?.(appId, channel);
+      if (announce) d?.channelGone?.(appId, channel);
     } else if (before === 0 && after > 0) {
-      d?.channelBack?.(appId, channel);
+      if (announce) d?.channelBack?.(appId, channel);
     }
   }
 
@@ -154,8 +163,11 @@ export class ShareSync {
       [this.d.keys.user(appId, userId)],
       [node, ...sockets],
     )) as [number, number];
-    if (before > 0 && after === 0) this.d.broadcast({ kind: 'watchlist', appId, userId, online: false });
-    else if (before === 0 && after > 0) this.d.broadcast({ kind: 'watchlist', appId, userId, online: true });
+    if (before > 0 && after === 0) {
+      this.d.broadcast({ kind: 'watchlist', appId, userId, online: false });
+      if (node !== this.d.nodeId) this.d.delivery()?.userGone?.(appId, userId);
+    } else if (before === 0 && after > 0)
+      this.d.broadcast({ kind: 'watchlist', appId, userId, online: true });
   }
 
   /** A clean leave: whatever is still held leaves (connections were closed and left before this). */
@@ -163,7 +175,7 @@ export class ShareSync {
     await Promise.all([
       ...[...this.d.held.channels.keys()].map((key) => {
         const [appId, channel] = splitPair(key);
-        return this.syncChannel(appId, channel, [this.d.nodeId]);
+        return this.syncChannel(appId, channel, [this.d.nodeId], true);
       }),
       ...[...this.d.held.users.keys()].map((key) => {
         const [appId, userId] = splitPair(key);

@@ -8,9 +8,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { eventually } from '../helpers/cluster.js';
 import { type HeraldProcess, spawnHerald } from '../helpers/process.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { eventually } from '../helpers/wait.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'herald-file-store-'));
 let node: HeraldProcess | null = null;

@@ -7,11 +7,12 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { adminCall, CONSOLE_TOKEN, type Creds, client, errorCode, sdk } from '../helpers/admin-api.js';
 import { connected, once } from '../helpers/clients.js';
-import { eventually, REDIS_URL, uniquePrefix } from '../helpers/cluster.js';
+import { REDIS_URL, uniquePrefix } from '../helpers/cluster.js';
 import { createMysqlDatabase } from '../helpers/databases.js';
 import type { PusherJs } from '../helpers/pusher-js.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
+import { eventually } from '../helpers/wait.js';
 
 let a: TestServer;
 let b: TestServer;

@@ -9,6 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import Pusher from 'pusher';
 import {
   HOST,
@@ -25,7 +26,10 @@ import {
 const APP = { id: 'chat', key: 'chat-key', secret: 'chat-secret' };
 // The pages live beside the source; this file runs from dist/examples/chat/.
 const PUBLIC = new URL('../../../examples/chat/public/', import.meta.url);
-const PUSHER_JS = createRequire(import.meta.url).resolve('pusher-js/dist/web/pusher.min.js');
+const require = createRequire(import.meta.url);
+const PUSHER_JS = require.resolve('pusher-js/dist/web/pusher.min.js');
+// laravel-echo does not export its browser build; it sits beside the CommonJS entry.
+const ECHO_JS = new URL('echo.iife.js', pathToFileURL(require.resolve('laravel-echo')));
 
 const ROOM_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_TEXT = 500;
@@ -63,6 +67,18 @@ export async function startChat(env: NodeJS.ProcessEnv = process.env): Promise<R
     // One page for both modes; chat.js reads the path.
     if (req.method === 'GET' && (path === '/' || path === '/single'))
       return send(res, 200, await readFile(new URL('room.html', PUBLIC), 'utf8'), 'text/html; charset=utf-8');
+    // The Laravel Echo flavour of the room page: same markup, Echo on top of pusher-js.
+    if (req.method === 'GET' && path === '/echo') {
+      const page = (await readFile(new URL('room.html', PUBLIC), 'utf8')).replace(
+        '<script type="module" src="/chat.js"></script>',
+        '<script src="/echo.js"></script><script type="module" src="/echo-chat.js"></script>',
+      );
+      return send(res, 200, page, 'text/html; charset=utf-8');
+    }
+    if (req.method === 'GET' && path === '/echo.js')
+      return send(res, 200, await readFile(ECHO_JS, 'utf8'), 'text/javascript');
+    if (req.method === 'GET' && path === '/echo-chat.js')
+      return send(res, 200, await readFile(new URL('echo-chat.js', PUBLIC), 'utf8'), 'text/javascript');
     if (req.method === 'GET' && path === '/chat.js')
       return send(res, 200, await readFile(new URL('chat.js', PUBLIC), 'utf8'), 'text/javascript');
     if (req.method === 'GET' && path === '/pusher.js')

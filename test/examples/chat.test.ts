@@ -24,7 +24,7 @@ after(async () => {
 async function open(path: string): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 760, height: 560 } });
   await page.goto(`${example.url}${path}`);
-  await page.locator('#status', { hasText: /· connected$/ }).waitFor({ timeout: 10_000 });
+  await page.locator('#status', { hasText: /· connected( \(Echo\))?$/ }).waitFor({ timeout: 10_000 });
   return page;
 }
 
@@ -85,4 +85,19 @@ test('single-room mode: new_message on channel chat reaches every page', async (
   await erin.locator('#messages li', { hasText: 'one room for all' }).waitFor({ timeout: 5_000 });
   assert.deepEqual(await lines(frank), ['erinone room for all']);
   await frank.screenshot({ path: 'test-output/examples-chat-single.png' });
+});
+
+test('the Laravel Echo page talks with the pusher-js page: messages, members, whispers', async () => {
+  const gina = await open('/echo?room=r4&name=gina');
+  const hank = await open('/?room=r4&name=hank');
+  for (const page of [gina, hank])
+    await page.locator('#members', { hasText: /^Here: gina, hank$/ }).waitFor({ timeout: 5_000 });
+  await gina.type('#text', 'he');
+  await hank.locator('#typing', { hasText: 'gina is typing…' }).waitFor({ timeout: 5_000 });
+  await say(gina, 'from echo');
+  await hank.locator('#messages li', { hasText: 'from echo' }).waitFor({ timeout: 5_000 });
+  await say(hank, 'from pusher-js');
+  await gina.locator('#messages li', { hasText: 'from pusher-js' }).waitFor({ timeout: 5_000 });
+  assert.deepEqual(await lines(gina), ['ginafrom echo', 'hankfrom pusher-js']);
+  await gina.screenshot({ path: 'test-output/examples-chat-echo.png' });
 });

@@ -18,8 +18,6 @@ const AREAS = {
       'unit/json-depth',
       'unit/errors-doc',
       'unit/parser-fuzz',
-      'ws/bad-input',
-      'ws/handshake',
     ],
     breakAt: 90,
   },
@@ -64,7 +62,7 @@ const AREAS = {
   },
   deliverer: {
     mutate: ['src/webhooks/deliverer.ts'],
-    tests: ['webhooks/deliverer', 'webhooks/units', 'webhooks/webhooks'],
+    tests: ['webhooks/deliverer', 'webhooks/units', 'webhooks/memory-lifecycle'],
     breakAt: null,
   },
 };

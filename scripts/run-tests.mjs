@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Runs every compiled test file under dist/test with Node's test runner.
 // Files run in parallel (one process each); tests inside a file share one server.
-// The package files (test/package/: a copied tree, npm install, npm pack, a full build) take minutes and
-// both cores: they run after the rest, with a longer limit, so their builds never starve timing-sensitive
-// tests.
+// Long files run after the rest, with a longer limit, so they never starve timing-sensitive tests and are
+// not cut by the per-file limit meant to catch hangs: the package files (a copied tree, npm install,
+// npm pack, a full build), the benchmark smoke test (every scenario with its own load processes) and the
+// 1,000-trial cross-node ordering test.
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,7 +27,12 @@ if (files.length === 0) {
   process.exit(1);
 }
 const concurrency = process.env.TEST_CONCURRENCY ?? '4';
-const slow = files.filter((f) => f.includes(`${join('dist', 'test', 'package')}/`));
+const LONG = [
+  join('dist', 'test', 'package') + '/',
+  join('dist', 'test', 'bench') + '/',
+  'cross-node-order.test.js',
+];
+const slow = files.filter((f) => LONG.some((l) => f.includes(l)));
 const fast = files.filter((f) => !slow.includes(f));
 
 function runTests(list, timeoutMs) {
@@ -47,6 +53,6 @@ function runTests(list, timeoutMs) {
 }
 
 const main = await runTests(fast, 120_000);
-if (slow.length > 0 && fast.length > 0) process.stdout.write(`\n== package tests (${slow.join(', ')})\n`);
+if (slow.length > 0 && fast.length > 0) process.stdout.write(`\n== long tests (${slow.join(', ')})\n`);
 const pkg = await runTests(slow, 900_000);
 process.exit(main.code || pkg.code);

@@ -11,11 +11,11 @@ import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 import { type Creds, client, sdk } from '../helpers/admin-api.js';
 import { connected, once } from '../helpers/clients.js';
-import { eventually } from '../helpers/cluster.js';
 import { mysqlQuery, type PrivateDb, startPrivateMysql, startPrivatePostgres } from '../helpers/databases.js';
 import type { PusherJs } from '../helpers/pusher-js.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
+import { eventually } from '../helpers/wait.js';
 
 const OUTAGE = 'app store unreachable';
 const RECOVERED = 'app store reachable again';

@@ -9,11 +9,11 @@ import { after, describe, test } from 'node:test';
 import { SOKETI_MYSQL_TABLE, SOKETI_PG_TABLE, SOKETI_ROW } from '../fixtures/soketi-tables.js';
 import { type Creds, client, sdk } from '../helpers/admin-api.js';
 import { connected, once } from '../helpers/clients.js';
-import { eventually } from '../helpers/cluster.js';
 import { createMysqlDatabase, mysqlQuery, PG_URL, pgQuery, uniqueName } from '../helpers/databases.js';
 import type { PusherJs } from '../helpers/pusher-js.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { startHerald } from '../helpers/server.js';
+import { eventually } from '../helpers/wait.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const app: Creds = { id: SOKETI_ROW.id, key: SOKETI_ROW.key, secret: SOKETI_ROW.secret };

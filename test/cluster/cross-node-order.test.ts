@@ -16,10 +16,10 @@ import {
   spawnNode,
   stop,
   uniquePrefix,
-  waitFor,
 } from '../helpers/cluster.js';
 import type { HeraldProcess } from '../helpers/process.js';
 import type { PusherJs } from '../helpers/pusher-js.js';
+import { waitFor } from '../helpers/wait.js';
 
 const TRIALS = 1000;
 const ROOM = 'presence-order';

@@ -13,10 +13,10 @@ import {
   spawnNode,
   subscribed,
   uniquePrefix,
-  waitFor,
 } from '../helpers/cluster.js';
 import { type HeraldProcess, killTree } from '../helpers/process.js';
 import type { PusherJs } from '../helpers/pusher-js.js';
+import { waitFor } from '../helpers/wait.js';
 
 const prefix = uniquePrefix();
 let nodeA: HeraldProcess;

@@ -6,18 +6,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ServerEvent } from '../../src/events/server-events.js';
-import {
-  deletePrefix,
-  eventually,
-  RawClient,
-  REDIS_URL,
-  sdk,
-  spawnNode,
-  stop,
-  uniquePrefix,
-} from '../helpers/cluster.js';
+import { deletePrefix, REDIS_URL, sdk, spawnNode, stop, uniquePrefix } from '../helpers/cluster.js';
 import type { HeraldProcess } from '../helpers/process.js';
+import { RawClient } from '../helpers/raw-client.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
+import { eventually } from '../helpers/wait.js';
 
 async function fetchTrigger(port: number, channel: string): Promise<number> {
   return (await sdk(port).trigger(channel, 'wire', { n: 1 })).status;
@@ -31,7 +24,7 @@ const events: ServerEvent[] = [];
 const raws: RawClient[] = [];
 
 async function raw(port: number): Promise<RawClient> {
-  const r = await RawClient.connect(port);
+  const r = await RawClient.open(port);
   raws.push(r);
   return r;
 }
@@ -65,9 +58,9 @@ describe('events fire once for the cluster', () => {
   it('channel_occupied / member_added on the first join anywhere, vacated / removed on the last leave', async () => {
     const ra = await raw(a.port);
     const rb = await raw(b.port);
-    await ra.subscribe(a.port, 'presence-once', { user_id: 'same' });
-    await rb.subscribe(b.port, 'presence-once', { user_id: 'same' });
-    await rb.subscribe(b.port, 'presence-once-other', { user_id: 'other' });
+    await ra.join(sdk(a.port), 'presence-once', { user_id: 'same' });
+    await rb.join(sdk(b.port), 'presence-once', { user_id: 'same' });
+    await rb.join(sdk(b.port), 'presence-once-other', { user_id: 'other' });
     assert.equal(count('channel_occupied', 'presence-once'), 1);
     assert.equal(count('member_added', 'presence-once', 'same'), 1);
 
@@ -88,10 +81,10 @@ describe('events fire once for the cluster', () => {
   it('an event is encoded and published once, and received only by the other node with subscribers', async () => {
     const ra = await raw(a.port);
     const rb = await raw(b.port);
-    await ra.subscribe(a.port, 'once-wire');
-    await rb.subscribe(b.port, 'once-wire');
+    await ra.join(sdk(a.port), 'once-wire');
+    await rb.join(sdk(b.port), 'once-wire');
     const rb2 = await raw(b.port);
-    await rb2.subscribe(b.port, 'once-wire');
+    await rb2.join(sdk(b.port), 'once-wire');
     const before = events.length;
     const res = await fetchTrigger(a.port, 'once-wire');
     assert.equal(res, 200);
@@ -108,22 +101,22 @@ describe('events fire once for the cluster', () => {
 
   it('a SIGKILLed node’s leaves are announced once, by one surviving node', async () => {
     const watcher = await raw(a.port);
-    await watcher.subscribe(a.port, 'presence-ghosts', { user_id: 'watcher' });
+    await watcher.join(sdk(a.port), 'presence-ghosts', { user_id: 'watcher' });
     const ghost = await raw(c.port);
-    await ghost.subscribe(c.port, 'presence-ghosts', { user_id: 'ghost' });
-    await ghost.subscribe(c.port, 'haunted');
+    await ghost.join(sdk(c.port), 'presence-ghosts', { user_id: 'ghost' });
+    await ghost.join(sdk(c.port), 'haunted');
     await watcher.next((f) => f.event === 'pusher_internal:member_added');
     assert.equal(count('channel_occupied', 'haunted'), 0, 'occupied was emitted by the other process');
 
     await stop(c, 'SIGKILL');
     const removed = await watcher.next((f) => f.event === 'pusher_internal:member_removed', 10_000);
-    assert.deepEqual(removed.data, { user_id: 'ghost' });
+    assert.deepEqual(removed.payload, { user_id: 'ghost' });
     await eventually('vacated', async () => assert.ok(count('channel_vacated', 'haunted') > 0));
     // One more round trip through the cluster, so a duplicate would have arrived by now.
     const probe = await raw(b.port);
-    await probe.subscribe(b.port, 'presence-ghosts', { user_id: 'probe' });
+    await probe.join(sdk(b.port), 'presence-ghosts', { user_id: 'probe' });
     await watcher.next(
-      (f) => f.event === 'pusher_internal:member_added' && JSON.stringify(f.data).includes('probe'),
+      (f) => f.event === 'pusher_internal:member_added' && JSON.stringify(f.payload).includes('probe'),
     );
     assert.equal(count('member_removed', 'presence-ghosts', 'ghost'), 1);
     assert.equal(count('channel_vacated', 'haunted'), 1);

@@ -8,19 +8,18 @@ import { after, before, describe, it } from 'node:test';
 import {
   connected,
   deletePrefix,
-  eventually,
   pusherClient,
-  RawClient,
   REDIS_URL,
   sdk,
   spawnNode,
   stop,
   subscribed,
   uniquePrefix,
-  waitFor,
 } from '../helpers/cluster.js';
 import type { HeraldProcess } from '../helpers/process.js';
 import type { PusherJs } from '../helpers/pusher-js.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { eventually, waitFor } from '../helpers/wait.js';
 
 const prefix = uniquePrefix();
 let nodes: HeraldProcess[] = [];
@@ -34,7 +33,7 @@ function client(i: number, who: Parameters<typeof pusherClient>[1] = {}): Pusher
   return c;
 }
 async function raw(i: number): Promise<RawClient> {
-  const r = await RawClient.connect(port(i));
+  const r = await RawClient.open(port(i));
   raws.push(r);
   return r;
 }
@@ -151,11 +150,11 @@ describe('three nodes behind one Redis', () => {
   it('cache channels: the last event triggered on one node is replayed to a subscriber on another', async () => {
     await sdk(port(0)).trigger('cache-prices', 'price', { eur: 1.08 });
     const r = await raw(2);
-    await r.subscribe(port(2), 'cache-prices');
+    await r.join(sdk(port(2)), 'cache-prices');
     const replay = await r.next(
       (f) => f.channel === 'cache-prices' && f.event !== 'pusher_internal:subscription_succeeded',
     );
-    assert.deepEqual([replay.event, replay.data], ['price', { eur: 1.08 }]);
+    assert.deepEqual([replay.event, replay.payload], ['price', { eur: 1.08 }]);
     assert.deepEqual(await apiGet(1, '/channels/cache-prices', { info: 'cache' }), {
       occupied: true,
       cache: { data: JSON.stringify({ eur: 1.08 }), ttl: 1800 },
@@ -164,9 +163,9 @@ describe('three nodes behind one Redis', () => {
 
   it('HTTP API reads answer for the whole cluster on every node', async () => {
     const [r0, r1, r2] = await Promise.all([raw(0), raw(1), raw(2)]);
-    await r0.subscribe(port(0), 'stats-a');
-    await r1.subscribe(port(1), 'stats-a');
-    await r2.subscribe(port(2), 'stats-b');
+    await r0.join(sdk(port(0)), 'stats-a');
+    await r1.join(sdk(port(1)), 'stats-a');
+    await r2.join(sdk(port(2)), 'stats-b');
     for (const i of [0, 1, 2]) {
       const all = await apiGet(i, '/channels', { filter_by_prefix: 'stats-', info: 'subscription_count' });
       assert.deepEqual(all, {
@@ -179,57 +178,57 @@ describe('three nodes behind one Redis', () => {
 
   it('sendToUser, watchlists and terminate_connections reach users on other nodes', async () => {
     const dave = await raw(0);
-    await dave.signin(port(0), { id: 'dave', watchlist: ['erin'] });
+    await dave.signedInWith(sdk(port(0)), { id: 'dave', watchlist: ['erin'] });
     await dave.next((f) => f.event === 'pusher_internal:watchlist_events');
     const erin = await raw(2);
-    await erin.signin(port(2), { id: 'erin' });
+    await erin.signedInWith(sdk(port(2)), { id: 'erin' });
     const online = await dave.next(
       (f) =>
         f.event === 'pusher_internal:watchlist_events' &&
-        JSON.stringify(f.data).includes('"online"') &&
-        JSON.stringify(f.data).includes('erin'),
+        JSON.stringify(f.payload).includes('"online"') &&
+        JSON.stringify(f.payload).includes('erin'),
     );
-    assert.deepEqual(online.data, { events: [{ name: 'online', user_ids: ['erin'] }] });
+    assert.deepEqual(online.payload, { events: [{ name: 'online', user_ids: ['erin'] }] });
 
     await sdk(port(1)).sendToUser('erin', 'hello', { x: 1 });
     const hello = await erin.next((f) => f.event === 'hello');
-    assert.deepEqual([hello.channel, hello.data], ['#server-to-user-erin', { x: 1 }]);
+    assert.deepEqual([hello.channel, hello.payload], ['#server-to-user-erin', { x: 1 }]);
 
     await sdk(port(1)).terminateUserConnections('erin');
-    assert.equal(await erin.closed, 4009);
+    assert.equal((await erin.closed).code, 4009);
     const offline = await dave.next(
-      (f) => f.event === 'pusher_internal:watchlist_events' && JSON.stringify(f.data).includes('offline'),
+      (f) => f.event === 'pusher_internal:watchlist_events' && JSON.stringify(f.payload).includes('offline'),
     );
-    assert.deepEqual(offline.data, { events: [{ name: 'offline', user_ids: ['erin'] }] });
+    assert.deepEqual(offline.payload, { events: [{ name: 'offline', user_ids: ['erin'] }] });
   });
 
   it('bad input still gets the Pusher answer on a clustered node, which keeps serving', async () => {
     const r = await raw(1);
-    r.send('pusher:subscribe', { channel: 'private-x', auth: 'app-key:bad' });
+    r.emit('pusher:subscribe', { channel: 'private-x', auth: 'app-key:bad' });
     const err = await r.next((f) => f.event === 'pusher:error');
-    assert.match(JSON.stringify(err.data), /signature|auth/i, 'a failed authorization is refused');
+    assert.match(JSON.stringify(err.payload), /signature|auth/i, 'a failed authorization is refused');
     const res = await sdk(port(1))
       .post({ path: '/events', body: { name: 'e', channels: ['bad name!'], data: '{}' } as never })
       .catch((e: { status: number; body: string }) => e);
     assert.equal((res as { status: number }).status, 400);
     assert.match((res as { body: string }).body, /bad name!/, 'the 400 names the bad channel');
-    await r.subscribe(port(1), 'after-error');
+    await r.join(sdk(port(1)), 'after-error');
     const ok = await sdk(port(2)).trigger('after-error', 'fine', { ok: true });
     assert.equal(ok.status, 200);
-    assert.deepEqual((await r.next((f) => f.event === 'fine')).data, { ok: true });
+    assert.deepEqual((await r.next((f) => f.event === 'fine')).payload, { ok: true });
   });
 
   it('SIGKILL: the dead node’s members and channels are cleaned up and announced within the bound', async () => {
     const observer = client(0, { userId: 'olga' });
     const watch = await subscribed(observer, 'presence-watch');
     const zed = await raw(2);
-    await zed.subscribe(port(2), 'presence-watch', { user_id: 'zed' });
-    await zed.subscribe(port(2), 'lonely');
+    await zed.join(sdk(port(2)), 'presence-watch', { user_id: 'zed' });
+    await zed.join(sdk(port(2)), 'lonely');
     const counter = await raw(0);
-    await counter.subscribe(port(0), 'counted');
-    await zed.subscribe(port(2), 'counted');
+    await counter.join(sdk(port(0)), 'counted');
+    await zed.join(sdk(port(2)), 'counted');
     await counter.next(
-      (f) => f.event === 'pusher_internal:subscription_count' && JSON.stringify(f.data).includes(':2'),
+      (f) => f.event === 'pusher_internal:subscription_count' && JSON.stringify(f.payload).includes(':2'),
     );
     await waitFor('zed joined', (done) => {
       if (watch.members.get('zed')) done(undefined);
@@ -247,9 +246,13 @@ describe('three nodes behind one Redis', () => {
     const users = await apiGet(1, '/channels/presence-watch/users');
     assert.deepEqual(users, { users: [{ id: 'olga' }] });
     const count = await counter.next(
-      (f) => f.event === 'pusher_internal:subscription_count' && JSON.stringify(f.data).includes(':1'),
+      (f) => f.event === 'pusher_internal:subscription_count' && JSON.stringify(f.payload).includes(':1'),
     );
-    assert.deepEqual(count.data, { subscription_count: 1 }, 'the surviving subscriber learns the new count');
+    assert.deepEqual(
+      count.payload,
+      { subscription_count: 1 },
+      'the surviving subscriber learns the new count',
+    );
   });
 
   it('SIGTERM: clients get 4200, the others see a clean leave, and the node exits 0', async () => {
@@ -257,7 +260,7 @@ describe('three nodes behind one Redis', () => {
     await connected(observer);
     const hall = await subscribed(observer, 'presence-hall');
     const yan = await raw(1);
-    await yan.subscribe(port(1), 'presence-hall', { user_id: 'yan' });
+    await yan.join(sdk(port(1)), 'presence-hall', { user_id: 'yan' });
     await waitFor('yan joined', (done) => {
       if (hall.members.get('yan')) done(undefined);
       else hall.bind('pusher:member_added', done);
@@ -266,7 +269,7 @@ describe('three nodes behind one Redis', () => {
       hall.bind('pusher:member_removed', done),
     );
     nodes[1]!.child.kill('SIGTERM');
-    assert.equal(await yan.closed, 4200);
+    assert.equal((await yan.closed).code, 4200);
     assert.equal((await removed).id, 'yan');
     assert.equal(await nodes[1]!.exited, 0, nodes[1]!.output());
   });

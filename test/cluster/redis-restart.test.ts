@@ -8,15 +8,15 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Redis } from 'ioredis';
-import { eventually, RawClient, sdk, spawnNode, stop, uniquePrefix } from '../helpers/cluster.js';
+import { sdk, spawnNode, stop, uniquePrefix } from '../helpers/cluster.js';
 import { redisAnswers } from '../helpers/private-redis.js';
 import type { HeraldProcess } from '../helpers/process.js';
-import { freePort } from '../helpers/redis-deployments.js';
+import { freePort } from '../helpers/process.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { eventually } from '../helpers/wait.js';
 
 let redisPort = 0;
 let redis: ChildProcess | null = null;
@@ -50,7 +50,7 @@ async function killRedis(): Promise<void> {
 }
 
 async function raw(port: number): Promise<RawClient> {
-  const r = await RawClient.connect(port);
+  const r = await RawClient.open(port);
   raws.push(r);
   return r;
 }
@@ -74,10 +74,10 @@ describe('Redis restarted mid-test', () => {
     const [n0, n1] = nodes as [HeraldProcess, HeraldProcess];
     const r0 = await raw(n0.port);
     const r1 = await raw(n1.port);
-    await r0.subscribe(n0.port, 'presence-lobby', { user_id: 'p0' });
-    await r1.subscribe(n1.port, 'presence-lobby', { user_id: 'p1' });
-    await r0.subscribe(n0.port, 'feed');
-    await r1.subscribe(n1.port, 'feed');
+    await r0.join(sdk(n0.port), 'presence-lobby', { user_id: 'p0' });
+    await r1.join(sdk(n1.port), 'presence-lobby', { user_id: 'p1' });
+    await r0.join(sdk(n0.port), 'feed');
+    await r1.join(sdk(n1.port), 'feed');
     await sdk(n1.port).trigger('feed', 'before', { n: 0 });
     await r0.next((f) => f.event === 'before');
 
@@ -93,7 +93,7 @@ describe('Redis restarted mid-test', () => {
     });
     // New work is still accepted while Redis is away.
     const late = await raw(n1.port);
-    await late.subscribe(n1.port, 'presence-lobby', { user_id: 'late' });
+    await late.join(sdk(n1.port), 'presence-lobby', { user_id: 'late' });
     const res = await sdk(n1.port).get({ path: '/channels/presence-lobby/users' });
     assert.equal(res.status, 200, 'the HTTP API answers (for this node) during the outage');
 
@@ -127,10 +127,12 @@ describe('Redis restarted mid-test', () => {
     }
     // The late joiner was announced to the other node once Redis was back.
     await r0.next(
-      (f) => f.event === 'pusher_internal:member_added' && JSON.stringify(f.data).includes('late'),
+      (f) => f.event === 'pusher_internal:member_added' && JSON.stringify(f.payload).includes('late'),
     );
     assert.equal(
-      r0.count((f) => f.event === 'pusher_internal:member_added' && JSON.stringify(f.data).includes('"p0"')),
+      r0.count(
+        (f) => f.event === 'pusher_internal:member_added' && JSON.stringify(f.payload).includes('"p0"'),
+      ),
       0,
       'a socket is never told that its own user joined',
     );
@@ -141,10 +143,12 @@ describe('Redis restarted mid-test', () => {
     const b0 = await raw(n0.port);
     const b1 = await raw(n1.port);
     const b2 = await raw(n1.port);
-    await b0.subscribe(n0.port, 'presence-blip', { user_id: 'b0' });
-    await b1.subscribe(n1.port, 'presence-blip', { user_id: 'b1' });
-    await b2.subscribe(n1.port, 'presence-blip', { user_id: 'b2' });
-    await b0.next((f) => f.event === 'pusher_internal:member_added' && JSON.stringify(f.data).includes('b2'));
+    await b0.join(sdk(n0.port), 'presence-blip', { user_id: 'b0' });
+    await b1.join(sdk(n1.port), 'presence-blip', { user_id: 'b1' });
+    await b2.join(sdk(n1.port), 'presence-blip', { user_id: 'b2' });
+    await b0.next(
+      (f) => f.event === 'pusher_internal:member_added' && JSON.stringify(f.payload).includes('b2'),
+    );
 
     await killRedis();
     b2.close();
@@ -161,21 +165,23 @@ describe('Redis restarted mid-test', () => {
       assert.match(n2.output(), /Redis is not reachable: running alone/),
     );
     const b3 = await raw(n2.port);
-    await b3.subscribe(n2.port, 'presence-blip', { user_id: 'b3' });
+    await b3.join(sdk(n2.port), 'presence-blip', { user_id: 'b3' });
     await startRedis();
 
     const removed = await b0.next(
-      (f) => f.event === 'pusher_internal:member_removed' && JSON.stringify(f.data).includes('b2'),
+      (f) => f.event === 'pusher_internal:member_removed' && JSON.stringify(f.payload).includes('b2'),
       15_000,
     );
-    assert.deepEqual(removed.data, { user_id: 'b2' });
+    assert.deepEqual(removed.payload, { user_id: 'b2' });
     await eventually('the stale member gone from the shared state', async () => {
       const users = (await (await sdk(n0.port).get({ path: '/channels/presence-blip/users' })).json()) as {
         users: { id: string }[];
       };
       assert.deepEqual(users.users.map((u) => u.id).sort(), ['b0', 'b1', 'b3']);
     });
-    await b0.next((f) => f.event === 'pusher_internal:member_added' && JSON.stringify(f.data).includes('b3'));
+    await b0.next(
+      (f) => f.event === 'pusher_internal:member_added' && JSON.stringify(f.payload).includes('b3'),
+    );
     const info = (await (
       await sdk(n0.port).get({ path: '/channels/presence-blip', params: { info: 'subscription_count' } })
     ).json()) as { subscription_count: number };

@@ -12,7 +12,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { eventually, pusherClient, RawClient, sdk, subscribed, waitFor } from '../helpers/cluster.js';
+import { pusherClient, sdk, subscribed } from '../helpers/cluster.js';
 import { type Scrape, scrape } from '../helpers/metrics.js';
 import {
   children,
@@ -25,7 +25,9 @@ import {
   within,
 } from '../helpers/process.js';
 import type { PusherJs } from '../helpers/pusher-js.js';
+import { RawClient } from '../helpers/raw-client.js';
 import { TEST_APP } from '../helpers/server.js';
+import { eventually, waitFor } from '../helpers/wait.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const ENV = {
@@ -48,7 +50,7 @@ async function bothWorkers(p: HeraldProcess): Promise<void> {
 }
 
 async function raw(port: number): Promise<RawClient> {
-  const r = await RawClient.connect(port);
+  const r = await RawClient.open(port);
   raws.push(r);
   return r;
 }
@@ -94,7 +96,7 @@ describe('node bin/herald.js start --workers 2', () => {
     // Round-robin hands the six connections three to each worker.
     for (let i = 0; i < 6; i++) {
       const c = await raw(herald.port);
-      await c.subscribe(herald.port, 'metrics-room');
+      await c.join(sdk(herald.port), 'metrics-room');
       cs.push(c);
     }
     let s = await scrape(metricsUrl);
@@ -140,7 +142,7 @@ describe('node bin/herald.js start --workers 2', () => {
     // Four connections in a row: two per worker; u0 joins through both workers.
     for (const user of ['u0', 'u1', 'u0', 'u2']) {
       const c = await raw(herald.port);
-      await c.subscribe(herald.port, 'presence-workers-hooks', { user_id: user });
+      await c.join(sdk(herald.port), 'presence-workers-hooks', { user_id: user });
       cs.push(c);
     }
     for (const c of cs) c.close();
@@ -190,7 +192,15 @@ describe('node bin/herald.js start --workers 2', () => {
     // The workers hear it twice (directly and from the primary): still one drain, not "exit now".
     herald.child.kill('SIGTERM');
     for (const pid of workers) process.kill(pid, 'SIGTERM');
-    for (const c of cs) assert.equal(await within(c.closed, 20_000, 'a client closed'), 4200);
+    for (const c of cs)
+      assert.equal(
+        await within(
+          c.closed.then((c) => c.code),
+          20_000,
+          'a client closed',
+        ),
+        4200,
+      );
     assert.equal(await exitWithin(herald), 0, herald.output());
     assert.match(herald.output(), /draining 2 workers/);
     for (const pid of workers) assert.throws(() => process.kill(pid, 0), 'worker gone');

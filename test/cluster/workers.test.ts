@@ -5,16 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import {
-  deletePrefix,
-  eventually,
-  RawClient,
-  REDIS_URL,
-  sdk,
-  spawnNode,
-  stop,
-  uniquePrefix,
-} from '../helpers/cluster.js';
+import { deletePrefix, REDIS_URL, sdk, spawnNode, stop, uniquePrefix } from '../helpers/cluster.js';
 import {
   children,
   descendants,
@@ -25,12 +16,14 @@ import {
   spawnHerald,
   within,
 } from '../helpers/process.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { eventually } from '../helpers/wait.js';
 
 let herald: HeraldProcess;
 const raws: RawClient[] = [];
 
 async function raw(): Promise<RawClient> {
-  const r = await RawClient.connect(herald.port);
+  const r = await RawClient.open(herald.port);
   raws.push(r);
   return r;
 }
@@ -53,27 +46,27 @@ describe('--workers 2 without Redis', () => {
     assert.equal(children(herald.child.pid!).length, 2, 'two worker processes');
     const clients = [await raw(), await raw(), await raw(), await raw()];
     for (const [i, c] of clients.entries()) {
-      await c.subscribe(herald.port, 'presence-shared', { user_id: `u${i}` });
-      await c.subscribe(herald.port, 'private-talk');
+      await c.join(sdk(herald.port), 'presence-shared', { user_id: `u${i}` });
+      await c.join(sdk(herald.port), 'private-talk');
     }
     const joiner = await raw();
-    await joiner.subscribe(herald.port, 'presence-shared', { user_id: 'u-last' });
+    await joiner.join(sdk(herald.port), 'presence-shared', { user_id: 'u-last' });
     const ok = await joiner.next((f) => f.event === 'pusher_internal:subscription_succeeded');
-    assert.equal((ok.data as { presence: { count: number } }).presence.count, 5, 'every worker’s members');
+    assert.equal((ok.payload as { presence: { count: number } }).presence.count, 5, 'every worker’s members');
     for (const c of clients) {
       await c.next(
-        (f) => f.event === 'pusher_internal:member_added' && JSON.stringify(f.data).includes('u-last'),
+        (f) => f.event === 'pusher_internal:member_added' && JSON.stringify(f.payload).includes('u-last'),
       );
     }
     const first = clients[0]!;
     assert.deepEqual(
-      first.frames
+      first.log
         .filter((f) => f.event === 'pusher_internal:member_added')
-        .map((f) => (f.data as { user_id: string }).user_id),
+        .map((f) => (f.payload as { user_id: string }).user_id),
       ['u1', 'u2', 'u3', 'u-last'],
     );
 
-    first.send('client-hi', { from: 0 }, 'private-talk');
+    first.emit('client-hi', { from: 0 }, 'private-talk');
     for (const c of clients.slice(1)) await c.next((f) => f.event === 'client-hi');
     assert.equal(
       first.count((f) => f.event === 'client-hi'),
@@ -95,7 +88,7 @@ describe('--workers 2 without Redis', () => {
     const [victim] = children(herald.child.pid!);
     // Four connections in a row land two on each worker (round-robin).
     const cs = [await raw(), await raw(), await raw(), await raw()];
-    for (const [i, c] of cs.entries()) await c.subscribe(herald.port, 'presence-crash', { user_id: `v${i}` });
+    for (const [i, c] of cs.entries()) await c.join(sdk(herald.port), 'presence-crash', { user_id: `v${i}` });
     process.kill(victim!, 'SIGKILL');
     const isOpen = (c: RawClient) => c.ws.readyState === c.ws.OPEN;
     await eventually('the killed worker’s connections to drop', async () =>
@@ -106,7 +99,7 @@ describe('--workers 2 without Redis', () => {
     for (const c of alive) {
       for (const user of deadUsers) {
         await c.next(
-          (f) => f.event === 'pusher_internal:member_removed' && JSON.stringify(f.data).includes(user),
+          (f) => f.event === 'pusher_internal:member_removed' && JSON.stringify(f.payload).includes(user),
         );
       }
     }
@@ -127,7 +120,14 @@ describe('--workers 2 without Redis', () => {
   it('SIGTERM drains every worker with 4200 and the primary exits 0', async () => {
     const c = await raw();
     herald.child.kill('SIGTERM');
-    assert.equal(await within(c.closed, 20_000, 'the client closed'), 4200);
+    assert.equal(
+      await within(
+        c.closed.then((c) => c.code),
+        20_000,
+        'the client closed',
+      ),
+      4200,
+    );
     assert.equal(await exitWithin(herald), 0, herald.output());
   });
 });
@@ -166,9 +166,9 @@ describe('--workers 2 with Redis', () => {
       });
       assert.equal(children(h.child.pid!).length, 2);
       for (let i = 0; i < 4; i++) {
-        const c = await RawClient.connect(h.port);
+        const c = await RawClient.open(h.port);
         cs.push(c);
-        await c.subscribe(h.port, 'presence-redis-workers', { user_id: `r${i}` });
+        await c.join(sdk(h.port), 'presence-redis-workers', { user_id: `r${i}` });
       }
       const users = (await (
         await sdk(h.port).get({ path: '/channels/presence-redis-workers/users' })

@@ -10,6 +10,7 @@ import { firedBefore, serverEvent } from '../helpers/clients.js';
 import { PusherJs } from '../helpers/pusher-js.js';
 import { sdkFor } from '../helpers/sdk.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
+import { waitFor } from '../helpers/wait.js';
 
 let server: TestServer;
 const echos: Echo<'pusher'>[] = [];
@@ -50,16 +51,6 @@ function echoFor(user?: User): Echo<'pusher'> {
   return echo;
 }
 
-function waitFor<T>(register: (resolve: (v: T) => void) => void, what: string, ms = 3000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms);
-    register((v) => {
-      clearTimeout(timer);
-      resolve(v);
-    });
-  });
-}
-
 before(async () => {
   server = await startHerald();
 });
@@ -71,11 +62,10 @@ after(async () => {
 describe('Laravel Echo', () => {
   test('public channel: listen() receives a broadcast named by its class (App\\Events\\OrderShipped)', async () => {
     const echo = echoFor();
-    const got = waitFor<{ order: { id: number } }>(
-      (resolve) => echo.channel('orders').listen('OrderShipped', resolve),
-      'OrderShipped',
+    const got = waitFor<{ order: { id: number } }>('OrderShipped', (resolve) =>
+      echo.channel('orders').listen('OrderShipped', resolve),
     );
-    await waitFor((resolve) => echo.channel('orders').subscribed(() => resolve(undefined)), 'subscribed');
+    await waitFor('subscribed', (resolve) => echo.channel('orders').subscribed(() => resolve(undefined)));
     await sdkFor(server).trigger('orders', 'App\\Events\\OrderShipped', { order: { id: 5 } });
     assert.deepEqual(await got, { order: { id: 5 } });
   });
@@ -83,9 +73,9 @@ describe('Laravel Echo', () => {
   test('a broadcastAs() name is heard with a leading dot; notifications use their class name', async () => {
     const echo = echoFor();
     const ch = echo.channel('alerts');
-    const custom = waitFor((resolve) => ch.listen('.server.alert', resolve), '.server.alert');
-    const note = waitFor((resolve) => ch.notification(resolve), 'notification');
-    await waitFor((resolve) => ch.subscribed(() => resolve(undefined)), 'subscribed');
+    const custom = waitFor('.server.alert', (resolve) => ch.listen('.server.alert', resolve));
+    const note = waitFor('notification', (resolve) => ch.notification(resolve));
+    await waitFor('subscribed', (resolve) => ch.subscribed(() => resolve(undefined)));
     await sdkFor(server).trigger('alerts', 'server.alert', { level: 'high' });
     await sdkFor(server).trigger(
       'alerts',
@@ -104,14 +94,14 @@ describe('Laravel Echo', () => {
     const a = alice.private('App.Models.User.1');
     const b = bob.private('App.Models.User.1');
     await Promise.all([
-      waitFor((r) => a.subscribed(() => r(undefined)), 'alice subscribed'),
-      waitFor((r) => b.subscribed(() => r(undefined)), 'bob subscribed'),
+      waitFor('alice subscribed', (r) => a.subscribed(() => r(undefined))),
+      waitFor('bob subscribed', (r) => b.subscribed(() => r(undefined))),
     ]);
-    const shipped = waitFor((resolve) => b.listen('OrderShipped', resolve), 'private OrderShipped');
+    const shipped = waitFor('private OrderShipped', (resolve) => b.listen('OrderShipped', resolve));
     await sdkFor(server).trigger('private-App.Models.User.1', 'App\\Events\\OrderShipped', { id: 9 });
     assert.deepEqual(await shipped, { id: 9 });
 
-    const whisper = waitFor((resolve) => b.listenForWhisper('typing', resolve), 'whisper');
+    const whisper = waitFor('whisper', (resolve) => b.listenForWhisper('typing', resolve));
     const aliceChannel = (alice.connector as unknown as { pusher: PusherJs }).pusher.channel(
       'private-App.Models.User.1',
     );
@@ -126,12 +116,12 @@ describe('Laravel Echo', () => {
 
   test('presence channel: here(), joining() and leaving()', async () => {
     const ada = echoFor({ id: 10, name: 'Ada' });
-    const here1 = await waitFor<User[]>((resolve) => ada.join('chat.1').here(resolve), 'here (ada)');
+    const here1 = await waitFor<User[]>('here (ada)', (resolve) => ada.join('chat.1').here(resolve));
     assert.deepEqual(here1, [{ id: 10, name: 'Ada' }]);
 
-    const joining = waitFor<User>((resolve) => ada.join('chat.1').joining(resolve), 'joining');
+    const joining = waitFor<User>('joining', (resolve) => ada.join('chat.1').joining(resolve));
     const grace = echoFor({ id: 11, name: 'Grace' });
-    const here2 = await waitFor<User[]>((resolve) => grace.join('chat.1').here(resolve), 'here (grace)');
+    const here2 = await waitFor<User[]>('here (grace)', (resolve) => grace.join('chat.1').here(resolve));
     assert.deepEqual(
       here2.sort((x, y) => x.id - y.id),
       [
@@ -142,14 +132,13 @@ describe('Laravel Echo', () => {
     assert.deepEqual(await joining, { id: 11, name: 'Grace' });
 
     // Whisper on presence carries through too.
-    const whisper = waitFor(
-      (resolve) => ada.join('chat.1').listenForWhisper('typing', resolve),
-      'presence whisper',
+    const whisper = waitFor('presence whisper', (resolve) =>
+      ada.join('chat.1').listenForWhisper('typing', resolve),
     );
     grace.join('chat.1').whisper('typing', { who: 11 });
     assert.deepEqual(await whisper, { who: 11 });
 
-    const leaving = waitFor<User>((resolve) => ada.join('chat.1').leaving(resolve), 'leaving');
+    const leaving = waitFor<User>('leaving', (resolve) => ada.join('chat.1').leaving(resolve));
     const gone = serverEvent(
       server,
       'member_removed',

@@ -36,6 +36,11 @@ function pusherClient(): InstanceType<typeof PusherJs> {
   return c;
 }
 
+/** The official server SDK, signing as the test app. */
+function appSdk(): PusherServer {
+  return new PusherServer({ ...APP, appId: APP.id, host: '127.0.0.1', port: String(herald.port) });
+}
+
 function connected(c: InstanceType<typeof PusherJs>): Promise<string> {
   return new Promise((resolve) => c.connection.bind('connected', () => resolve(c.connection.socket_id)));
 }
@@ -128,13 +133,7 @@ test('an event from the event creator reaches the client, and the log shows it',
 });
 
 test('the log filters by channel prefix, and pauses and resumes', async () => {
-  const sdk = new PusherServer({
-    appId: APP.id,
-    key: APP.key,
-    secret: APP.secret,
-    host: '127.0.0.1',
-    port: String(herald.port),
-  });
+  const sdk = appSdk();
   await openPage(page, 'log');
   await page.fill('input[aria-label="Channel prefix"]', 'console-');
   await page.click('form button:text("Apply filter")');
@@ -172,6 +171,7 @@ test('a failing webhook target shows its failed attempts, then succeeds after it
     .first()
     .waitFor();
   assert.match((await target.textContent()) ?? '', /HTTP 503/);
+  await target.locator('h3', { hasText: /Retries waiting \([1-9]\)/ }).waitFor();
   await screenshot(page, '06-webhooks-failing');
   receiver.mode = 200;
   receiver.answerBody = 'thanks';
@@ -267,13 +267,7 @@ test('another origin is refused even with the login cookie in the same browser',
 });
 
 test('a presence channel opens to its members, a member to their connections and channels', async () => {
-  const sdk = new PusherServer({
-    appId: APP.id,
-    key: APP.key,
-    secret: APP.secret,
-    host: '127.0.0.1',
-    port: String(herald.port),
-  });
+  const sdk = appSdk();
   const alice = await RawClient.open(herald);
   const channel = 'presence-lobby';
   const auth = sdk.authorizeChannel(alice.socketId!, channel, {

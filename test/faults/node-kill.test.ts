@@ -15,10 +15,10 @@ import {
   stop,
   subscribed,
   uniquePrefix,
-  waitFor,
 } from '../helpers/cluster.js';
 import type { HeraldProcess } from '../helpers/process.js';
 import type { PusherJs } from '../helpers/pusher-js.js';
+import { waitFor } from '../helpers/wait.js';
 
 const prefix = uniquePrefix();
 let survivor: HeraldProcess;

@@ -7,10 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { eventually, joinAs, sdk, spawnNode, stop, uniquePrefix } from '../helpers/cluster.js';
+import { joinAs, sdk, spawnNode, stop, uniquePrefix } from '../helpers/cluster.js';
 import { PrivateRedis } from '../helpers/private-redis.js';
 import type { HeraldProcess } from '../helpers/process.js';
 import type { PusherJs } from '../helpers/pusher-js.js';
+import { eventually } from '../helpers/wait.js';
 
 const FREEZE_MS = 5000;
 let redis: PrivateRedis;

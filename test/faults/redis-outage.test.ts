@@ -7,21 +7,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { md5Hex, signApiRequest } from '../../src/protocol/signatures.js';
-import {
-  eventually,
-  joinAs,
-  KEY,
-  pusherClient,
-  SECRET,
-  sdk,
-  spawnNode,
-  stop,
-  uniquePrefix,
-  waitFor,
-} from '../helpers/cluster.js';
+import { joinAs, KEY, pusherClient, SECRET, sdk, spawnNode, stop, uniquePrefix } from '../helpers/cluster.js';
 import { PrivateRedis } from '../helpers/private-redis.js';
 import type { HeraldProcess } from '../helpers/process.js';
 import type { PusherJs } from '../helpers/pusher-js.js';
+import { eventually, waitFor } from '../helpers/wait.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const APP = { id: 'app-id', key: KEY, secret: SECRET };

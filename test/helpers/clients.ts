@@ -80,10 +80,19 @@ interface Bindable {
   unbind(event: string, cb: (data: unknown, meta?: unknown) => void): unknown;
 }
 
-/** The next `event` on a channel (or connection), with a timeout. */
-export function once<T = unknown>(target: Bindable, event: string, timeoutMs = 3000): Promise<T> {
+/**
+ * The next `event` on a pusher-js emitter (channel, connection, user, watchlist) that `accept` takes,
+ * with a timeout; `opts` may be just the timeout.
+ */
+export function once<T = unknown>(
+  target: Bindable,
+  event: string,
+  opts: number | { timeoutMs?: number; accept?: (data: T) => boolean } = {},
+): Promise<T> {
+  const { timeoutMs = 5000, accept = () => true } = typeof opts === 'number' ? { timeoutMs: opts } : opts;
   return new Promise((resolve, reject) => {
     const cb = (data: unknown) => {
+      if (!accept(data as T)) return;
       clearTimeout(timer);
       target.unbind(event, cb);
       resolve(data as T);

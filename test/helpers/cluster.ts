@@ -6,10 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type PusherServer from 'pusher';
-import WebSocket from 'ws';
 import { type HeraldProcess, killTree, spawnHerald, within } from './process.js';
 import { PusherJs } from './pusher-js.js';
 import { sdkFor } from './sdk.js';
+import { waitFor } from './wait.js';
 
 export const REDIS_URL = process.env['HERALD_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 export const KEY = 'app-key';
@@ -115,36 +115,6 @@ export function joinAs(
   );
 }
 
-/** Resolves when `register` calls back, rejects after `ms`. */
-export function waitFor<T>(
-  what: string,
-  register: (done: (value: T) => void) => void,
-  ms = 10_000,
-): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
-    register((value) => {
-      clearTimeout(timer);
-      resolve(value);
-    });
-  });
-}
-
-/** Re-checks `check` until it holds (it may throw meanwhile), failing after `ms`. */
-export async function eventually<T>(what: string, check: () => Promise<T>, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${String(last)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** A pusher-js channel; presence channels also carry their member list. */
 export type ClientChannel = ReturnType<PusherJs['subscribe']> & {
   members: { count: number; get(id: string): unknown };
@@ -162,102 +132,6 @@ export function connected(client: PusherJs): Promise<string> {
     if (client.connection.state === 'connected') done(client.connection.socket_id);
     else client.connection.bind('connected', () => done(client.connection.socket_id));
   });
-}
-
-export interface Frame {
-  event: string;
-  channel?: string;
-  data?: unknown;
-  user_id?: string;
-}
-
-/** A raw WebSocket client: every frame parsed, waits with deadlines, the close code. */
-export class RawClient {
-  readonly frames: Frame[] = [];
-  socketId = '';
-  readonly closed: Promise<number>;
-  private waiters: (() => void)[] = [];
-
-  private constructor(readonly ws: WebSocket) {
-    ws.on('message', (d) => {
-      const f = JSON.parse(d.toString()) as Frame;
-      if (typeof f.data === 'string') {
-        try {
-          f.data = JSON.parse(f.data);
-        } catch {
-          // plain string data stays as is
-        }
-      }
-      this.frames.push(f);
-      for (const w of this.waiters.splice(0)) w();
-    });
-    this.closed = new Promise((resolve) => ws.once('close', (code) => resolve(code)));
-  }
-
-  static async connect(port: number): Promise<RawClient> {
-    const c = new RawClient(
-      new WebSocket(`ws://127.0.0.1:${port}/app/${KEY}?protocol=7&client=js&version=8.4.0`),
-    );
-    const est = await c.next((f) => f.event === 'pusher:connection_established');
-    c.socketId = (est.data as { socket_id: string }).socket_id;
-    return c;
-  }
-
-  send(event: string, data: unknown, channel?: string): void {
-    this.ws.send(JSON.stringify({ event, data, ...(channel ? { channel } : {}) }));
-  }
-
-  /** The first frame (already received or coming) matching `match`. */
-  async next(match: (f: Frame) => boolean, ms = 10_000, from = 0): Promise<Frame> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const f = this.frames.find((x, i) => i >= from && match(x));
-      if (f) return f;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out; frames so far: ${JSON.stringify(this.frames)}`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
-  }
-
-  count(match: (f: Frame) => boolean): number {
-    return this.frames.filter(match).length;
-  }
-
-  async signin(port: number, user: { id: string; watchlist?: string[] }): Promise<void> {
-    const auth = sdk(port).authenticateUser(this.socketId, user);
-    this.send('pusher:signin', auth);
-    await this.next((f) => f.event === 'pusher:signin_success');
-  }
-
-  async subscribe(
-    port: number,
-    channel: string,
-    presence?: { user_id: string; user_info?: unknown },
-  ): Promise<void> {
-    const needsAuth = /^(private-|presence-)/.test(channel);
-    const auth = needsAuth ? sdk(port).authorizeChannel(this.socketId, channel, presence as never) : {};
-    const from = this.frames.length;
-    this.send('pusher:subscribe', { channel, ...auth });
-    await this.next(
-      (f) =>
-        (f.event === 'pusher_internal:subscription_succeeded' && f.channel === channel) ||
-        f.event === 'pusher:error',
-      10_000,
-      from,
-    ).then((f) => {
-      if (f.event === 'pusher:error') throw new Error(`subscribe ${channel}: ${JSON.stringify(f.data)}`);
-    });
-  }
-
-  close(): void {
-    this.ws.close();
-  }
 }
 
 /** Deletes every key under `prefix` (and nothing else: the Redis is shared). */

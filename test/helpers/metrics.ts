@@ -33,6 +33,22 @@ export class Scrape {
       .reduce((n, s) => n + s.value, 0);
   }
 
+  /** Value of the series with exactly these labels, 0 when absent (a counter never incremented). */
+  get(name: string, labels: Record<string, string> = {}): number {
+    const want = Object.entries(labels);
+    const hit = this.samples.find(
+      (s) =>
+        s.name === name &&
+        Object.keys(s.labels).length === want.length &&
+        want.every(([k, v]) => s.labels[k] === v),
+    );
+    return hit?.value ?? 0;
+  }
+
+  has(name: string): boolean {
+    return this.samples.some((s) => s.name === name);
+  }
+
   /** `this.sum(...) - earlier.sum(...)`. */
   delta(earlier: Scrape, name: string, labels: Record<string, string> = {}): number {
     return this.sum(name, labels) - earlier.sum(name, labels);

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { eventually } from './cluster.js';
-import { freePort } from './redis-deployments.js';
+import { freePort } from './process.js';
+import { eventually } from './wait.js';
 
 /** Resolves once the redis-server on `port` answers PING. */
 export async function redisAnswers(port: number): Promise<void> {

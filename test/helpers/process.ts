@@ -1,6 +1,8 @@
 /** Runs `herald start` as a child process and reads its port from the banner. */
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 const BIN = fileURLToPath(new URL('../../../bin/herald.js', import.meta.url));
@@ -46,7 +48,18 @@ export async function spawnListening(
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`herald did not start in time:\n${out}`)), 30_000);
+    const timer = setTimeout(() => {
+      // The caller never gets a handle to clean up: kill the tree here, or it outlives the test run.
+      for (const pid of child.pid === undefined ? [] : descendants(child.pid)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      child.kill('SIGKILL');
+      reject(new Error(`herald did not start in time:\n${out}`));
+    }, 60_000);
     const check = () => {
       const m = /listening on https?:\/\/[^:]+:(\d+)/.exec(out);
       if (m) {
@@ -126,4 +139,16 @@ export async function killTree(p: HeraldProcess): Promise<void> {
   }
   if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
   await within(p.exited, 10_000, `process ${pid} exiting after SIGKILL`);
+}
+
+/** A TCP port that was free a moment ago, for servers that cannot bind port 0 themselves (redis-server). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
 }

@@ -1,22 +1,57 @@
 /**
- * A raw `ws` client for exact-frame tests: every inbound text frame is queued, and `next` awaits the
- * first frame matching a predicate (with a timeout), so tests never sleep.
+ * The one raw `ws` client for exact-frame tests. Every inbound text frame is kept twice: in `log`, all of
+ * them in arrival order (for counting), and in `frames` until a `next` takes it, so tests await frames
+ * by predicate with a deadline and never sleep.
  */
+import type PusherServer from 'pusher';
 import WebSocket from 'ws';
+import { signAuth, userStringToSign } from '../../src/protocol/signatures.js';
 import type { TestServer } from './server.js';
 
 export interface Frame {
   event: string;
   channel?: string;
+  /** `data` as sent: a JSON string for channel events, an object for most pusher: frames. */
   data?: unknown;
+  /** `data` with a JSON string parsed (plain strings stay as they are). */
+  payload: unknown;
   user_id?: string;
   /** The exact text received. */
   raw: string;
 }
 
+/** Where to connect: a test server, a port of a spawned node (first app's key), or a full URL. */
+export type RawTarget = Pick<TestServer, 'wsUrl'> | number | string;
+
+const WAIT_MS = 10_000;
+
+function parseFrame(raw: string): Frame {
+  const f = JSON.parse(raw) as Omit<Frame, 'raw' | 'payload'>;
+  let payload = f.data;
+  if (typeof payload === 'string') {
+    try {
+      payload = JSON.parse(payload);
+    } catch {
+      // plain string data stays as is
+    }
+  }
+  return { ...f, payload, raw };
+}
+
+function urlOf(target: RawTarget, path?: string): string {
+  if (typeof target === 'string') return target;
+  if (typeof target === 'number') {
+    return `ws://127.0.0.1:${target}${path ?? '/app/app-key?protocol=7&client=js&version=8.4.0'}`;
+  }
+  return target.wsUrl(path);
+}
+
 export class RawClient {
+  /** Every frame received, in order; never taken from. */
+  readonly log: Frame[] = [];
+  /** Frames no `next` has taken yet. */
   readonly frames: Frame[] = [];
-  private readonly waiters: { match: (f: Frame) => boolean; resolve: (f: Frame) => void }[] = [];
+  private readonly waiters = new Set<() => void>();
   readonly closed: Promise<{ code: number; reason: string }>;
   socketId = '';
 
@@ -24,13 +59,16 @@ export class RawClient {
     ws.on('message', (data, isBinary) => {
       const raw = data.toString();
       if (isBinary) throw new Error(`server sent a binary frame: ${raw}`);
-      const frame = { ...(JSON.parse(raw) as Omit<Frame, 'raw'>), raw };
-      const i = this.waiters.findIndex((w) => w.match(frame));
-      if (i >= 0) this.waiters.splice(i, 1)[0]!.resolve(frame);
-      else this.frames.push(frame);
+      const frame = parseFrame(raw);
+      this.log.push(frame);
+      this.frames.push(frame);
+      for (const w of [...this.waiters]) w();
     });
     this.closed = new Promise((resolve) =>
-      ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+      ws.once('close', (code, reason) => {
+        resolve({ code, reason: reason.toString() });
+        for (const w of [...this.waiters]) w();
+      }),
     );
   }
 
@@ -45,14 +83,14 @@ export class RawClient {
     });
     const first = await client.next(() => true);
     if (first.event === 'pusher:connection_established') {
-      client.socketId = (JSON.parse(first.data as string) as { socket_id: string }).socket_id;
+      client.socketId = (first.payload as { socket_id: string }).socket_id;
     }
     return { client, first };
   }
 
   /** Connects and expects the handshake to succeed. */
-  static async open(server: TestServer, path?: string): Promise<RawClient> {
-    const { client, first } = await RawClient.connect(server.wsUrl(path));
+  static async open(target: RawTarget, path?: string): Promise<RawClient> {
+    const { client, first } = await RawClient.connect(urlOf(target, path));
     if (first.event !== 'pusher:connection_established') throw new Error(`handshake failed: ${first.raw}`);
     return client;
   }
@@ -61,32 +99,49 @@ export class RawClient {
     this.ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg));
   }
 
-  /** The first queued or future frame matching `match`; rejects after `timeoutMs`. */
-  next(match: (f: Frame) => boolean = () => true, timeoutMs = 3000): Promise<Frame> {
-    const i = this.frames.findIndex(match);
-    if (i >= 0) return Promise.resolve(this.frames.splice(i, 1)[0]!);
+  /** Sends `{event, data, channel?}`. */
+  emit(event: string, data: unknown, channel?: string): void {
+    this.send({ event, data, ...(channel ? { channel } : {}) });
+  }
+
+  /**
+   * Takes the first untaken frame matching `match` (an event name or a predicate), waiting up to
+   * `timeoutMs` for it; rejects early when the socket closes.
+   */
+  next(match: string | ((f: Frame) => boolean) = () => true, timeoutMs = WAIT_MS): Promise<Frame> {
+    const test = typeof match === 'string' ? (f: Frame) => f.event === match : match;
+    const what = typeof match === 'string' ? match : 'a matching frame';
     return new Promise((resolve, reject) => {
-      const waiter = {
-        match,
-        resolve: (f: Frame) => {
-          clearTimeout(timer);
-          resolve(f);
-        },
+      const check = () => {
+        const i = this.frames.findIndex(test);
+        if (i >= 0) {
+          done();
+          resolve(this.frames.splice(i, 1)[0]!);
+        } else if (this.ws.readyState === WebSocket.CLOSED) {
+          done();
+          reject(new Error(`socket closed while waiting for ${what}; have ${this.describe()}`));
+        }
       };
       const timer = setTimeout(() => {
-        this.waiters.splice(this.waiters.indexOf(waiter), 1);
-        reject(
-          new Error(
-            `no matching frame within ${timeoutMs} ms; queued: ${this.frames.map((f) => f.raw).join(' | ')}`,
-          ),
-        );
+        done();
+        reject(new Error(`no ${what} within ${timeoutMs} ms; have ${this.describe()}`));
       }, timeoutMs);
-      this.waiters.push(waiter);
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+      };
+      this.waiters.add(check);
+      check();
     });
   }
 
   nextEvent(event: string, channel?: string, timeoutMs?: number): Promise<Frame> {
     return this.next((f) => f.event === event && (channel === undefined || f.channel === channel), timeoutMs);
+  }
+
+  /** How many frames received so far match. */
+  count(match: (f: Frame) => boolean): number {
+    return this.log.filter(match).length;
   }
 
   /**
@@ -98,27 +153,27 @@ export class RawClient {
     forbidden: (f: Frame) => boolean,
     marker: (f: Frame) => boolean,
     sendMarker: () => unknown,
-    timeoutMs = 5000,
+    timeoutMs = WAIT_MS,
   ): Promise<Frame[]> {
-    // Frames already queued count: they arrived before the marker too.
+    const from = this.log.length;
+    // Untaken frames count: they arrived before the marker too.
     const seen = this.frames.filter(forbidden);
-    let done = false;
-    const watch = (data: WebSocket.RawData) => {
-      if (done) return;
-      const raw = data.toString();
-      const frame = { ...(JSON.parse(raw) as Omit<Frame, 'raw'>), raw };
-      if (marker(frame)) done = true;
-      else if (forbidden(frame)) seen.push(frame);
-    };
-    this.ws.on('message', watch);
-    try {
-      const arrived = this.next(marker, timeoutMs);
-      await sendMarker();
-      await arrived;
-    } finally {
-      this.ws.off('message', watch);
-    }
+    const arrived = this.next(marker, timeoutMs);
+    await sendMarker();
+    const m = await arrived;
+    const upTo = this.log.indexOf(m, from);
+    for (const f of this.log.slice(from, upTo)) if (forbidden(f) && !seen.includes(f)) seen.push(f);
     return seen;
+  }
+
+  /**
+   * Round-trips a ping: every frame the server wrote to this socket before answering is then here.
+   * Returns (and takes) the frames still untaken, so a test can assert that nothing else arrived.
+   */
+  async drain(): Promise<Frame[]> {
+    this.send({ event: 'pusher:ping', data: {} });
+    await this.next('pusher:pong');
+    return this.frames.splice(0);
   }
 
   /** Proves the socket is still open and served: a ping gets its pong. */
@@ -128,6 +183,7 @@ export class RawClient {
     if (pong.raw !== '{"event":"pusher:pong","data":{}}') throw new Error(`odd pong ${pong.raw}`);
   }
 
+  /** Sends pusher:subscribe with `extra` (auth, channel_data) and takes the success or the error. */
   async subscribe(channel: string, extra: Record<string, unknown> = {}): Promise<Frame> {
     this.send({ event: 'pusher:subscribe', data: { channel, ...extra } });
     return this.next(
@@ -137,7 +193,45 @@ export class RawClient {
     );
   }
 
+  /** Subscribes with an authorization the SDK signs (as an app's auth endpoint would); throws on refusal. */
+  async join(sdk: PusherServer, channel: string, presence?: { user_id: string; user_info?: unknown }) {
+    const auth = /^(private-|presence-)/.test(channel)
+      ? sdk.authorizeChannel(this.socketId, channel, presence as never)
+      : {};
+    const reply = await this.subscribe(channel, auth as Record<string, unknown>);
+    if (reply.event === 'pusher:error') throw new Error(`subscribe ${channel}: ${reply.raw}`);
+    return reply;
+  }
+
+  /** Sends pusher:signin for `userData` (object or exact string), signed with `secret` unless given `auth`. */
+  signin(userData: unknown, opts: { key: string; secret: string; auth?: string }): string {
+    const text = typeof userData === 'string' ? userData : JSON.stringify(userData);
+    const auth = opts.auth ?? signAuth(opts.key, opts.secret, userStringToSign(this.socketId, text));
+    this.send({ event: 'pusher:signin', data: { auth, user_data: text } });
+    return text;
+  }
+
+  async signedIn(userData: unknown, opts: { key: string; secret: string }): Promise<Frame> {
+    this.signin(userData, opts);
+    return this.next('pusher:signin_success');
+  }
+
+  /** Signs in with what the SDK's authenticateUser returns, and waits for signin_success. */
+  async signedInWith(sdk: PusherServer, user: { id: string; watchlist?: string[] }): Promise<Frame> {
+    this.emit('pusher:signin', sdk.authenticateUser(this.socketId, user));
+    return this.next('pusher:signin_success');
+  }
+
   close(): void {
     this.ws.close();
   }
+
+  private describe(): string {
+    return this.frames.map((f) => f.raw).join(' | ') || 'nothing';
+  }
+}
+
+/** The `{code, message}` of a pusher:error frame. */
+export function errorOf(frame: Frame): { code: number | null; message: string } {
+  return frame.data as { code: number | null; message: string };
 }

@@ -5,29 +5,19 @@
 import assert from 'node:assert/strict';
 import type net from 'node:net';
 import { after, before, test } from 'node:test';
-import type PusherServer from 'pusher';
 import WebSocket from 'ws';
 import { startBalancer } from '../helpers/front.js';
 import { type HeraldProcess, spawnHerald } from '../helpers/process.js';
 import { PusherJs } from '../helpers/pusher-js.js';
 import { sdkFor } from '../helpers/sdk.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
+import { waitFor } from '../helpers/wait.js';
 
 let nodeA: HeraldProcess;
 let nodeB: TestServer;
 let balancer: net.Server;
 let balancerPort: number;
 const clients: PusherJs[] = [];
-
-function waitFor<T>(what: string, register: (done: (value: T) => void) => void, ms = 10_000): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
-    register((value) => {
-      clearTimeout(timer);
-      resolve(value);
-    });
-  });
-}
 
 before(async () => {
   nodeA = await spawnHerald([], { HERALD_SHUTDOWN_TIMEOUT: '1' });

@@ -12,8 +12,10 @@ import { Agent, request } from 'node:http';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import { eventually, RawClient, sdk } from '../helpers/cluster.js';
+import { sdk } from '../helpers/cluster.js';
 import { type HeraldProcess, killTree, spawnListening } from '../helpers/process.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { eventually } from '../helpers/wait.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/herald.js', import.meta.url));
 const SOFT = 64;
@@ -83,8 +85,8 @@ test('out of descriptors: logged, /ready 503 with the figures, a publish fails; 
     'both limits in the banner, the soft one raised to the hard one',
   );
   assert.equal((await ready()).status, 200, 'ready before the flood');
-  subscriber = await RawClient.connect(herald.port);
-  await subscriber.subscribe(herald.port, 'fd-room');
+  subscriber = await RawClient.open(herald.port);
+  await subscriber.join(sdk(herald.port), 'fd-room');
 
   let opened = 0;
   while (await connect()) {

@@ -8,9 +8,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import type { HeraldConfigInput } from '../../src/config/config.js';
-import { deletePrefix, eventually, RawClient, REDIS_URL, sdk, uniquePrefix } from '../helpers/cluster.js';
+import { deletePrefix, REDIS_URL, sdk, uniquePrefix } from '../helpers/cluster.js';
 import { type Scrape, scrape } from '../helpers/metrics.js';
+import { RawClient } from '../helpers/raw-client.js';
 import { startHerald, TEST_APP, type TestServer } from '../helpers/server.js';
+import { eventually } from '../helpers/wait.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const prefix = uniquePrefix();
@@ -42,7 +44,7 @@ const total = (scrapes: Scrape[], name: string, labels: Record<string, string> =
   scrapes.reduce((n, s) => n + s.sum(name, labels), 0);
 
 async function raw(node: TestServer): Promise<RawClient> {
-  const r = await RawClient.connect(node.port);
+  const r = await RawClient.open(node.port);
   raws.push(r);
   return r;
 }
@@ -79,7 +81,7 @@ describe('metrics moved by real deliveries and real Redis traffic', () => {
       return true;
     });
     const c = await raw(a);
-    await c.subscribe(a.port, 'hooked');
+    await c.join(sdk(a.port), 'hooked');
     await first;
     await receiver.waitFor('the retry accepted', () => receiver.accepted.length === 1);
     const app = { app_id: 'app-id' };
@@ -103,7 +105,7 @@ describe('metrics moved by real deliveries and real Redis traffic', () => {
   it('events across nodes: one publish per event on the sender, one receive on the other node, same bytes', async () => {
     const onA = await raw(a);
     const onB = [await raw(b), await raw(b)];
-    for (const c of [onA, ...onB]) await c.subscribe(c === onA ? a.port : b.port, 'wire-metrics');
+    for (const c of [onA, ...onB]) await c.join(sdk(c === onA ? a.port : b.port), 'wire-metrics');
     const [beforeA, beforeB] = await both();
     for (let i = 0; i < 5; i++) await sdk(a.port).trigger('wire-metrics', 'tick', { i });
     // A node counts a receive before it writes to its sockets: once B's clients have all five, B

@@ -7,9 +7,11 @@ import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import type PusherServer from 'pusher';
 import WebSocket from 'ws';
+import { parseExposition, Scrape } from '../helpers/metrics.js';
 import { PusherJs } from '../helpers/pusher-js.js';
 import { sdkFor } from '../helpers/sdk.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
+import { waitFor } from '../helpers/wait.js';
 
 let server: TestServer;
 let metricsUrl: string;
@@ -17,63 +19,11 @@ let sdk: PusherServer;
 const clients: PusherJs[] = [];
 const sockets: WebSocket[] = [];
 
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-/** Parses the Prometheus text exposition format (enough of it for prom-client's output). */
-function parse(text: string): Sample[] {
-  const out: Sample[] = [];
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    assert.ok(m, `unparseable exposition line: ${line}`);
-    const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
-      labels[l[1]!] = l[2]!;
-    }
-    out.push({ name: m[1]!, labels, value: Number(m[3]) });
-  }
-  return out;
-}
-
-class Scrape {
-  constructor(readonly samples: Sample[]) {}
-
-  /** Value of the series with exactly these labels, 0 when absent (a counter never incremented). */
-  get(name: string, labels: Record<string, string> = {}): number {
-    const want = Object.entries(labels);
-    const hit = this.samples.find(
-      (s) =>
-        s.name === name &&
-        Object.keys(s.labels).length === want.length &&
-        want.every(([k, v]) => s.labels[k] === v),
-    );
-    return hit?.value ?? 0;
-  }
-
-  has(name: string): boolean {
-    return this.samples.some((s) => s.name === name);
-  }
-}
-
 async function scrape(): Promise<Scrape> {
   const res = await fetch(metricsUrl);
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
-  return new Scrape(parse(await res.text()));
-}
-
-function within<T>(what: string, register: (done: (value: T) => void) => void, ms = 5000): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
-    register((value) => {
-      clearTimeout(timer);
-      resolve(value);
-    });
-  });
+  return new Scrape(parseExposition(await res.text()));
 }
 
 function connectPusherJs(): Promise<PusherJs> {
@@ -89,12 +39,12 @@ function connectPusherJs(): Promise<PusherJs> {
     },
   });
   clients.push(client);
-  return within('pusher-js connected', (done) => client.connection.bind('connected', () => done(client)));
+  return waitFor('pusher-js connected', (done) => client.connection.bind('connected', () => done(client)));
 }
 
 function subscribed(client: PusherJs, name: string): Promise<void> {
   const channel = client.subscribe(name);
-  return within(`subscription to ${name}`, (done) =>
+  return waitFor(`subscription to ${name}`, (done) =>
     channel.bind('pusher:subscription_succeeded', () => done()),
   );
 }
@@ -105,12 +55,12 @@ async function rawClient(key = server.app.key): Promise<{ ws: WebSocket; frames:
   sockets.push(ws);
   const frames: string[] = [];
   ws.on('message', (d) => frames.push(d.toString()));
-  await within('raw first frame', (done) => ws.once('message', () => done(undefined)));
+  await waitFor('raw first frame', (done) => ws.once('message', () => done(undefined)));
   return { ws, frames };
 }
 
 function nextFrame(ws: WebSocket, match: (text: string) => boolean): Promise<string> {
-  return within('a frame', (done) => {
+  return waitFor('a frame', (done) => {
     const onMessage = (d: WebSocket.RawData) => {
       const text = d.toString();
       if (!match(text)) return;
@@ -185,8 +135,8 @@ test('connections, channels and subscriptions by type, messages and bytes by sou
 
   // One API event to three subscribers.
   const got = Promise.all([
-    within('news on a', (done) => a.channel('news')!.bind('headline', done)),
-    within('news on b', (done) => b.channel('news')!.bind('headline', done)),
+    waitFor('news on a', (done) => a.channel('news')!.bind('headline', done)),
+    waitFor('news on b', (done) => b.channel('news')!.bind('headline', done)),
     nextFrame(raw.ws, (t) => t.includes('"headline"')),
   ]);
   const mid = await scrape();
@@ -202,7 +152,7 @@ test('connections, channels and subscriptions by type, messages and bytes by sou
 
   // One client event: fanned out to the other subscriber only.
   const client = { ...app, source: 'client' };
-  const onB = within('client event on b', (done) => b.channel('private-chat')!.bind('client-typing', done));
+  const onB = waitFor('client event on b', (done) => b.channel('private-chat')!.bind('client-typing', done));
   a.channel('private-chat')!.trigger('client-typing', { who: 'a' });
   assert.deepEqual(await onB, { who: 'a' });
   const afterClient = await scrape();
@@ -245,7 +195,7 @@ test('connections closed by close code and refused by code', async () => {
   const before = await scrape();
   const open = before.get('herald_connections', app);
 
-  const closed = within<number>('server saw the close', (done) => {
+  const closed = waitFor<number>('server saw the close', (done) => {
     const off = server.herald.events.on('connection_closed', (e) => {
       off();
       done(e.code);
@@ -256,7 +206,7 @@ test('connections closed by close code and refused by code', async () => {
 
   const refused = new WebSocket(`ws://127.0.0.1:${server.port}/app/no-such-key?protocol=7`);
   sockets.push(refused);
-  assert.equal(await within<number>('refusal', (done) => refused.once('close', (c) => done(c))), 4001);
+  assert.equal(await waitFor<number>('refusal', (done) => refused.once('close', (c) => done(c))), 4001);
 
   const s = await scrape();
   assert.equal(s.get('herald_connections', app), open - 1);

@@ -4,7 +4,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type PusherServer from 'pusher';
 import WebSocket from 'ws';
 import { selfSignedCert } from '../helpers/front.js';
 import { PusherJs } from '../helpers/pusher-js.js';

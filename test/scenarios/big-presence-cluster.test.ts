@@ -11,9 +11,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import {
   deletePrefix,
-  eventually,
   pusherClient,
-  RawClient,
   REDIS_URL,
   STEADY_NODE_TIMEOUT,
   sdk,
@@ -21,10 +19,11 @@ import {
   stop,
   subscribed,
   uniquePrefix,
-  waitFor,
 } from '../helpers/cluster.js';
 import type { HeraldProcess } from '../helpers/process.js';
 import type { PusherJs } from '../helpers/pusher-js.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { eventually, waitFor } from '../helpers/wait.js';
 
 const LIMIT = 151;
 const prefix = uniquePrefix();
@@ -60,13 +59,13 @@ const port = (i: number) => nodes[i]!.port;
 
 /** Joins `channel` as `userId` on node `i`; resolves with the outcome frame's event name. */
 async function join1(i: number, channel: string, userId: string): Promise<{ raw: RawClient; ok: boolean }> {
-  const raw = await RawClient.connect(port(i));
+  const raw = await RawClient.open(port(i));
   raws.push(raw);
   const auth = sdk(port(i)).authorizeChannel(raw.socketId, channel, {
     user_id: userId,
     user_info: { name: `n-${userId}` },
   });
-  raw.send('pusher:subscribe', { channel, ...auth });
+  raw.emit('pusher:subscribe', { channel, ...auth });
   const f = await raw.next(
     (x) =>
       (x.event === 'pusher_internal:subscription_succeeded' && x.channel === channel) ||
@@ -133,8 +132,8 @@ test('150 members over two nodes: watchers, late joiners and the API see all of 
   // Full now: a new user is refused on either node; the room keeps working.
   const refused = await join1(1, channel, 'one-too-many');
   assert.equal(refused.ok, false);
-  const err = refused.raw.frames.find((f) => f.event === 'pusher:error')!;
-  assert.equal((err.data as { code: unknown }).code, null);
+  const err = refused.raw.log.find((f) => f.event === 'pusher:error')!;
+  assert.equal((err.payload as { code: unknown }).code, null);
   const again = await join1(0, channel, 'user-7');
   assert.equal(again.ok, true, 'an existing member may open another connection');
 
@@ -158,9 +157,9 @@ test('a burst of joins past the limit, spread over two nodes, admits exactly the
   const expected = users.users.map((u) => u.id).sort();
   const view = (r: RawClient) => {
     const ids = new Set<string>();
-    for (const f of r.frames) {
+    for (const f of r.log) {
       if (f.channel !== channel) continue;
-      const d = f.data as { presence?: { ids: string[] }; user_id?: string };
+      const d = f.payload as { presence?: { ids: string[] }; user_id?: string };
       if (f.event === 'pusher_internal:subscription_succeeded') for (const id of d.presence!.ids) ids.add(id);
       if (f.event === 'pusher_internal:member_added') ids.add(d.user_id!);
       if (f.event === 'pusher_internal:member_removed') ids.delete(d.user_id!);
@@ -172,7 +171,7 @@ test('a burst of joins past the limit, spread over two nodes, admits exactly the
   });
   // Refused joins are told with a non-closing error and the socket keeps serving.
   const refused = results.find((r) => !r.ok)!;
-  await refused.raw.subscribe(port(0), 'public-after-refusal');
+  await refused.raw.join(sdk(port(0)), 'public-after-refusal');
 });
 
 test('users joining with two tabs on two nodes at the same instant are announced once each', async () => {

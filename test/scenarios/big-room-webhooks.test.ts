@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { RawClient, sdk } from '../helpers/cluster.js';
+import { sdk } from '../helpers/cluster.js';
+import { RawClient } from '../helpers/raw-client.js';
 import { startHerald, TEST_APP, type TestServer } from '../helpers/server.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
@@ -42,10 +43,10 @@ after(async () => {
 });
 
 async function join1(channel: string, userId: string): Promise<{ raw: RawClient; ok: boolean }> {
-  const raw = await RawClient.connect(server.port);
+  const raw = await RawClient.open(server.port);
   raws.push(raw);
   const auth = sdk(server.port).authorizeChannel(raw.socketId, channel, { user_id: userId });
-  raw.send('pusher:subscribe', { channel, ...auth });
+  raw.emit('pusher:subscribe', { channel, ...auth });
   const f = await raw.next(
     (x) =>
       (x.event === 'pusher_internal:subscription_succeeded' && x.channel === channel) ||

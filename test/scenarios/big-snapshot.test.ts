@@ -6,8 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { clientOptions, RawClient, sdk } from '../helpers/cluster.js';
+import { clientOptions, sdk } from '../helpers/cluster.js';
 import { PusherJs } from '../helpers/pusher-js.js';
+import { RawClient } from '../helpers/raw-client.js';
 import { startHerald, TEST_APP, type TestServer } from '../helpers/server.js';
 
 const MEMBERS = 80;
@@ -37,24 +38,24 @@ test('a snapshot larger than the socket buffer limit reaches raw and pusher-js j
   for (let n = 0; n < MEMBERS; n += 20) {
     await Promise.all(
       Array.from({ length: 20 }, async (_, k) => {
-        const raw = await RawClient.connect(server.port);
+        const raw = await RawClient.open(server.port);
         raws.push(raw);
-        const closed = raw.closed.then((code) => {
+        const closed = raw.closed.then(({ code }) => {
           throw new Error(`member m${n + k} was closed with ${code} while joining`);
         });
         await Promise.race([
-          raw.subscribe(server.port, channel, { user_id: `m${n + k}`, user_info: { bio } }),
+          raw.join(sdk(server.port), channel, { user_id: `m${n + k}`, user_info: { bio } }),
           closed,
         ]);
         closed.catch(() => {});
       }),
     );
   }
-  const late = await RawClient.connect(server.port);
+  const late = await RawClient.open(server.port);
   raws.push(late);
-  await late.subscribe(server.port, channel, { user_id: 'late', user_info: { bio: 'short' } });
-  const ok = late.frames.find((f) => f.event === 'pusher_internal:subscription_succeeded')!;
-  assert.equal((ok.data as { presence: { count: number } }).presence.count, MEMBERS + 1);
+  await late.join(sdk(server.port), channel, { user_id: 'late', user_info: { bio: 'short' } });
+  const ok = late.log.find((f) => f.event === 'pusher_internal:subscription_succeeded')!;
+  assert.equal((ok.payload as { presence: { count: number } }).presence.count, MEMBERS + 1);
 
   const c = new PusherJs(TEST_APP.key, clientOptions(server.port, { userId: 'pjs' }) as never);
   clients.push(c);
@@ -88,21 +89,22 @@ test('400 members: a watcher gets every member_added, a late joiner and the API 
   for (let n = 0; n < N; n += 100) {
     await Promise.all(
       Array.from({ length: 100 }, async (_, k) => {
-        const raw = await RawClient.connect(server.port);
+        const raw = await RawClient.open(server.port);
         raws.push(raw);
-        await raw.subscribe(server.port, channel, { user_id: `t${n + k}`, user_info: { n: n + k } });
+        await raw.join(sdk(server.port), channel, { user_id: `t${n + k}`, user_info: { n: n + k } });
       }),
     );
   }
   await allAdded;
   assert.equal(ch.members.count, N + 1);
 
-  const late = await RawClient.connect(server.port);
+  const late = await RawClient.open(server.port);
   raws.push(late);
-  await late.subscribe(server.port, channel, { user_id: 'late' });
-  const ok = late.frames.find((f) => f.event === 'pusher_internal:subscription_succeeded')!;
-  const presence = (ok.data as { presence: { count: number; ids: string[]; hash: Record<string, unknown> } })
-    .presence;
+  await late.join(sdk(server.port), channel, { user_id: 'late' });
+  const ok = late.log.find((f) => f.event === 'pusher_internal:subscription_succeeded')!;
+  const presence = (
+    ok.payload as { presence: { count: number; ids: string[]; hash: Record<string, unknown> } }
+  ).presence;
   assert.equal(presence.count, N + 2);
   assert.equal(new Set(presence.ids).size, N + 2);
   assert.deepEqual(presence.hash['t399'], { n: 399 });

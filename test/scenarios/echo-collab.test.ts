@@ -12,6 +12,7 @@ import { serverEvent } from '../helpers/clients.js';
 import type { PusherJs } from '../helpers/pusher-js.js';
 import { PusherJsWithEncryption } from '../helpers/pusher-js-encrypted.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
+import { waitFor } from '../helpers/wait.js';
 
 const MASTER_KEY = Buffer.alloc(32, 42).toString('base64');
 let server: TestServer;
@@ -69,16 +70,6 @@ function echoFor(user: Editor): Echo<'pusher'> {
   return echo;
 }
 
-function waitFor<T>(register: (resolve: (v: T) => void) => void, what: string, ms = 5000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms);
-    register((v) => {
-      clearTimeout(timer);
-      resolve(v);
-    });
-  });
-}
-
 const pusherOf = (e: Echo<'pusher'>) => (e.connector as unknown as { pusher: PusherJs }).pusher;
 
 test('a document session: here/joining, cursor whispers, toOthers saves, encrypted secrets, tabs leaving', async () => {
@@ -86,12 +77,12 @@ test('a document session: here/joining, cursor whispers, toOthers saves, encrypt
   const ada = { id: 1, name: 'Ada' };
   const bob = { id: 2, name: 'Bob' };
   const adaTab1 = echoFor(ada);
-  const here1 = await waitFor<Editor[]>((r) => adaTab1.join(DOC).here(r), 'here ada');
+  const here1 = await waitFor<Editor[]>('here ada', (r) => adaTab1.join(DOC).here(r));
   assert.deepEqual(here1, [ada]);
 
-  const bobJoined = waitFor<Editor>((r) => adaTab1.join(DOC).joining(r), 'joining bob');
+  const bobJoined = waitFor<Editor>('joining bob', (r) => adaTab1.join(DOC).joining(r));
   const bobEcho = echoFor(bob);
-  const here2 = await waitFor<Editor[]>((r) => bobEcho.join(DOC).here(r), 'here bob');
+  const here2 = await waitFor<Editor[]>('here bob', (r) => bobEcho.join(DOC).here(r));
   assert.deepEqual(
     here2.sort((x, y) => x.id - y.id),
     [ada, bob],
@@ -102,12 +93,12 @@ test('a document session: here/joining, cursor whispers, toOthers saves, encrypt
   const joins: Editor[] = [];
   bobEcho.join(DOC).joining((m: Editor) => joins.push(m));
   const adaTab2 = echoFor(ada);
-  const here3 = await waitFor<Editor[]>((r) => adaTab2.join(DOC).here(r), 'here ada tab 2');
+  const here3 = await waitFor<Editor[]>('here ada tab 2', (r) => adaTab2.join(DOC).here(r));
   assert.equal(here3.length, 2);
 
   // Cursor whispers: every other connection, both of Ada's tabs included, none back to Bob.
   const cursors = [adaTab1, adaTab2].map((e) =>
-    waitFor<{ x: number }>((r) => e.join(DOC).listenForWhisper('cursor', r), 'cursor'),
+    waitFor<{ x: number }>('cursor', (r) => e.join(DOC).listenForWhisper('cursor', r)),
   );
   const selfHeard: unknown[] = [];
   bobEcho.join(DOC).listenForWhisper('cursor', (d: unknown) => selfHeard.push(d));
@@ -121,7 +112,7 @@ test('a document session: here/joining, cursor whispers, toOthers saves, encrypt
     return { i, got };
   });
   const adaSaw = [adaTab1, adaTab2].map((e) =>
-    waitFor<unknown>((r) => e.join(DOC).listen('.App\\Events\\DocumentSaved', r), 'DocumentSaved'),
+    waitFor<unknown>('DocumentSaved', (r) => e.join(DOC).listen('.App\\Events\\DocumentSaved', r)),
   );
   await sdk.trigger(
     `presence-${DOC}`,
@@ -133,11 +124,11 @@ test('a document session: here/joining, cursor whispers, toOthers saves, encrypt
 
   // Secrets over an encrypted private channel, decrypted by pusher-js in each Echo.
   const secret = [adaTab1, bobEcho].map((e) =>
-    waitFor<unknown>((r) => e.encryptedPrivate(`doc-keys.7`).listen('KeyRotated', r), 'KeyRotated'),
+    waitFor<unknown>('KeyRotated', (r) => e.encryptedPrivate(`doc-keys.7`).listen('KeyRotated', r)),
   );
   await Promise.all(
     [adaTab1, bobEcho].map((e) =>
-      waitFor((r) => e.encryptedPrivate('doc-keys.7').subscribed(() => r(undefined)), 'encrypted subscribed'),
+      waitFor('encrypted subscribed', (r) => e.encryptedPrivate('doc-keys.7').subscribed(() => r(undefined))),
     ),
   );
   await sdk.trigger('private-encrypted-doc-keys.7', 'App\\Events\\KeyRotated', { key: 'k-2 🔑' });
@@ -154,11 +145,11 @@ test('a document session: here/joining, cursor whispers, toOthers saves, encrypt
   adaTab1.leave(DOC);
   await tab1Gone;
   // Barrier on the channel: an event published now arrives after any member_removed for tab 1.
-  const barrier = waitFor((r) => bobEcho.join(DOC).listen('.barrier', r), 'barrier');
+  const barrier = waitFor('barrier', (r) => bobEcho.join(DOC).listen('.barrier', r));
   await sdk.trigger(`presence-${DOC}`, 'barrier', {});
   await barrier;
   assert.deepEqual(leftEvents, [], 'Ada still has a tab on the document');
-  const leaving = waitFor<Editor>((r) => bobEcho.join(DOC).leaving(r), 'leaving ada');
+  const leaving = waitFor<Editor>('leaving ada', (r) => bobEcho.join(DOC).leaving(r));
   adaTab2.disconnect();
   assert.deepEqual(await leaving, ada);
 

@@ -17,7 +17,6 @@ import {
   type ClientIdentity,
   clientOptions,
   deletePrefix,
-  eventually,
   KEY,
   REDIS_URL,
   SECRET,
@@ -26,11 +25,11 @@ import {
   stop,
   subscribed,
   uniquePrefix,
-  waitFor,
 } from '../helpers/cluster.js';
 import { selfSignedCert, startBalancer } from '../helpers/front.js';
 import type { HeraldProcess } from '../helpers/process.js';
 import { PusherJs } from '../helpers/pusher-js.js';
+import { eventually, waitFor } from '../helpers/wait.js';
 
 const prefix = uniquePrefix();
 const dir = mkdtempSync(join(tmpdir(), 'herald-tls-cluster-'));

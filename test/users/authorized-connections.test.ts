@@ -6,9 +6,11 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type PusherServer from 'pusher';
 import { signAuth } from '../../src/protocol/signatures.js';
+import { once } from '../helpers/clients.js';
+import { RawClient } from '../helpers/raw-client.js';
 import { sdkFor } from '../helpers/sdk.js';
 import { startHerald, TEST_APP, type TestServer } from '../helpers/server.js';
-import { once, pusherJsFor, RawClient, withUnrefClientTimers } from './clients.js';
+import { pusherJsFor, withUnrefClientTimers } from './clients.js';
 
 // A 2 s deadline leaves room for sign-in on a loaded machine; the sweep runs every 500 ms for it.
 const FREE_APP = { id: 'free', key: 'free-key', secret: 'free-secret' };
@@ -82,11 +84,9 @@ test('pusher-js that never signs in is closed with 4009 and stops', async () => 
   try {
     await once(js.connection, 'connected');
     await withUnrefClientTimers(async () => {
-      const gone = await once<{ current: string }>(
-        js.connection,
-        'state_change',
-        (s) => s.current !== 'connected',
-      );
+      const gone = await once<{ current: string }>(js.connection, 'state_change', {
+        accept: (s) => s.current !== 'connected',
+      });
       assert.equal(gone.current, 'disconnected');
     });
   } finally {

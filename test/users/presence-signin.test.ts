@@ -3,9 +3,11 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type PusherServer from 'pusher';
 import { signAuth } from '../../src/protocol/signatures.js';
+import { once } from '../helpers/clients.js';
+import { errorOf, RawClient } from '../helpers/raw-client.js';
 import { sdkFor } from '../helpers/sdk.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
-import { errorOf, once, pusherJsFor, RawClient } from './clients.js';
+import { pusherJsFor } from './clients.js';
 
 let server: TestServer;
 let sdk: PusherServer;

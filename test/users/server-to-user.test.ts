@@ -2,9 +2,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type PusherServer from 'pusher';
+import { errorOf, RawClient } from '../helpers/raw-client.js';
 import { sdkFor, sdkPost } from '../helpers/sdk.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
-import { errorOf, RawClient, signedInSocket } from './clients.js';
+import { signedInSocket } from './clients.js';
 
 let server: TestServer;
 let sdk: PusherServer;

@@ -2,9 +2,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type PusherServer from 'pusher';
+import { once } from '../helpers/clients.js';
+import { errorOf, RawClient } from '../helpers/raw-client.js';
 import { sdkFor } from '../helpers/sdk.js';
 import { startHerald, TEST_APP, type TestServer } from '../helpers/server.js';
-import { errorOf, once, pusherJsFor, RawClient } from './clients.js';
+import { pusherJsFor } from './clients.js';
 
 const OFF_APP = { id: 'signin-off', key: 'signin-off-key', secret: 'signin-off-secret' };
 

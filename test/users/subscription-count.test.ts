@@ -3,9 +3,11 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type PusherServer from 'pusher';
 import { signAuth } from '../../src/protocol/signatures.js';
+import { once } from '../helpers/clients.js';
+import { RawClient } from '../helpers/raw-client.js';
 import { sdkFor } from '../helpers/sdk.js';
 import { startHerald, TEST_APP, type TestServer } from '../helpers/server.js';
-import { once, pusherJsFor, RawClient } from './clients.js';
+import { pusherJsFor } from './clients.js';
 
 const OFF_APP = { id: 'count-off', key: 'count-off-key', secret: 'count-off-secret' };
 

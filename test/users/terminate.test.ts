@@ -3,9 +3,11 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type PusherServer from 'pusher';
 import { signAuth } from '../../src/protocol/signatures.js';
+import { once } from '../helpers/clients.js';
+import { errorOf, RawClient } from '../helpers/raw-client.js';
 import { sdkFor, sdkPost } from '../helpers/sdk.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
-import { errorOf, once, pusherJsFor, RawClient, signedInSocket, withUnrefClientTimers } from './clients.js';
+import { pusherJsFor, signedInSocket, withUnrefClientTimers } from './clients.js';
 
 let server: TestServer;
 let sdk: PusherServer;
@@ -58,11 +60,9 @@ test('pusher-js signed in as the user is disconnected and does not reconnect by 
     await connected;
     await client.user.signinDonePromise;
     assert.equal(client.user.user_data?.id, 'js-term');
-    const gone = once<{ current: string }>(
-      client.connection,
-      'state_change',
-      (s) => s.current !== 'connected',
-    );
+    const gone = once<{ current: string }>(client.connection, 'state_change', {
+      accept: (s) => s.current !== 'connected',
+    });
     await withUnrefClientTimers(async () => {
       await sdk.terminateUserConnections('js-term');
       // 4009 is in pusher-js's "refused" range (4000-4099): it stops instead of retrying.

@@ -2,9 +2,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type PusherServer from 'pusher';
+import { once } from '../helpers/clients.js';
+import { RawClient } from '../helpers/raw-client.js';
 import { sdkFor } from '../helpers/sdk.js';
 import { startHerald, TEST_APP, type TestServer } from '../helpers/server.js';
-import { once, pusherJsFor, RawClient } from './clients.js';
+import { pusherJsFor } from './clients.js';
 
 const QUIET_APP = { id: 'wl-off', key: 'wl-off-key', secret: 'wl-off-secret' };
 

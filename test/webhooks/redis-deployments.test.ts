@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { createRedis } from '../../src/adapters/redis/connect.js';
-import { eventually } from '../helpers/cluster.js';
 import type { PusherJs } from '../helpers/pusher-js.js';
 import {
   type RedisClusterHandle,
@@ -16,6 +15,7 @@ import {
   startRedisSentinel,
 } from '../helpers/redis-deployments.js';
 import { startHerald, TEST_APP, type TestServer } from '../helpers/server.js';
+import { eventually } from '../helpers/wait.js';
 import { connect, subscribed, unsubscribed } from '../helpers/webhook-clients.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 

@@ -7,9 +7,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { pusherClient, REDIS_URL, waitFor } from '../helpers/cluster.js';
+import { pusherClient, REDIS_URL } from '../helpers/cluster.js';
 import type { PusherJs } from '../helpers/pusher-js.js';
 import { startHerald, TEST_APP, type TestServer } from '../helpers/server.js';
+import { waitFor } from '../helpers/wait.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 let receiver: WebhookReceiver;

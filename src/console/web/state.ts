@@ -89,7 +89,7 @@ export class Live {
     src.addEventListener('hello', (ev) => {
       const hello = JSON.parse((ev as MessageEvent).data) as { node: string };
       // Another process answers (a restart): its node id is new, so old series end here.
-      if (this.info && hello.node !== this.info.node) void this.load();
+      if (this.info && hello.node !== this.info.node) void this.load().then(() => this.fire('status'));
       this.samples.clear();
     });
     src.addEventListener('history', (ev) => {

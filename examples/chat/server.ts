@@ -100,7 +100,7 @@ export async function startChat(env: NodeJS.ProcessEnv = process.env): Promise<R
     throw new HttpError(404, 'not found');
   }
 
-  return serve(env, herald, route);
+  return serve(env, route, () => herald.close());
 }
 
 if (process.argv[1] === new URL(import.meta.url).pathname)

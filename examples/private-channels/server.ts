@@ -114,7 +114,7 @@ export async function startPrivateChannels(env: NodeJS.ProcessEnv = process.env)
     throw new HttpError(404, 'not found');
   }
 
-  return serve(env, herald, route);
+  return serve(env, route, () => herald.close());
 }
 
 if (process.argv[1] === new URL(import.meta.url).pathname)

@@ -4,7 +4,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createHerald, type Herald, loadConfig } from 'herald';
+import { type AppConfig, createHerald, type Herald, loadConfig } from 'herald';
 
 export const HOST = '127.0.0.1';
 
@@ -18,7 +18,7 @@ export interface ExampleApp {
 export async function startHerald(
   app: ExampleApp,
   env: NodeJS.ProcessEnv,
-  extra: { clientEvents?: boolean } = {},
+  extra: Partial<Pick<AppConfig, 'clientEvents' | 'webhooks'>> = {},
 ): Promise<{ herald: Herald; port: number }> {
   const herald = createHerald(
     loadConfig({
@@ -87,11 +87,11 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-/** Serves `route` on `PORT` (default 3000; 0 picks a free port); closing also stops the embedded Herald. */
+/** Serves `route` on `PORT` (default 3000; 0 picks a free port); closing also runs `stop` (Herald's close). */
 export async function serve(
   env: NodeJS.ProcessEnv,
-  herald: Herald,
   route: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  stop: () => Promise<void>,
 ): Promise<RunningApp> {
   const server = createServer((req, res) => {
     route(req, res).catch((err: unknown) => sendError(res, err));
@@ -103,7 +103,7 @@ export async function serve(
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
-      await herald.close();
+      await stop();
     },
   };
 }

@@ -68,7 +68,7 @@ test('one user_online for two tabs on two nodes, one user_offline 3 s after the 
   assert.equal(events('user_offline', 'alice').length, 0, 'one tab left, alice is still online');
 
   t2.disconnect();
-  await receiver.waitFor('alice offline', () => events('user_offline', 'alice').length === 1, 10_000);
+  await receiver.waitFor('alice offline', () => events('user_offline', 'alice').length === 1, 30_000);
   const online = receiver.accepted.find((r) =>
     r.events.some((e) => e.name === 'user_online' && e.user_id === 'alice'),
   );
@@ -97,7 +97,7 @@ test('a reconnect within 3 s cancels both: no user_offline and no second user_on
   // offline of carol's would have been, so by then hers would have arrived.
   const dave = await tab(a, 'dave');
   dave.disconnect();
-  await receiver.waitFor('dave offline', () => events('user_offline', 'dave').length === 1, 10_000);
+  await receiver.waitFor('dave offline', () => events('user_offline', 'dave').length === 1, 30_000);
   assert.equal(events('user_offline', 'carol').length, 0, 'the reconnect cancelled the offline');
   assert.equal(events('user_online', 'carol').length, 1, 'and the second online');
 });

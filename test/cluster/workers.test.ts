@@ -50,8 +50,7 @@ describe('--workers 2 without Redis', () => {
       await c.join(sdk(herald.port), 'private-talk');
     }
     const joiner = await raw();
-    await joiner.join(sdk(herald.port), 'presence-shared', { user_id: 'u-last' });
-    const ok = await joiner.next((f) => f.event === 'pusher_internal:subscription_succeeded');
+    const ok = await joiner.join(sdk(herald.port), 'presence-shared', { user_id: 'u-last' });
     assert.equal((ok.payload as { presence: { count: number } }).presence.count, 5, 'every worker’s members');
     for (const c of clients) {
       await c.next(

@@ -51,7 +51,8 @@ export class RawClient {
   readonly log: Frame[] = [];
   /** Frames no `next` has taken yet. */
   readonly frames: Frame[] = [];
-  private readonly waiters = new Set<() => void>();
+  /** Pending `next` calls; a frame goes to the first one it matches instead of the queue. */
+  private readonly waiters: { test: (f: Frame) => boolean; take(f: Frame): void; fail(): void }[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
   socketId = '';
 
@@ -61,13 +62,15 @@ export class RawClient {
       if (isBinary) throw new Error(`server sent a binary frame: ${raw}`);
       const frame = parseFrame(raw);
       this.log.push(frame);
-      this.frames.push(frame);
-      for (const w of [...this.waiters]) w();
+      // Only the new frame is tested against the waiters: a queue of thousands is never rescanned.
+      const w = this.waiters.find((x) => x.test(frame));
+      if (w) w.take(frame);
+      else this.frames.push(frame);
     });
     this.closed = new Promise((resolve) =>
       ws.once('close', (code, reason) => {
         resolve({ code, reason: reason.toString() });
-        for (const w of [...this.waiters]) w();
+        for (const w of [...this.waiters]) w.fail();
       }),
     );
   }
@@ -110,17 +113,20 @@ export class RawClient {
    */
   next(match: string | ((f: Frame) => boolean) = () => true, timeoutMs = WAIT_MS): Promise<Frame> {
     const test = typeof match === 'string' ? (f: Frame) => f.event === match : match;
-    const what = typeof match === 'string' ? match : 'a matching frame';
+    const what = typeof match === 'string' ? match : 'matching frame';
+    const i = this.frames.findIndex(test);
+    if (i >= 0) return Promise.resolve(this.frames.splice(i, 1)[0]!);
     return new Promise((resolve, reject) => {
-      const check = () => {
-        const i = this.frames.findIndex(test);
-        if (i >= 0) {
+      const waiter = {
+        test,
+        take: (f: Frame) => {
           done();
-          resolve(this.frames.splice(i, 1)[0]!);
-        } else if (this.ws.readyState === WebSocket.CLOSED) {
+          resolve(f);
+        },
+        fail: () => {
           done();
           reject(new Error(`socket closed while waiting for ${what}; have ${this.describe()}`));
-        }
+        },
       };
       const timer = setTimeout(() => {
         done();
@@ -128,10 +134,11 @@ export class RawClient {
       }, timeoutMs);
       const done = () => {
         clearTimeout(timer);
-        this.waiters.delete(check);
+        const at = this.waiters.indexOf(waiter);
+        if (at >= 0) this.waiters.splice(at, 1);
       };
-      this.waiters.add(check);
-      check();
+      if (this.ws.readyState === WebSocket.CLOSED) waiter.fail();
+      else this.waiters.push(waiter);
     });
   }
 
@@ -227,7 +234,9 @@ export class RawClient {
   }
 
   private describe(): string {
-    return this.frames.map((f) => f.raw).join(' | ') || 'nothing';
+    const shown = this.frames.slice(-20).map((f) => f.raw);
+    const more = this.frames.length - shown.length;
+    return (more > 0 ? `… ${more} more | ` : '') + (shown.join(' | ') || 'nothing');
   }
 }
 

@@ -17,6 +17,14 @@ const arg = (name: string, dflt: string) => {
   return i >= 0 ? process.argv[i + 1]! : dflt;
 };
 const ROUNDS = Number(arg('rounds', '9'));
+const ORDERS = [
+  ['file', 'postgres', 'mysql'],
+  ['postgres', 'mysql', 'file'],
+  ['mysql', 'file', 'postgres'],
+  ['mysql', 'postgres', 'file'],
+  ['postgres', 'file', 'mysql'],
+  ['file', 'mysql', 'postgres'],
+] as const;
 const SECONDS = Number(arg('seconds', '2'));
 const CONCURRENCY = Number(arg('concurrency', '16'));
 const PG = arg('pg', 'postgres://postgres@127.0.0.1:5432/test');
@@ -110,7 +118,8 @@ const stores = {
 const rates: Record<string, number[]> = { file: [], postgres: [], mysql: [] };
 for (const s of Object.values(stores)) await measure(s.port, 0.5); // warm-up: JIT, caches, connections
 for (let r = 0; r < ROUNDS; r++) {
-  const order = r % 2 === 0 ? ['file', 'postgres', 'mysql'] : ['mysql', 'postgres', 'file'];
+  // Every store takes every position in turn (six orders), so no store is always measured second.
+  const order = ORDERS[r % ORDERS.length]!;
   for (const name of order)
     rates[name]!.push(await measure(stores[name as keyof typeof stores].port, SECONDS));
   process.stderr.write(

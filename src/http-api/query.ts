@@ -56,7 +56,8 @@ export function parseQuery(raw: string): ApiQuery {
       start = end + 1;
     }
   } else {
-    for (const [k, v] of new URLSearchParams(raw)) pairs.push([k.toLowerCase(), v]);
+    // The constructor drops one leading `?`; here a `?` is data (`/x??a=1` has the key `?a`), so give it one.
+    for (const [k, v] of new URLSearchParams(`?${raw}`)) pairs.push([k.toLowerCase(), v]);
   }
   return new ApiQuery(pairs);
 }

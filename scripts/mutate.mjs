@@ -4,10 +4,14 @@
 // command runner builds the sandbox once (every mutant is compiled in, switched by an environment
 // variable) and then runs only the area's test files per mutant.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** area → { mutate: globs of source, tests: compiled test files, breakAt: minimum score or null } */
+/**
+ * area → { mutate: globs of source, tests: compiled test files, breakAt: minimum score or null,
+ * timeoutMs: extra time a mutant's run may take over the unmutated run before it counts as a timeout
+ * (a mutant that loops forever costs this much, so pure areas keep it short) }
+ */
 const AREAS = {
   protocol: {
     mutate: ['src/protocol/**/*.ts'],
@@ -18,19 +22,24 @@ const AREAS = {
       'unit/json-depth',
       'unit/errors-doc',
       'unit/parser-fuzz',
+      'unit/protocol-messages',
+      'unit/protocol-bounds',
     ],
     breakAt: 90,
+    timeoutMs: 10000,
   },
   // The smallest area, run by .ci/run so that the setup cannot rot: pure code, one fast test file.
   signature: {
     mutate: ['src/http-api/verify-signature.ts'],
     tests: ['unit/api-signature'],
     breakAt: 90,
+    timeoutMs: 10000,
   },
   'http-api': {
     mutate: ['src/http-api/verify-signature.ts', 'src/http-api/query.ts'],
     tests: ['unit/api-signature', 'unit/http-query', 'http-api/raw-errors', 'http-api/raw-http'],
     breakAt: 90,
+    timeoutMs: 15000,
   },
   channels: {
     mutate: ['src/channels/**/*.ts'],
@@ -67,27 +76,70 @@ const AREAS = {
   },
 };
 
+const DETECTED = new Set(['Killed', 'Timeout']);
+const mutantKey = (file, m) =>
+  `${file}:${m.location.start.line}:${m.location.start.column}:${m.mutatorName}:${m.replacement}`;
+
+/** Survivors of the area's last full report, as `file:line-line` ranges Stryker can be limited to. */
+function survivorLines(report) {
+  const ranges = new Set();
+  for (const [file, f] of Object.entries(report.files)) {
+    for (const m of f.mutants) {
+      if (!DETECTED.has(m.status)) ranges.add(`${file}:${m.location.start.line}-${m.location.end.line}`);
+    }
+  }
+  return [...ranges];
+}
+
+/** The full report with the rerun's results put over it: the score the area has now. */
+function combine(full, rerun) {
+  const now = new Map();
+  for (const [file, f] of Object.entries(rerun.files))
+    for (const m of f.mutants) now.set(mutantKey(file, m), m.status);
+  let detected = 0;
+  let total = 0;
+  for (const [file, f] of Object.entries(full.files)) {
+    for (const m of f.mutants) {
+      total++;
+      if (DETECTED.has(now.get(mutantKey(file, m)) ?? m.status)) detected++;
+    }
+  }
+  return { detected, total };
+}
+
 function main() {
   const args = process.argv.slice(2);
   const area = args.find((a) => !a.startsWith('--'));
   if (!area || !(area in AREAS)) {
-    console.error(`usage: npm run mutate -- <area> [--dry]\nareas: ${Object.keys(AREAS).join(', ')}`);
+    console.error(
+      `usage: npm run mutate -- <area> [--dry] [--survivors]\nareas: ${Object.keys(AREAS).join(', ')}`,
+    );
     process.exit(2);
   }
   const spec = AREAS[area];
+  // --survivors: after adding tests, rerun only the lines of the last full run's survivors (tests are
+  // only ever added, so a mutant killed then is killed now) and print the area's combined score.
+  const survivors = args.includes('--survivors');
+  const fullReport = `reports/mutation/${area}.json`;
+  if (survivors && !existsSync(fullReport)) {
+    console.error(`--survivors needs a full run first: ${fullReport}`);
+    process.exit(2);
+  }
+  const full = survivors ? JSON.parse(readFileSync(fullReport, 'utf8')) : null;
+  const report = survivors ? `reports/mutation/${area}.survivors.json` : fullReport;
   const files = spec.tests.map((t) => `dist/test/${t}.test.js`).join(' ');
   const config = {
     testRunner: 'command',
     // One test process per mutant; the tests themselves bound every wait.
     commandRunner: { command: `node --test --test-concurrency=2 --test-timeout=60000 ${files}` },
     buildCommand: 'npm run -s build',
-    mutate: spec.mutate,
+    mutate: full ? survivorLines(full) : spec.mutate,
     coverageAnalysis: 'off',
     concurrency: 2,
-    timeoutMS: 60000,
-    thresholds: { high: 95, low: 80, break: spec.breakAt },
+    timeoutMS: spec.timeoutMs ?? 60000,
+    thresholds: { high: 95, low: 80, break: survivors ? null : spec.breakAt },
     reporters: ['clear-text', 'progress', 'json'],
-    jsonReporter: { fileName: `reports/mutation/${area}.json` },
+    jsonReporter: { fileName: report },
     ignorePatterns: ['dist', 'reports', 'bench/results', '.herald-data', 'test-output'],
     tempDirName: '.stryker-tmp',
     cleanTempDir: 'always',
@@ -97,6 +149,14 @@ function main() {
   const file = join('reports/mutation', `stryker.${area}.json`);
   writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`);
   const run = spawnSync('npx', ['stryker', 'run', file], { stdio: 'inherit' });
+  if (full && run.status === 0) {
+    const { detected, total } = combine(full, JSON.parse(readFileSync(report, 'utf8')));
+    const score = (100 * detected) / total;
+    console.log(
+      `${area}: ${detected} of ${total} mutants detected, ${score.toFixed(2)}% (break at ${spec.breakAt ?? 'none'})`,
+    );
+    if (spec.breakAt !== null && score < spec.breakAt) process.exit(1);
+  }
   process.exit(run.status ?? 1);
 }
 

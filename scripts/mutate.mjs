@@ -54,9 +54,17 @@ const AREAS = {
     ],
     breakAt: null,
   },
+  // The WebSocket side of src/transport. The HTTP fallback sessions are their own area: their tests
+  // (pusher-js's xhr and sockjs transports, idle and abuse timers) take half a minute per mutant.
   transport: {
-    mutate: ['src/transport/**/*.ts'],
-    tests: ['ops/slow-consumer', 'channels/public-private', 'ws/handshake'],
+    mutate: ['src/transport/**/*.ts', '!src/transport/http-*.ts'],
+    tests: ['unit/frame-chain', 'ops/slow-consumer', 'channels/public-private', 'ws/handshake'],
+    breakAt: null,
+    timeoutMs: 20000,
+  },
+  'transport-http': {
+    mutate: ['src/transport/http-*.ts'],
+    tests: ['transports/http-node', 'transports/http-idle', 'transports/http-abuse'],
     breakAt: null,
   },
   limits: {
@@ -68,11 +76,13 @@ const AREAS = {
     ],
     tests: ['ops/limits', 'ops/slow-consumer', 'channels/client-event-rate', 'channels/client-events'],
     breakAt: null,
+    timeoutMs: 20000,
   },
   deliverer: {
     mutate: ['src/webhooks/deliverer.ts'],
     tests: ['webhooks/deliverer', 'webhooks/units', 'webhooks/memory-lifecycle'],
     breakAt: null,
+    timeoutMs: 20000,
   },
 };
 

@@ -2,11 +2,13 @@
  * The delivery loop's retry schedule, pinned under a controlled clock with the real queue, the real
  * sender and a real receiver that answers 500: the last try lands just inside the retry window (one
  * second before its end, so its time_ms still passes a receiver that rejects a window-old webhook),
- * however long the back-off has grown; a failure at that try dead-letters the batch.
+ * however long the back-off has grown; a failure at that try dead-letters the batch. Also what each
+ * outcome leaves behind: the attempt reported, the queue acked or dead-lettered, the target's last outcome.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { loadConfig } from '../../src/config/load.js';
+import type { ServerEvent } from '../../src/events/server-events.js';
 import { ServerEvents } from '../../src/events/server-events.js';
 import { silentLogger } from '../../src/logging/logger.js';
 import { Deliverer } from '../../src/webhooks/deliverer.js';
@@ -25,7 +27,9 @@ before(async () => {
 });
 after(() => receiver.close());
 
-function outcome(events: ServerEvents, wanted: 'retried' | 'dead_lettered'): Promise<void> {
+type Outcome = 'sent' | 'retried' | 'dead_lettered';
+
+function outcome(events: ServerEvents, wanted: Outcome): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no ${wanted} outcome`)), 10_000);
     const off = events.on('webhook', (e) => {
@@ -103,5 +107,161 @@ test('a back-off longer than the window is clamped to one second before its end;
     assert.equal(await queue.nextDue(), null);
   } finally {
     await deliverer.stop();
+  }
+});
+
+type WebhookOutcome = Extract<ServerEvent, { type: 'webhook' }>;
+
+/** A deliverer on the real memory queue and sender, its clock at `start` until a test moves it. */
+function harness(window: number, opts: { configured?: boolean; headers?: Record<string, string> } = {}) {
+  const config = loadConfig({
+    env: {},
+    overrides: {
+      apps: [
+        {
+          ...APP,
+          webhooks: [
+            {
+              url: receiver.url(),
+              events: ['channel_occupied'],
+              ...(opts.headers ? { headers: opts.headers } : {}),
+            },
+          ],
+        },
+      ],
+    },
+  });
+  const app = config.apps[0]!;
+  const target = app.webhooks[0]!;
+  const start = 1_700_000_000_000;
+  const h = {
+    now: start,
+    start,
+    queue: new MemoryWebhookQueue(),
+    events: new ServerEvents(),
+    seen: [] as WebhookOutcome[],
+    deliverer: undefined as unknown as Deliverer,
+    batch(id: string): WebhookBatch {
+      return {
+        id,
+        appId: app.id,
+        target: 't',
+        url: target.url,
+        timeMs: start,
+        body: JSON.stringify({ time_ms: start, events: [{ name: 'channel_occupied', channel: 'c' }] }),
+        events: 1,
+        createdAt: start,
+        attempts: 0,
+      };
+    },
+  };
+  h.events.on('webhook', (e) => h.seen.push(e));
+  h.deliverer = new Deliverer(
+    h.queue,
+    new WebhookSender('herald-test'),
+    () => (opts.configured === false ? undefined : { app, target }),
+    { timeoutMs: 2000, retryWindowMs: window, retryBaseMs: 1e9, retryMaxMs: 1e9 },
+    h.events,
+    silentLogger(),
+    () => h.now,
+  );
+  return h;
+}
+
+test('a delivered batch is acked, reported as sent with its attempt, and the target recorded as answering', async () => {
+  receiver.mode = 200;
+  const h = harness(WINDOW, { headers: { 'x-extra': 'yes' } });
+  const sent = outcome(h.events, 'sent');
+  try {
+    await h.queue.enqueue(h.batch('ok-1'));
+    h.deliverer.wake();
+    await sent;
+    const e = h.seen.at(-1)!;
+    assert.equal(e.outcome, 'sent');
+    assert.equal(e.events, 1);
+    assert.equal(e.appId, APP.id);
+    assert.deepEqual(
+      { ...e.attempt, latencyMs: 0, excerpt: '' },
+      {
+        batchId: 'ok-1',
+        target: 't',
+        url: receiver.url(),
+        attempt: 1,
+        status: 200,
+        latencyMs: 0,
+        excerpt: '',
+      },
+    );
+    assert.equal(await h.queue.size(), 0, 'acked');
+    assert.deepEqual(await h.queue.deadLetters(), []);
+    const [last] = await h.queue.outcomes();
+    assert.deepEqual(
+      { ...last!, at: 0 },
+      { target: 't', appId: APP.id, url: receiver.url(), ok: true, status: 200, at: 0 },
+    );
+    const req = receiver.requests.find((r) => r.id === 'ok-1')!;
+    assert.equal(req.headers['x-extra'], 'yes', "the target's headers go out");
+    assert.equal(req.headers['x-herald-webhook-attempt'], '1');
+  } finally {
+    await h.deliverer.stop();
+  }
+});
+
+test('a batch whose target is no longer configured is dead-lettered without a request', async () => {
+  const h = harness(WINDOW, { configured: false });
+  const dead = outcome(h.events, 'dead_lettered');
+  const before = receiver.requests.length;
+  try {
+    await h.queue.enqueue(h.batch('gone-1'));
+    h.deliverer.wake();
+    await dead;
+    const letters = await h.queue.deadLetters();
+    assert.deepEqual(
+      letters.map((l) => [l.id, l.reason, l.attempts]),
+      [['gone-1', 'target no longer configured', 0]],
+    );
+    assert.deepEqual(
+      h.seen.map((e) => [e.outcome, e.events]),
+      [['dead_lettered', 1]],
+    );
+    assert.equal(receiver.requests.length, before);
+  } finally {
+    await h.deliverer.stop();
+  }
+});
+
+test('in a short window the last try goes a tenth of the window before its end; the failure is recorded with it', async () => {
+  receiver.mode = 500;
+  const h = harness(5000);
+  const retried = outcome(h.events, 'retried');
+  try {
+    await h.queue.enqueue(h.batch('short-1'));
+    h.deliverer.wake();
+    await retried;
+    assert.equal(await h.queue.nextDue(), h.start + 4500);
+    assert.deepEqual(
+      h.seen.map((e) => [e.outcome, e.attempt?.status ?? null]),
+      [
+        ['failed', 500],
+        ['retried', null],
+      ],
+    );
+    const [last] = await h.queue.outcomes();
+    assert.deepEqual(
+      { ...last!, at: 0, failingSince: 0 },
+      {
+        target: 't',
+        appId: APP.id,
+        url: receiver.url(),
+        ok: false,
+        status: 500,
+        error: 'HTTP 500',
+        at: 0,
+        failingSince: 0,
+        nextTryAt: h.start + 4500,
+      },
+    );
+  } finally {
+    await h.deliverer.stop();
   }
 });

@@ -87,13 +87,24 @@ const AREAS = {
 };
 
 const DETECTED = new Set(['Killed', 'Timeout']);
-const mutantKey = (file, m) =>
-  `${file}:${m.location.start.line}:${m.location.start.column}:${m.mutatorName}:${m.replacement}`;
+const mutantKey = (file, m) => {
+  const { start, end } = m.location;
+  return `${file}:${start.line}:${start.column}-${end.line}:${end.column}:${m.mutatorName}:${m.replacement}`;
+};
+/** A source file edited since the full run: its mutants there no longer say anything. */
+const changed = (file, f) => readFileSync(file, 'utf8') !== f.source;
 
-/** Survivors of the area's last full report, as `file:line-line` ranges Stryker can be limited to. */
-function survivorLines(report) {
+/**
+ * What to rerun after the full run: the lines of its survivors, and every file edited since (all of
+ * its mutants are new).
+ */
+function rerunRanges(report) {
   const ranges = new Set();
   for (const [file, f] of Object.entries(report.files)) {
+    if (changed(file, f)) {
+      ranges.add(file);
+      continue;
+    }
     for (const m of f.mutants) {
       if (!DETECTED.has(m.status)) ranges.add(`${file}:${m.location.start.line}-${m.location.end.line}`);
     }
@@ -109,7 +120,9 @@ function combine(full, rerun) {
   let detected = 0;
   let total = 0;
   for (const [file, f] of Object.entries(full.files)) {
-    for (const m of f.mutants) {
+    // An edited file counts as the rerun saw it.
+    const mutants = changed(file, f) ? (rerun.files[file]?.mutants ?? []) : f.mutants;
+    for (const m of mutants) {
       total++;
       if (DETECTED.has(now.get(mutantKey(file, m)) ?? m.status)) detected++;
     }
@@ -127,8 +140,9 @@ function main() {
     process.exit(2);
   }
   const spec = AREAS[area];
-  // --survivors: after adding tests, rerun only the lines of the last full run's survivors (tests are
-  // only ever added, so a mutant killed then is killed now) and print the area's combined score.
+  // --survivors: after adding tests, rerun only the lines of the last full run's survivors and the files
+  // edited since (tests are only ever added, so a mutant killed then is killed now), and print the
+  // area's combined score.
   const survivors = args.includes('--survivors');
   const fullReport = `reports/mutation/${area}.json`;
   if (survivors && !existsSync(fullReport)) {
@@ -143,15 +157,17 @@ function main() {
     // One test process per mutant; the tests themselves bound every wait.
     commandRunner: { command: `node --test --test-concurrency=2 --test-timeout=60000 ${files}` },
     buildCommand: 'npm run -s build',
-    mutate: full ? survivorLines(full) : spec.mutate,
+    mutate: full ? rerunRanges(full) : spec.mutate,
     coverageAnalysis: 'off',
-    concurrency: 2,
+    // Two runners by default; MUTATE_CONCURRENCY=1 on a machine others are using.
+    concurrency: Number(process.env.MUTATE_CONCURRENCY ?? 2),
     timeoutMS: spec.timeoutMs ?? 60000,
     thresholds: { high: 95, low: 80, break: survivors ? null : spec.breakAt },
     reporters: ['clear-text', 'progress', 'json'],
     jsonReporter: { fileName: report },
-    ignorePatterns: ['dist', 'reports', 'bench/results', '.herald-data', 'test-output'],
-    tempDirName: '.stryker-tmp',
+    ignorePatterns: ['dist', '.stryker-tmp', 'reports', 'bench/results', '.herald-data', 'test-output'],
+    // One folder per area, so two areas can run side by side.
+    tempDirName: `.stryker-tmp/${area}`,
     cleanTempDir: 'always',
     ...(args.includes('--dry') ? { dryRunOnly: true } : {}),
   };

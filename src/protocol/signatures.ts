@@ -55,7 +55,8 @@ export type AuthCheck =
 export function verifyAuth(auth: unknown, key: string, secret: string, stringToSign: string): AuthCheck {
   const expected = hmacSha256Hex(secret, stringToSign);
   if (typeof auth !== 'string' || auth.length === 0) return { ok: false, reason: 'missing', expected };
-  const colon = auth.indexOf(':');
+  // The digest is hex, so the last colon ends the key: a key may hold colons of its own.
+  const colon = auth.lastIndexOf(':');
   const givenKey = colon < 0 ? auth : auth.slice(0, colon);
   if (givenKey !== key) return { ok: false, reason: 'key', expected };
   const givenSig = colon < 0 ? '' : auth.slice(colon + 1);

@@ -55,6 +55,16 @@ test('an auth value without a colon never passes, even when the key equals the d
   assert.deepEqual(verifyAuth(`${digest}:${digest}`, digest, 'secret', s), { ok: true });
 });
 
+test('a key may hold colons: the digest is what follows the last one', () => {
+  const s = '1.2:private-a';
+  const digest = hmacSha256Hex('secret', s);
+  assert.deepEqual(verifyAuth(`a:b:${digest}`, 'a:b', 'secret', s), { ok: true });
+  assert.equal(verifyAuth(`a:${digest}`, 'a:b', 'secret', s).ok, false);
+  // Nothing before the colon is no key, even for a key that looks like the whole value.
+  const r = verifyAuth(':x', ':x', 'secret', s);
+  assert.equal(!r.ok && r.reason, 'key');
+});
+
 test('the signed query sorts by key and keeps repeated keys in request order', () => {
   assert.equal(
     canonicalQuery([

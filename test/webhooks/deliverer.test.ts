@@ -6,11 +6,12 @@
  * outcome leaves behind: the attempt reported, the queue acked or dead-lettered, the target's last outcome.
  */
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
+import { pino } from 'pino';
 import { loadConfig } from '../../src/config/load.js';
 import type { ServerEvent } from '../../src/events/server-events.js';
 import { ServerEvents } from '../../src/events/server-events.js';
-import { silentLogger } from '../../src/logging/logger.js';
 import { Deliverer } from '../../src/webhooks/deliverer.js';
 import { MemoryWebhookQueue } from '../../src/webhooks/memory-queue.js';
 import { WebhookSender } from '../../src/webhooks/sender.js';
@@ -20,6 +21,18 @@ import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 const APP = { id: 'hook-app', key: 'hook-key', secret: 'hook-secret' };
 const WINDOW = 60_000;
 let receiver: WebhookReceiver;
+/** Every log line of the deliverers here, parsed: what an operator reads is part of the behaviour. */
+const logs: Record<string, unknown>[] = [];
+const logger = pino(
+  { level: 'debug' },
+  new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) logs.push(JSON.parse(line));
+      cb();
+    },
+  }),
+);
+const logged = (msg: string, id: string) => logs.filter((l) => l['msg'] === msg && l['id'] === id);
 
 before(async () => {
   receiver = await WebhookReceiver.start(APP);
@@ -59,7 +72,7 @@ test('a back-off longer than the window is clamped to one second before its end;
     // The back-off (½ to 1 × 10⁹ ms) always overshoots the window: only the clamp brings it back.
     { timeoutMs: 2000, retryWindowMs: WINDOW, retryBaseMs: 1e9, retryMaxMs: 1e9 },
     events,
-    silentLogger(),
+    logger,
     () => now,
   );
   const batch: WebhookBatch = {
@@ -105,6 +118,11 @@ test('a back-off longer than the window is clamped to one second before its end;
     assert.equal(letters[0]!.id, 'batch-1');
     assert.match(letters[0]!.reason, /retry window over/);
     assert.equal(await queue.nextDue(), null);
+    const [line] = logged('webhook dead-lettered after its retry window', 'batch-1');
+    assert.deepEqual(
+      [line?.['level'], line?.['app'], line?.['url'], line?.['attempts'], line?.['error']],
+      [40, APP.id, receiver.url(), 2, 'HTTP 500'],
+    );
   } finally {
     await deliverer.stop();
   }
@@ -162,7 +180,7 @@ function harness(window: number, opts: { configured?: boolean; headers?: Record<
     () => (opts.configured === false ? undefined : { app, target }),
     { timeoutMs: 2000, retryWindowMs: window, retryBaseMs: 1e9, retryMaxMs: 1e9 },
     h.events,
-    silentLogger(),
+    logger,
     () => h.now,
   );
   return h;
@@ -239,6 +257,13 @@ test('in a short window the last try goes a tenth of the window before its end; 
     h.deliverer.wake();
     await retried;
     assert.equal(await h.queue.nextDue(), h.start + 4500);
+    // The line follows the outcome; stopping waits for the attempt to end.
+    await h.deliverer.stop();
+    const [line] = logged('webhook attempt failed; will retry', 'short-1');
+    assert.deepEqual(
+      [line?.['level'], line?.['app'], line?.['url'], line?.['attempt'], line?.['error']],
+      [20, APP.id, receiver.url(), 1, 'HTTP 500'],
+    );
     assert.deepEqual(
       h.seen.map((e) => [e.outcome, e.attempt?.status ?? null]),
       [

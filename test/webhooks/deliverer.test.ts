@@ -16,6 +16,7 @@ import { Deliverer } from '../../src/webhooks/deliverer.js';
 import { MemoryWebhookQueue } from '../../src/webhooks/memory-queue.js';
 import { WebhookSender } from '../../src/webhooks/sender.js';
 import type { WebhookBatch } from '../../src/webhooks/webhook-queue.js';
+import { freePort } from '../helpers/process.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const APP = { id: 'hook-app', key: 'hook-key', secret: 'hook-secret' };
@@ -131,7 +132,10 @@ test('a back-off longer than the window is clamped to one second before its end;
 type WebhookOutcome = Extract<ServerEvent, { type: 'webhook' }>;
 
 /** A deliverer on the real memory queue and sender, its clock at `start` until a test moves it. */
-function harness(window: number, opts: { configured?: boolean; headers?: Record<string, string> } = {}) {
+function harness(
+  window: number,
+  opts: { configured?: boolean; headers?: Record<string, string>; url?: string } = {},
+) {
   const config = loadConfig({
     env: {},
     overrides: {
@@ -140,7 +144,7 @@ function harness(window: number, opts: { configured?: boolean; headers?: Record<
           ...APP,
           webhooks: [
             {
-              url: receiver.url(),
+              url: opts.url ?? receiver.url(),
               events: ['channel_occupied'],
               ...(opts.headers ? { headers: opts.headers } : {}),
             },
@@ -286,6 +290,27 @@ test('in a short window the last try goes a tenth of the window before its end; 
         nextTryAt: h.start + 4500,
       },
     );
+  } finally {
+    await h.deliverer.stop();
+  }
+});
+
+test('a target that refuses the connection: the attempt and the outcome carry the error and no status', async () => {
+  const url = `http://127.0.0.1:${await freePort()}/hook`;
+  const h = harness(WINDOW, { url });
+  const retried = outcome(h.events, 'retried');
+  try {
+    await h.queue.enqueue(h.batch('refused-1'));
+    h.deliverer.wake();
+    await retried;
+    const failed = h.seen.find((e) => e.outcome === 'failed')!;
+    assert.equal(failed.attempt?.url, url);
+    assert.equal('status' in failed.attempt!, false);
+    await h.deliverer.stop();
+    const [last] = await h.queue.outcomes();
+    assert.equal(last?.ok, false);
+    assert.equal('status' in last!, false);
+    assert.match(String(last?.error), /ECONNREFUSED/);
   } finally {
     await h.deliverer.stop();
   }

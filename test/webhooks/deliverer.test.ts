@@ -134,7 +134,7 @@ type WebhookOutcome = Extract<ServerEvent, { type: 'webhook' }>;
 /** A deliverer on the real memory queue and sender, its clock at `start` until a test moves it. */
 function harness(
   window: number,
-  opts: { configured?: boolean; headers?: Record<string, string>; url?: string } = {},
+  opts: { configured?: boolean; headers?: Record<string, string>; url?: string; timeoutMs?: number } = {},
 ) {
   const config = loadConfig({
     env: {},
@@ -163,11 +163,11 @@ function harness(
     events: new ServerEvents(),
     seen: [] as WebhookOutcome[],
     deliverer: undefined as unknown as Deliverer,
-    batch(id: string): WebhookBatch {
+    batch(id: string, targetKey = 't'): WebhookBatch {
       return {
         id,
         appId: app.id,
-        target: 't',
+        target: targetKey,
         url: target.url,
         timeMs: start,
         body: JSON.stringify({ time_ms: start, events: [{ name: 'channel_occupied', channel: 'c' }] }),
@@ -182,7 +182,7 @@ function harness(
     h.queue,
     new WebhookSender('herald-test'),
     () => (opts.configured === false ? undefined : { app, target }),
-    { timeoutMs: 2000, retryWindowMs: window, retryBaseMs: 1e9, retryMaxMs: 1e9 },
+    { timeoutMs: opts.timeoutMs ?? 2000, retryWindowMs: window, retryBaseMs: 1e9, retryMaxMs: 1e9 },
     h.events,
     logger,
     () => h.now,
@@ -313,5 +313,47 @@ test('a target that refuses the connection: the attempt and the outcome carry th
     assert.match(String(last?.error), /ECONNREFUSED/);
   } finally {
     await h.deliverer.stop();
+  }
+});
+
+test('stop() resolves only once the attempt in flight has its outcome recorded', async () => {
+  receiver.mode = 'hang';
+  const h = harness(WINDOW, { timeoutMs: 300 });
+  try {
+    await h.queue.enqueue(h.batch('stop-1'));
+    assert.equal(h.deliverer.busy, false);
+    h.deliverer.wake();
+    await receiver.waitFor('the attempt', () => receiver.requests.some((r) => r.id === 'stop-1'));
+    assert.equal(h.deliverer.busy, true);
+    await h.deliverer.stop();
+    assert.equal(h.deliverer.busy, false);
+    assert.deepEqual(
+      h.seen.map((e) => e.outcome),
+      ['failed', 'retried'],
+    );
+    assert.equal((await h.queue.outcomes())[0]?.error, 'no answer within 300 ms');
+  } finally {
+    receiver.mode = 500;
+    await h.deliverer.stop();
+  }
+});
+
+test('at most 16 batches are in flight at once, each to its own target', async () => {
+  receiver.mode = 'hang';
+  const h = harness(WINDOW, { timeoutMs: 300 });
+  const ids = Array.from({ length: 20 }, (_, i) => `cap-${i}`);
+  try {
+    for (const [i, id] of ids.entries()) await h.queue.enqueue(h.batch(id, `t${i}`));
+    h.deliverer.wake();
+    await receiver.waitFor(
+      '16 attempts',
+      () => receiver.requests.filter((r) => ids.includes(r.id)).length >= 16,
+    );
+    // The deliverer holds 16 claims; the other 4 are still in the queue for anyone to claim.
+    const rest = await h.queue.claim({ now: h.now, max: 100, leaseMs: 1000, busy: new Set() });
+    assert.equal(rest.length, 4);
+  } finally {
+    await h.deliverer.stop();
+    receiver.mode = 500;
   }
 });

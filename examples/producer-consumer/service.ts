@@ -54,7 +54,7 @@ export function createService({ pusher, consumerToken, stock: initial }: Service
     }
   }
 
-  /** One request for all of a change's events: they are accepted or refused together. */
+  /** One request for all of a change's events: Herald checks the whole batch before publishing any. */
   const publish = (events: OutgoingEvent[]) => herald(() => pusher.triggerBatch(events));
 
   const app = express();

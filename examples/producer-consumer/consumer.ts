@@ -35,9 +35,8 @@ const pusher = new PusherJs(process.env.HERALD_KEY ?? 'orders-key', {
   userAuthentication: { endpoint: `${service}/pusher/user-auth`, transport: 'ajax', ...auth },
 });
 
-/** What the consumer knows: each order's state, and the last low-stock level per sku. */
+/** What the consumer knows: each order's state. */
 const orders = new Map<string, 'created' | 'shipped'>();
-const lowStock = new Map<string, number>();
 
 function tally(): string {
   const shipped = [...orders.values()].filter((s) => s === 'shipped').length;
@@ -68,7 +67,6 @@ on('order.shipped', (e) => {
   console.log(`order.shipped ${e.orderId} via ${e.carrier} ${tally()}`);
 });
 on('stock.low', (e) => {
-  lowStock.set(e.sku, e.left);
   console.log(`stock.low ${e.sku}: ${e.left} left (under ${e.threshold})`);
 });
 

@@ -71,7 +71,7 @@ const AREAS = {
   // with transport (flush-queue.ts), the body limits with `body`.
   limits: {
     mutate: ['src/protocol/limits.ts', 'src/connections/rate-limiter.ts', 'src/channels/client-events.ts'],
-    tests: ['ops/limits', 'channels/client-event-rate', 'channels/client-events'],
+    tests: ['unit/rate-limiter', 'ops/limits', 'channels/client-event-rate', 'channels/client-events'],
     breakAt: null,
     timeoutMs: 20000,
   },

@@ -207,6 +207,10 @@ describe('refusals (CE-02..CE-04, CE-08): pusher:error, connection kept', () => 
     await raw.subscribe('private-elsewhere', { auth: 'app-key:bad' });
     raw.send({ event: 'client-x', channel: 'private-elsewhere', data: {} });
     assert.match(await errorMessage(raw), /^Cannot broadcast client event/);
+    // Nor does a subscription to another private channel (which authorizes the connection).
+    await subscribeRaw(raw, 'private-mine');
+    raw.send({ event: 'client-x', channel: 'private-elsewhere', data: {} });
+    assert.match(await errorMessage(raw), /^Cannot broadcast client event/);
     const leaked = await listener.raw.receivedBefore(
       (f) => f.event === 'client-x',
       (f) => f.event === 'marker',
@@ -230,18 +234,20 @@ describe('refusals (CE-02..CE-04, CE-08): pusher:error, connection kept', () => 
     q.close();
   });
 
-  test('data over 10 KB and names over 200 characters', async () => {
+  test('data over 10 KB and names over 200 characters are refused; exactly at the limits they pass', async () => {
     const a = await rawJoin('private-big');
     const b = await rawJoin('private-big');
     a.raw.send({ event: 'client-big', channel: 'private-big', data: 'x'.repeat(10 * 1024 + 1) });
     assert.match(await errorMessage(a.raw), /over the limit/);
     a.raw.send({ event: `client-${'n'.repeat(200)}`, channel: 'private-big', data: {} });
     assert.match(await errorMessage(a.raw), /longer than 200/);
-    a.raw.send({ event: 'client-fits', channel: 'private-big', data: 'x'.repeat(10 * 1024 - 10) });
-    // The refused big and long-named events were handled before client-fits; nothing of them may arrive.
+    // Exactly at both limits: a 200-character name and 10,240 bytes of data pass.
+    const fits = `client-fits${'n'.repeat(189)}`;
+    a.raw.send({ event: fits, channel: 'private-big', data: 'x'.repeat(10 * 1024) });
+    // The refused big and long-named events were handled before the one that fits; nothing of them may arrive.
     const leaked = await b.raw.receivedBefore(
-      (f) => f.event !== 'client-fits' && f.event.startsWith('client-'),
-      (f) => f.event === 'client-fits',
+      (f) => f.event !== fits && f.event.startsWith('client-'),
+      (f) => f.event === fits,
       () => undefined,
     );
     assert.deepEqual(leaked, []);

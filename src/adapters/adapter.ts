@@ -7,8 +7,8 @@
  *   answers are cluster-wide (first/last transitions decide member and occupancy events);
  * - control.ts: start, leave, readiness, and the `NodeDelivery` hooks (dead nodes, write-backs).
  *
- * An implementation plays all three against one shared state (local memory, the IPC primary, Redis).
- * Nothing here knows about sockets: delivery to this node's sockets goes through `NodeDelivery`.
+ * Each implementation plays the three against one shared state (local memory, the IPC primary, Redis),
+ * one module per role (local/, ipc/, redis/) composed by `ComposedAdapter`. Nothing here knows about sockets: delivery to this node's sockets goes through `NodeDelivery`.
  */
 import type { Broker } from './broker.js';
 import type { Control } from './control.js';

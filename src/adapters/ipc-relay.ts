@@ -6,7 +6,6 @@
  * member_removed / channel_vacated once.
  */
 import { randomUUID } from 'node:crypto';
-import type { Adapter } from './adapter.js';
 import { Sealer } from './envelope.js';
 import {
   type IpcCall,
@@ -16,7 +15,7 @@ import {
   type IpcPort,
   isIpcMessage,
 } from './ipc-ops.js';
-import { LocalAdapter } from './local-adapter.js';
+import { LocalMembership } from './local/membership.js';
 import { NodeMemberships } from './node-memberships.js';
 import { splitPair } from './redis/keys.js';
 
@@ -45,7 +44,7 @@ function dispatch<K extends IpcOp>(
 }
 
 export class IpcRelay {
-  private readonly state: Adapter = new LocalAdapter();
+  private readonly state = new LocalMembership();
   private readonly workers = new Map<string, Worker>();
   private readonly sealer = new Sealer(`primary-${randomUUID()}`);
 

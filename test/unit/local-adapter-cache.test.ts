@@ -8,7 +8,10 @@ import { LocalAdapter } from '../../src/adapters/local-adapter.js';
 
 /** The number of cache entries held for an app (white-box: there is no API for it). */
 function held(adapter: LocalAdapter, appId: string): number {
-  const apps = (adapter as unknown as { apps: Map<string, { cache: Map<string, unknown> }> }).apps;
+  const membership = (
+    adapter as unknown as { membership: { apps: Map<string, { cache: Map<string, unknown> }> } }
+  ).membership;
+  const apps = membership.apps;
   return apps.get(appId)?.cache.size ?? 0;
 }
 

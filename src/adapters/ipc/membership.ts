@@ -16,9 +16,8 @@ function forwarders(call: (op: IpcOp, args: unknown[]) => Promise<unknown>): Ipc
 }
 
 // The class carries the generated operations (assigned in the constructor) under their table types.
-// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the merged members are assigned in the constructor
 export interface IpcMembership extends IpcOps {}
-// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: see above
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the merged members are assigned in the constructor
 export class IpcMembership {
   private seq = 0;
   private readonly pending = new Map<number, Pending>();

@@ -4,7 +4,7 @@
  */
 
 import type { MemberSnapshot } from '../channels/presence-snapshot.js';
-import type { Adapter, NodeDelivery } from './adapter.js';
+import type { Adapter, ClusterNews, NodeDelivery } from './adapter.js';
 import type { Broker } from './broker.js';
 import type { Control } from './control.js';
 import type { Envelope } from './envelope.js';
@@ -28,8 +28,8 @@ export class ComposedAdapter implements Adapter {
   get nodeId(): string {
     return this.control.nodeId;
   }
-  start(delivery: NodeDelivery): Promise<void> {
-    return this.control.start(delivery);
+  start(delivery: NodeDelivery, news?: ClusterNews): Promise<void> {
+    return this.control.start(delivery, news);
   }
   close(): Promise<void> {
     return this.control.close();

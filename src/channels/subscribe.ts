@@ -3,7 +3,7 @@
  * (CH-04..CH-17, CH-21). Membership answers come from the adapter, so first/last transitions are
  * cluster-wide; fan-out goes through `adapter.broadcast`.
  */
-import type { CachedEvent, PresenceMember, PresenceSnapshot } from '../adapters/adapter.js';
+import type { CachedEvent, PresenceSnapshot } from '../adapters/adapter.js';
 import type { Connection } from '../connections/connection.js';
 import type { NodeContext } from '../node-context.js';
 import { channelKind, channelNameProblem, requiresAuth } from '../protocol/channel-names.js';
@@ -115,7 +115,7 @@ export async function subscribe(
     await ctx.adapter.unsubscribe(appId, channel, conn.socketId);
     const removed = member && (await ctx.adapter.removeMember(appId, channel, conn.socketId, member.userId));
     if (member && removed && removed.changed)
-      announceMemberRemoved(ctx, appId, channel, member.userId, removed.version);
+      ctx.announcer.memberRemoved(appId, channel, member.userId, removed.version);
     return;
   }
 
@@ -142,7 +142,7 @@ export async function subscribe(
       ctx.events.emit({ type: 'cache_miss', appId, channel, occupied: count === 1 });
     }
   }
-  if (member && memberAdded) announceMemberAdded(ctx, appId, channel, member, version, conn.socketId);
+  if (member && memberAdded) ctx.announcer.memberAdded(appId, channel, member, version, conn.socketId);
   ctx.events.emit({
     type: 'subscribed',
     appId,
@@ -166,58 +166,11 @@ export async function unsubscribe(ctx: NodeContext, conn: Connection, channel: s
   const count = await ctx.adapter.unsubscribe(appId, channel, conn.socketId);
   if (sub.userId !== undefined) {
     const change = await ctx.adapter.removeMember(appId, channel, conn.socketId, sub.userId);
-    if (change.changed) announceMemberRemoved(ctx, appId, channel, sub.userId, change.version);
+    if (change.changed) ctx.announcer.memberRemoved(appId, channel, sub.userId, change.version);
   }
   ctx.events.emit({ type: 'unsubscribed', appId, socketId: conn.socketId, channel });
   if (count === 0) ctx.events.emit({ type: 'channel_vacated', appId, channel });
   ctx.subscriptionCounts.changed(conn.app, channel, count);
-}
-
-/**
- * Tells every node's subscribers (but `except`) that `member` joined, and fires member_added once;
- * `quiet` repairs without the server event (and so without a second webhook).
- */
-export function announceMemberAdded(
-  ctx: NodeContext,
-  appId: string,
-  channel: string,
-  member: PresenceMember,
-  version: number,
-  except?: string,
-  quiet = false,
-): void {
-  ctx.adapter.broadcast({
-    kind: 'member',
-    appId,
-    channel,
-    change: 'added',
-    userId: member.userId,
-    ...(member.userInfo !== undefined ? { userInfo: member.userInfo } : {}),
-    version,
-    ...(except ? { except } : {}),
-    ...(quiet ? { repair: true as const } : {}),
-  });
-  if (!quiet) ctx.events.emit({ type: 'member_added', appId, channel, userId: member.userId });
-}
-
-export function announceMemberRemoved(
-  ctx: NodeContext,
-  appId: string,
-  channel: string,
-  userId: string,
-  version: number,
-  quiet = false,
-): void {
-  ctx.adapter.broadcast({
-    kind: 'member',
-    appId,
-    channel,
-    change: 'removed',
-    userId,
-    version,
-    ...(quiet ? { repair: true as const } : {}),
-  });
-  if (!quiet) ctx.events.emit({ type: 'member_removed', appId, channel, userId });
 }
 
 /** Disconnect = unsubscribe from everything (CH-17). */

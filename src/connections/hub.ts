@@ -3,7 +3,7 @@
  * It is the `NodeDelivery` the adapter hands envelopes to, and the only place frames fan out to
  * sockets: a frame is prepared once per envelope and the same bytes go to every recipient.
  */
-import type { NodeDelivery, PresenceMember, PresenceSnapshot, Sealed } from '../adapters/adapter.js';
+import type { NodeDelivery, PresenceSnapshot, Sealed } from '../adapters/adapter.js';
 import { MemberView } from '../channels/member-view.js';
 import type { ServerEvents } from '../events/server-events.js';
 import { encodeMemberAdded, encodeMemberRemoved, encodeWatchlistEvents } from '../protocol/messages.js';
@@ -42,32 +42,11 @@ function removeFrom<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
   if (set.size === 0) map.delete(key);
 }
 
-export interface HubHooks {
-  /** A dead node's member vanished (adapter cleanup): announce member_removed. */
-  memberGone?(appId: string, channel: string, userId: string, version: number, quiet?: boolean): void;
-  channelGone?(appId: string, channel: string): void;
-  userGone?(appId: string, userId: string): void;
-  /** This node's member is back after the adapter wrote its state back: announce member_added. */
-  memberBack?(
-    appId: string,
-    channel: string,
-    member: PresenceMember,
-    version: number,
-    except?: string,
-    quiet?: boolean,
-  ): void;
-  channelBack?(appId: string, channel: string): void;
-  countChanged?(appId: string, channel: string, count: number): void;
-}
-
 export class Hub implements NodeDelivery {
   private readonly apps = new Map<string, AppIndex>();
   private total = 0;
 
-  constructor(
-    private readonly events: ServerEvents,
-    private readonly hooks: HubHooks = {},
-  ) {}
+  constructor(private readonly events: ServerEvents) {}
 
   private index(appId: string): AppIndex {
     let idx = this.apps.get(appId);
@@ -265,31 +244,9 @@ export class Hub implements NodeDelivery {
     return n;
   }
 
-  memberGone(appId: string, channel: string, userId: string, version: number, quiet?: boolean): void {
-    this.hooks.memberGone?.(appId, channel, userId, version, quiet);
-  }
-
-  userGone(appId: string, userId: string): void {
-    this.hooks.userGone?.(appId, userId);
-  }
-
-  channelGone(appId: string, channel: string): void {
-    this.hooks.channelGone?.(appId, channel);
-  }
-
-  memberBack(
-    appId: string,
-    channel: string,
-    member: PresenceMember,
-    version: number,
-    socketId?: string,
-    quiet?: boolean,
-  ): void {
-    // The member's own socket here knows it is a member, unless others presumed this node dead and
-    // their member_removed reached it: then it must hear that it is back.
-    const view = this.apps.get(appId)?.channels.get(channel)?.view;
-    const told = view?.believes(member.userId) ?? true;
-    this.hooks.memberBack?.(appId, channel, member, version, told ? socketId : undefined, quiet);
+  /** Local sockets of the channel were told the user is a member (true unless told it left). */
+  believes(appId: string, channel: string, userId: string): boolean {
+    return this.apps.get(appId)?.channels.get(channel)?.view?.believes(userId) ?? true;
   }
 
   membersNow(appId: string, channel: string, snapshot: PresenceSnapshot): void {
@@ -300,13 +257,5 @@ export class Hub implements NodeDelivery {
       this.fanOut(ch.subscribers, encodeMemberAdded(channel, userId, info), undefined);
     for (const userId of removed)
       this.fanOut(ch.subscribers, encodeMemberRemoved(channel, userId), undefined);
-  }
-
-  channelBack(appId: string, channel: string): void {
-    this.hooks.channelBack?.(appId, channel);
-  }
-
-  countChanged(appId: string, channel: string, count: number): void {
-    this.hooks.countChanged?.(appId, channel, count);
   }
 }

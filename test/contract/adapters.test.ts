@@ -34,7 +34,7 @@ function adapterContract(opts: ContractOptions): void {
 
 async function started(nodes: Adapter[]): Promise<RecordingDelivery[]> {
   const deliveries = nodes.map(() => new RecordingDelivery());
-  await Promise.all(nodes.map((n, i) => n.start(deliveries[i]!)));
+  await Promise.all(nodes.map((n, i) => n.start(deliveries[i]!, deliveries[i]!)));
   return deliveries;
 }
 

@@ -70,6 +70,8 @@ export function controlContract(opts: ContractOptions): void {
         await d0.until('watchlist offline', () =>
           d0.envelopes.some((e) => e.kind === 'watchlist' && e.userId === u && !e.online),
         );
+        // The user's last signed-in socket was there: the survivor is told, to fire user_offline once.
+        await d0.until('the user gone', () => d0.news.includes(`user gone ${APP} ${u}`));
       } finally {
         await c.close();
       }

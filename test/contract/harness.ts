@@ -5,13 +5,15 @@
  */
 import type {
   Adapter,
+  ClusterNews,
   MemberChange,
   NodeDelivery,
   PresenceMember,
   Sealed,
 } from '../../src/adapters/adapter.js';
 
-export class RecordingDelivery implements NodeDelivery {
+/** A node's side of the adapter, recording: envelopes delivered and the cluster news it was told. */
+export class RecordingDelivery implements NodeDelivery, ClusterNews {
   readonly envelopes: Sealed[] = [];
   readonly gone: string[] = [];
   /** Membership versions of the members gone, in arrival order. */
@@ -29,6 +31,24 @@ export class RecordingDelivery implements NodeDelivery {
   }
   channelGone(appId: string, channel: string): void {
     this.gone.push(`channel ${appId} ${channel}`);
+    this.wake();
+  }
+  /** The other news (users gone, write-backs, counts), one line each. */
+  readonly news: string[] = [];
+  userGone(appId: string, userId: string): void {
+    this.news.push(`user gone ${appId} ${userId}`);
+    this.wake();
+  }
+  memberBack(appId: string, channel: string, member: PresenceMember): void {
+    this.news.push(`member back ${appId} ${channel} ${member.userId}`);
+    this.wake();
+  }
+  channelBack(appId: string, channel: string): void {
+    this.news.push(`channel back ${appId} ${channel}`);
+    this.wake();
+  }
+  countChanged(appId: string, channel: string, count: number): void {
+    this.news.push(`count ${appId} ${channel} ${count}`);
     this.wake();
   }
   private wake(): void {

@@ -6,7 +6,7 @@
  */
 import type { ServerEvents } from '../../events/server-events.js';
 import type { Logger } from '../../logging/logger.js';
-import type { Control, NodeDelivery } from '../control.js';
+import type { ClusterNews, Control, NodeDelivery } from '../control.js';
 import type { NodeMemberships } from '../node-memberships.js';
 import type { RedisBroker } from './broker.js';
 import { type RedisKeys, splitPair } from './keys.js';
@@ -34,6 +34,8 @@ export class RedisControl implements Control {
   readonly nodeId: string;
   /** Where envelopes and cleanup news go: this node's hub, from `start` to `close`. */
   delivery: NodeDelivery | null = null;
+  /** Where a dead node's cleanup and a write-back's changes are announced from. */
+  private news: ClusterNews | null = null;
   private registry: NodeRegistry | null = null;
   private sync: ShareSync | null = null;
   private reconcileTimer: NodeJS.Timeout | null = null;
@@ -65,8 +67,9 @@ export class RedisControl implements Control {
     return this.d.link;
   }
 
-  async start(delivery: NodeDelivery): Promise<void> {
+  async start(delivery: NodeDelivery, news?: ClusterNews): Promise<void> {
     this.delivery = delivery;
+    this.news = news ?? null;
     const { link, keys, logger } = this.d;
     const { cmd, sub } = link.open();
     defineScripts(cmd);
@@ -76,7 +79,7 @@ export class RedisControl implements Control {
       nodeId: this.nodeId,
       held: this.d.held,
       logger,
-      delivery: () => this.delivery,
+      news: () => this.news,
       broadcast: (env) => this.d.broker.broadcast(env),
     });
     this.registry = new NodeRegistry(cmd, keys, this.nodeId, this.d.nodeTimeout * 1000, {
@@ -228,6 +231,7 @@ export class RedisControl implements Control {
     if (this.reconcileTimer) clearTimeout(this.reconcileTimer);
     this.registry?.stop();
     this.delivery = null;
+    this.news = null;
     this.link.cmd?.disconnect();
     this.link.sub?.disconnect();
   }
@@ -242,6 +246,7 @@ export class RedisControl implements Control {
       if (cmd?.status === 'ready') {
         // Connections were closed (and left) before this; anything still held leaves without events.
         this.delivery = null;
+        this.news = null;
         await this.sync?.leave();
         await this.registry?.leave();
         await cmd.del(keys.nodeChannels(this.nodeId), keys.nodeUsers(this.nodeId));
@@ -252,6 +257,7 @@ export class RedisControl implements Control {
       if (this.reconcileTimer) clearTimeout(this.reconcileTimer);
       this.registry?.stop();
       this.delivery = null;
+      this.news = null;
       cmd?.disconnect();
       sub?.disconnect();
     }

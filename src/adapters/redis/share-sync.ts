@@ -5,7 +5,7 @@
  * reports the cluster-wide transitions, which are announced once, from the node that caused them.
  */
 import type { Logger } from '../../logging/logger.js';
-import type { Envelope, NodeDelivery } from '../adapter.js';
+import type { ClusterNews, Envelope } from '../adapter.js';
 import { heldMember, type NodeMemberships } from '../node-memberships.js';
 import type { RedisClient } from './connect.js';
 import { pairKey, type RedisKeys, splitPair } from './keys.js';
@@ -40,7 +40,7 @@ export interface ShareSyncDeps {
   nodeId: string;
   held: NodeMemberships;
   logger: Logger;
-  delivery(): NodeDelivery | null;
+  news(): ClusterNews | null;
   broadcast(envelope: Envelope): void;
 }
 
@@ -132,27 +132,27 @@ export class ShareSync {
       [k.subs, k.presenceSockets, k.presenceCounts, k.members, k.version],
       args,
     )) as SyncResult;
-    const d = this.d.delivery();
+    const d = this.d.news();
     if (after > 0) await this.d.cmd.sadd(this.d.keys.appChannels(appId), channel);
-    for (const userId of removed) d?.memberGone?.(appId, channel, userId, version, !announce);
+    for (const userId of removed) d?.memberGone(appId, channel, userId, version, !announce);
     if (added.length > 0) {
       const held = this.d.held.channels.get(pairKey(appId, channel));
-      // One socket per user here: the hub decides whether it needs telling (only if others presumed
+      // One socket per user here: the announcer decides whether it needs telling (only if others presumed
       // this node dead and their member_removed reached it).
       const socketOf = new Map<string, string>();
       for (const [s, id] of held?.sockets ?? []) if (id && !socketOf.has(id)) socketOf.set(id, s);
       for (const userId of added) {
         const socket = socketOf.get(userId);
         const member = (held && socket && heldMember(held, socket)) || { userId, userInfo: undefined };
-        d?.memberBack?.(appId, channel, member, version, socket, !announce);
+        d?.memberBack(appId, channel, member, version, socket, !announce);
       }
     }
-    if (before !== after) d?.countChanged?.(appId, channel, after);
+    if (before !== after) d?.countChanged(appId, channel, after);
     if (before > 0 && after === 0) {
       await forgetChannel(this.d.cmd, this.d.keys, appId, channel);
-      if (announce) d?.channelGone?.(appId, channel);
+      if (announce) d?.channelGone(appId, channel);
     } else if (before === 0 && after > 0) {
-      if (announce) d?.channelBack?.(appId, channel);
+      if (announce) d?.channelBack(appId, channel);
     }
   }
 
@@ -165,7 +165,7 @@ export class ShareSync {
     )) as [number, number];
     if (before > 0 && after === 0) {
       this.d.broadcast({ kind: 'watchlist', appId, userId, online: false });
-      if (node !== this.d.nodeId) this.d.delivery()?.userGone?.(appId, userId);
+      if (node !== this.d.nodeId) this.d.news()?.userGone(appId, userId);
     } else if (before === 0 && after > 0)
       this.d.broadcast({ kind: 'watchlist', appId, userId, online: true });
   }

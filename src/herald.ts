@@ -130,7 +130,9 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
   const admin = new AppAdmin(source, now, (id) => cache.wrote(id));
   const subscriptionCounts = new SubscriptionCounter(adapter, events, now);
 
-  const hub = new Hub(events);
+  // The adapter writes this node's share into the registry; the hub delivers from it.
+  const registry = adapter.registry;
+  const hub = new Hub(events, registry);
   const announcer = new Announcer({ broker: adapter, events, hub, subscriptionCounts, apps });
   const clientLog = new ClientLog(logger, now);
   const backends = historyBackends(
@@ -151,6 +153,7 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
     adapter,
     apps,
     hub,
+    registry,
     events,
     logger,
     clientLog,

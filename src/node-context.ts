@@ -2,6 +2,7 @@
 import type { Adapter } from './adapters/adapter.js';
 import type { AppStore } from './apps/app-store.js';
 import type { Announcer } from './channels/announcer.js';
+import type { ChannelRegistry } from './channels/registry.js';
 import type { SubscriptionCounter } from './channels/subscription-count.js';
 import type { HeraldConfig } from './config/config.js';
 import type { Hub } from './connections/hub.js';
@@ -16,6 +17,8 @@ export interface NodeContext {
   readonly adapter: Adapter;
   readonly apps: AppStore;
   readonly hub: Hub;
+  /** Who is in which channel on this node: the one owner of local membership. */
+  readonly registry: ChannelRegistry;
   readonly events: ServerEvents;
   readonly logger: Logger;
   /** For log lines a client can cause: rate-limited per connection and per IP. */

@@ -11,6 +11,7 @@
  * Each implementation plays the three against one shared state (local memory, the IPC primary, Redis),
  * one module per role (local/, ipc/, redis/) composed by `ComposedAdapter`. Nothing here knows about sockets: delivery to this node's sockets goes through `NodeDelivery`.
  */
+import type { ChannelRegistry } from '../channels/registry.js';
 import type { Broker } from './broker.js';
 import type { Control } from './control.js';
 import type { Membership } from './membership.js';
@@ -35,4 +36,10 @@ export type {
   PresenceSnapshot,
 } from './membership.js';
 
-export interface Adapter extends Broker, Membership, Control {}
+export interface Adapter extends Broker, Membership, Control {
+  /**
+   * This node's channel registry (src/channels/registry.ts), the one owner of local membership: the
+   * membership role writes this node's share into it, the hub delivers from it.
+   */
+  readonly registry: ChannelRegistry;
+}

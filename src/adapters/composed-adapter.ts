@@ -4,6 +4,7 @@
  */
 
 import type { MemberSnapshot } from '../channels/presence-snapshot.js';
+import type { ChannelRegistry } from '../channels/registry.js';
 import type { Adapter, ClusterNews, NodeDelivery } from './adapter.js';
 import type { Broker } from './broker.js';
 import type { Control } from './control.js';
@@ -19,6 +20,7 @@ import type {
 
 export class ComposedAdapter implements Adapter {
   constructor(
+    readonly registry: ChannelRegistry,
     protected readonly broker: Broker,
     protected readonly membership: Membership,
     protected readonly control: Control,

@@ -4,6 +4,8 @@
  * Its roles live in ipc/: membership.ts (request/reply, generated from the table in ipc-ops.ts),
  * broker.ts (deliver here, send once to the primary), control.ts (the primary's cleanup news).
  */
+
+import { ChannelRegistry } from '../channels/registry.js';
 import type { Logger } from '../logging/logger.js';
 import { ComposedAdapter } from './composed-adapter.js';
 import { IpcBroker } from './ipc/broker.js';
@@ -14,10 +16,11 @@ import { type IpcPort, isIpcMessage } from './ipc-ops.js';
 export { IPC_ENV, type IpcMessage, type IpcPort, isIpcWorker, processPort } from './ipc-ops.js';
 
 export class IpcAdapter extends ComposedAdapter {
-  constructor(port: IpcPort, logger?: Logger) {
+  /** `registry`: the node's channel registry (the shared membership itself is the primary's). */
+  constructor(port: IpcPort, logger?: Logger, registry = new ChannelRegistry()) {
     const membership = new IpcMembership(port);
     const control = new IpcControl(() => membership.abort());
-    super(new IpcBroker(control.nodeId, port, () => control.delivery), membership, control);
+    super(registry, new IpcBroker(control.nodeId, port, () => control.delivery), membership, control);
     port.onMessage((m) => {
       if (!isIpcMessage(m)) return;
       switch (m.herald) {

@@ -8,13 +8,14 @@
  * - control.ts: the heartbeat lease, reaping dead nodes, writing this node's share back after an
  *   outage, leaving.
  *
- * They share the connections and the outage state (link.ts) and this node's share (NodeMemberships).
+ * They share the connections and the outage state (link.ts); this node's share is read from and written
+ * to the node's channel registry (src/channels/registry.ts), never kept a second time.
  */
 import { randomUUID } from 'node:crypto';
+import { ChannelRegistry } from '../channels/registry.js';
 import type { ServerEvents } from '../events/server-events.js';
 import type { Logger } from '../logging/logger.js';
 import { ComposedAdapter } from './composed-adapter.js';
-import { NodeMemberships } from './node-memberships.js';
 import { RedisBroker } from './redis/broker.js';
 import { RedisControl } from './redis/control.js';
 import { RedisKeys } from './redis/keys.js';
@@ -31,6 +32,8 @@ export interface RedisAdapterOptions {
   events?: ServerEvents;
   /** How long `start` waits for Redis before running degraded (it keeps reconnecting). */
   connectTimeoutMs?: number;
+  /** This node's channel registry, where its share is kept (a fresh one when absent). */
+  registry?: ChannelRegistry;
 }
 
 export class RedisAdapter extends ComposedAdapter {
@@ -41,12 +44,12 @@ export class RedisAdapter extends ComposedAdapter {
     const nodeId = randomUUID();
     const keys = new RedisKeys(opts.prefix);
     const link = new RedisLink(opts.url, opts.logger);
-    const held = new NodeMemberships();
+    const registry = opts.registry ?? new ChannelRegistry();
     let control: RedisControl | null = null;
     const broker = new RedisBroker(nodeId, link, keys, () => control?.delivery ?? null, opts.events);
-    const membership = new RedisMembership(nodeId, link, keys, held, broker);
-    control = new RedisControl({ ...opts, nodeId, link, keys, held, broker, membership });
-    super(broker, membership, control);
+    const membership = new RedisMembership(nodeId, link, keys, registry, broker);
+    control = new RedisControl({ ...opts, nodeId, link, keys, registry, broker, membership });
+    super(registry, broker, membership, control);
     this.keys = keys;
     this.redisControl = control;
   }

@@ -27,11 +27,11 @@ export async function subscribe(
 ): Promise<void> {
   const problem = channelNameProblem(channel, conn.app.limits.maxChannelNameLength);
   if (problem) throw new HeraldError('invalidChannel', problem, channel);
-  if (conn.subscriptions.has(channel)) {
+  if (ctx.registry.subscription(conn, channel)) {
     throw new HeraldError('alreadySubscribed', `Existing subscription to channel ${channel}`, channel);
   }
   const kind = channelKind(channel);
-  if (kind.type === 'server-to-user') return subscribeServerToUser(conn, channel);
+  if (kind.type === 'server-to-user') return subscribeServerToUser(ctx.registry, conn, channel);
   authorize(conn, channel, kind, auth, channelData, ctx.now());
 
   const appId = conn.app.id;
@@ -53,7 +53,7 @@ export async function subscribe(
   }
   if (conn.closed) return;
   // Claim the slot before awaiting so a concurrent close can clean it up.
-  conn.subscriptions.set(channel, member ? { userId: member.userId } : NO_MEMBER);
+  ctx.registry.claim(conn, channel, member ? { userId: member.userId } : NO_MEMBER);
   // A history channel's subscription collects live events from here on, until its past is sent.
   const recovery = ctx.history.begin(conn, channel);
 
@@ -89,7 +89,7 @@ export async function subscribe(
     recovery?.abort();
     // A failed store call must not leave the slot claimed (every retry would read "Existing
     // subscription"); undo what landed. Nothing was announced yet, so the undo stays silent.
-    conn.subscriptions.delete(channel);
+    ctx.registry.release(conn, channel);
     const [, removed] = await Promise.allSettled([
       ctx.adapter.unsubscribe(appId, channel, conn.socketId),
       member ? ctx.adapter.removeMember(appId, channel, conn.socketId, member.userId) : undefined,
@@ -108,7 +108,7 @@ export async function subscribe(
     }
     throw err;
   }
-  if (conn.closed || !conn.subscriptions.has(channel)) {
+  if (conn.closed || !ctx.registry.subscription(conn, channel)) {
     recovery?.abort();
     // The connection closed while we awaited and its cleanup may have run before our writes landed:
     // undo them (both calls are idempotent) so no membership outlives the socket.
@@ -156,9 +156,8 @@ export async function subscribe(
 
 /** Leaves one channel; a no-op for channels the connection is not in (CH-16). */
 export async function unsubscribe(ctx: NodeContext, conn: Connection, channel: string): Promise<void> {
-  const sub = conn.subscriptions.get(channel);
+  const sub = ctx.registry.release(conn, channel);
   if (!sub) return;
-  conn.subscriptions.delete(channel);
   // Never an adapter member (src/users/server-to-user.ts): nothing else to undo.
   if (channelKind(channel).type === 'server-to-user') return;
   ctx.hub.removeSubscriber(conn, channel);
@@ -177,6 +176,6 @@ export async function unsubscribe(ctx: NodeContext, conn: Connection, channel: s
 export async function leaveAll(ctx: NodeContext, conn: Connection): Promise<void> {
   // Before leaving: resume needs the last event each channel gave this connection.
   ctx.history.closed(conn);
-  const channels = [...conn.subscriptions.keys()];
+  const channels = [...ctx.registry.subscriptionsOf(conn).keys()];
   await Promise.all(channels.map((c) => unsubscribe(ctx, conn, c)));
 }

@@ -9,10 +9,9 @@ import { LocalAdapter } from '../../src/adapters/local-adapter.js';
 /** The number of cache entries held for an app (white-box: there is no API for it). */
 function held(adapter: LocalAdapter, appId: string): number {
   const membership = (
-    adapter as unknown as { membership: { apps: Map<string, { cache: Map<string, unknown> }> } }
+    adapter as unknown as { membership: { caches: Map<string, { entries: Map<string, unknown> }> } }
   ).membership;
-  const apps = membership.apps;
-  return apps.get(appId)?.cache.size ?? 0;
+  return membership.caches.get(appId)?.entries.size ?? 0;
 }
 
 test('expired entries of channels never read again are dropped as new ones are published', async () => {

@@ -4,12 +4,13 @@
  * share back after an outage (share-sync.ts), telling the hub what its sockets missed meanwhile, and
  * leaving the cluster.
  */
+
+import type { ChannelRegistry } from '../../channels/registry.js';
 import type { ServerEvents } from '../../events/server-events.js';
 import type { Logger } from '../../logging/logger.js';
 import type { ClusterNews, Control, NodeDelivery } from '../control.js';
-import type { NodeMemberships } from '../node-memberships.js';
 import type { RedisBroker } from './broker.js';
-import { type RedisKeys, splitPair } from './keys.js';
+import type { RedisKeys } from './keys.js';
 import type { RedisLink } from './link.js';
 import type { RedisMembership } from './membership.js';
 import { NodeRegistry } from './node-registry.js';
@@ -20,7 +21,7 @@ export interface RedisControlDeps {
   nodeId: string;
   link: RedisLink;
   keys: RedisKeys;
-  held: NodeMemberships;
+  registry: ChannelRegistry;
   broker: RedisBroker;
   membership: RedisMembership;
   /** Seconds without a heartbeat after which a node's memberships are removed. */
@@ -77,7 +78,7 @@ export class RedisControl implements Control {
       cmd,
       keys,
       nodeId: this.nodeId,
-      held: this.d.held,
+      registry: this.d.registry,
       logger,
       news: () => this.news,
       broadcast: (env) => this.d.broker.broadcast(env),
@@ -215,8 +216,7 @@ export class RedisControl implements Control {
   }
 
   private async reconcile(): Promise<void> {
-    for (const key of this.d.held.channels.keys()) {
-      const [appId, channel] = splitPair(key);
+    for (const [appId, channel] of [...this.d.registry.shares()]) {
       if (!channel.startsWith('presence-')) continue;
       const cmd = this.link.cmd;
       if (!cmd) return;

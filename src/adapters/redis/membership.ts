@@ -2,11 +2,12 @@
  * The Redis adapter's membership role: per channel hashes (socket → node, presence socket → user,
  * user → info) changed by Lua scripts that return cluster-wide answers, so first/last transitions are
  * decided once. Every entry names its node (its heartbeat is the lease, see control.ts). This node's
- * own share is also kept in memory (`held`), so while Redis is out of reach the answers are this
- * node's alone (`orLocal`), and the share can be written back after. A node listens to a channel's or
+ * own share is written to the node's channel registry (`held`) as Redis is called, so while Redis is
+ * out of reach the answers are this node's alone (`orLocal`), and the share can be written back after. A node listens to a channel's or
  * user's topic (broker.ts) while it holds a socket there.
  */
 
+import type { ChannelRegistry } from '../../channels/registry.js';
 import { channelStream, userStream } from '../envelope.js';
 import type {
   CachedEvent,
@@ -16,7 +17,6 @@ import type {
   PresenceMember,
   PresenceSnapshot,
 } from '../membership.js';
-import type { NodeMemberships } from '../node-memberships.js';
 import type { RedisBroker } from './broker.js';
 import type { RedisClient } from './connect.js';
 import { pairKey, type RedisKeys } from './keys.js';
@@ -31,7 +31,7 @@ export class RedisMembership implements Membership {
     private readonly nodeId: string,
     private readonly link: RedisLink,
     private readonly keys: RedisKeys,
-    private readonly held: NodeMemberships,
+    private readonly held: ChannelRegistry,
     private readonly broker: RedisBroker,
   ) {}
 
@@ -40,8 +40,8 @@ export class RedisMembership implements Membership {
   async subscribe(appId: string, channel: string, socketId: string): Promise<number> {
     const k = this.keys.channel(appId, channel);
     const key = pairKey(appId, channel);
-    const first = !this.held.channels.has(key);
     const local = this.held.subscribe(appId, channel, socketId);
+    const first = local === 1;
     const listening = this.broker.listen(k.topic);
     return this.link.orLocal(
       'subscribe',
@@ -61,7 +61,7 @@ export class RedisMembership implements Membership {
     const k = this.keys.channel(appId, channel);
     const key = pairKey(appId, channel);
     const local = this.held.unsubscribe(appId, channel, socketId);
-    const last = !this.held.channels.has(key);
+    const last = local === 0;
     if (last) this.broker.unlisten(k.topic, channelStream(appId, channel));
     return this.link.orLocal(
       'unsubscribe',
@@ -127,8 +127,8 @@ export class RedisMembership implements Membership {
     );
   }
 
-  removeMember(appId: string, channel: string, socketId: string, _userId: string): Promise<MemberChange> {
-    const local = this.held.removeMember(appId, channel, socketId);
+  removeMember(appId: string, channel: string, socketId: string, userId: string): Promise<MemberChange> {
+    const local = this.held.removeMember(appId, channel, socketId, userId);
     const k = this.keys.channel(appId, channel);
     return this.link.orLocal(
       'removeMember',

@@ -5,13 +5,13 @@
  */
 import type { CachedEvent, PresenceSnapshot } from '../adapters/adapter.js';
 import type { Connection } from '../connections/connection.js';
+import { turnPacer } from '../connections/turn-pacer.js';
 import type { NodeContext } from '../node-context.js';
 import { channelKind, channelNameProblem, requiresAuth } from '../protocol/channel-names.js';
 import { HeraldError } from '../protocol/errors.js';
 import { encodeCacheMiss, encodeChannelEvent, encodeSubscriptionSucceeded } from '../protocol/messages.js';
 import { subscribeServerToUser } from '../users/server-to-user.js';
 import { authorize } from './authorize.js';
-import { joinPacer } from './join-pacer.js';
 import { checkMemberLimits, presenceMember } from './presence.js';
 import { MemberSnapshot } from './presence-snapshot.js';
 
@@ -42,7 +42,7 @@ export async function subscribe(
   if (member) {
     checkMemberLimits(conn.app, channel, member);
     // A join costs O(members) (a snapshot, a member_added to each): a wave of them is spread over turns.
-    const turn = joinPacer.admit();
+    const turn = turnPacer.admit();
     if (turn) await turn;
     // Only a full channel needs the member list, to let a user already in it open another connection.
     const max = conn.app.limits.maxPresenceMembers;

@@ -1,6 +1,7 @@
 /**
  * Routes one inbound text frame to its handler. Messages of one connection are handled in order:
- * while an asynchronous handler (subscribe, sign-in) runs, later frames wait in the connection's inbox.
+ * while an asynchronous handler (subscribe, sign-in) runs, or while the frame waits for a turn with
+ * budget left (src/connections/turn-pacer.ts), later frames wait in the connection's inbox.
  */
 import { clientEvent } from '../channels/client-events.js';
 import { subscribe, unsubscribe } from '../channels/subscribe.js';
@@ -10,6 +11,7 @@ import { type ClientMessage, PONG_FRAME, parseClientMessage } from '../protocol/
 import { prepareFrame } from '../transport/ws-frame.js';
 import { signin } from '../users/signin.js';
 import type { Connection } from './connection.js';
+import { turnPacer } from './turn-pacer.js';
 import { sendError, toHeraldError } from './wire-errors.js';
 
 const PONG = prepareFrame(PONG_FRAME);
@@ -111,16 +113,23 @@ function resume(ctx: NodeContext, conn: Connection): void {
 }
 
 export function onMessage(ctx: NodeContext, conn: Connection, text: string): void {
-  if (conn.busy) {
-    conn.inbox ??= [];
-    const cost = text.length + ENTRY_OVERHEAD;
-    if (conn.inboxBytes + cost > MAX_INBOX_BYTES) {
-      fail(ctx, conn, new HeraldError('invalidMessage', 'Too many messages in flight: slow down'), undefined);
+  if (!conn.busy) {
+    // Past the turn's budget (a burst read in one poll phase), the frame waits for a later turn in the
+    // inbox: parsing, signature checks and joins then share turns with probes and publishes.
+    const turn = turnPacer.admit();
+    if (!turn) {
+      run(ctx, conn, text);
       return;
     }
-    conn.inbox.push(text);
-    conn.inboxBytes += cost;
+    conn.busy = true;
+    turn.then(() => resume(ctx, conn));
+  }
+  conn.inbox ??= [];
+  const cost = text.length + ENTRY_OVERHEAD;
+  if (conn.inboxBytes + cost > MAX_INBOX_BYTES) {
+    fail(ctx, conn, new HeraldError('invalidMessage', 'Too many messages in flight: slow down'), undefined);
     return;
   }
-  run(ctx, conn, text);
+  conn.inbox.push(text);
+  conn.inboxBytes += cost;
 }

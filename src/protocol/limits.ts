@@ -19,6 +19,12 @@ export interface AppLimits {
   maxApiRequestsPerSecond: number;
 }
 
+/**
+ * Herald's client event rate has no "unlimited" setting; soketi's -1 (from its apps table or an imported
+ * config) becomes this rate, which no connection reaches.
+ */
+export const UNLIMITED_CLIENT_EVENT_RATE = 1_000_000_000;
+
 export const DEFAULT_LIMITS: Readonly<AppLimits> = Object.freeze({
   maxConnections: 0,
   maxEventPayloadBytes: 10 * 1024,

@@ -3,9 +3,8 @@
  * written to every recipient (servers never mask).
  */
 
-/** One complete, unmasked, final text frame carrying `payload`. */
-export function textFrame(payload: Buffer): Buffer {
-  const len = payload.length;
+/** A frame buffer for a payload of `len` bytes, its header written; the payload goes at the offset. */
+function allocFrame(len: number): { frame: Buffer; offset: number } {
   let header: number;
   if (len < 126) header = 2;
   else if (len < 65536) header = 4;
@@ -22,7 +21,13 @@ export function textFrame(payload: Buffer): Buffer {
     frame.writeUInt32BE(Math.floor(len / 2 ** 32), 2);
     frame.writeUInt32BE(len >>> 0, 6);
   }
-  payload.copy(frame, header);
+  return { frame, offset: header };
+}
+
+/** One complete, unmasked, final text frame carrying `payload`. */
+export function textFrame(payload: Buffer): Buffer {
+  const { frame, offset } = allocFrame(payload.length);
+  payload.copy(frame, offset);
   return frame;
 }
 
@@ -40,4 +45,33 @@ export interface PreparedFrame {
 export function prepareFrame(text: string): PreparedFrame {
   // httpChunk is present from the start so every frame has the same shape.
   return { text, bytes: textFrame(Buffer.from(text, 'utf8')), httpChunk: undefined };
+}
+
+/** A frame whose payload is kept as bytes; its text is decoded only if a recipient needs it. */
+class PiecedFrame implements PreparedFrame {
+  httpChunk: Buffer | undefined = undefined;
+  private decoded: string | undefined;
+
+  constructor(
+    readonly bytes: Buffer,
+    private readonly offset: number,
+  ) {}
+
+  get text(): string {
+    this.decoded ??= this.bytes.toString('utf8', this.offset);
+    return this.decoded;
+  }
+}
+
+/**
+ * A frame whose payload is the UTF-8 pieces in order, copied once into the frame: for large payloads
+ * assembled from parts kept encoded (a presence snapshot), with no string built and encoded per frame.
+ */
+export function prepareFrameFromPieces(pieces: readonly Buffer[]): PreparedFrame {
+  let len = 0;
+  for (const p of pieces) len += p.length;
+  const { frame, offset } = allocFrame(len);
+  let at = offset;
+  for (const p of pieces) at += p.copy(frame, at);
+  return new PiecedFrame(frame, offset);
 }

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { importSoketi } from '../../src/importers/soketi/import.js';
 import { optionsFromConfig, optionsFromEnv } from '../../src/importers/soketi/options.js';
+import { UNLIMITED_CLIENT_EVENT_RATE } from '../../src/protocol/limits.js';
 import { type HeraldProcess, spawnHerald } from '../helpers/process.js';
 import type { PusherJs } from '../helpers/pusher-js.js';
 import { connect, sdk, subscribed } from '../helpers/webhook-clients.js';
@@ -161,6 +162,26 @@ describe('the mapping', () => {
       ),
     );
     assert.ok(report.notes.some((n) => n.soketi === 'metrics.prometheus.prefix' && n.herald === null));
+  });
+
+  test('an unlimited client-event rate (-1) becomes the rate the soketi apps table maps it to', () => {
+    const fromFile = importSoketi(
+      optionsFromConfig({
+        'appManager.array.apps': [{ id: 'u', key: 'uk', secret: 'us', maxClientEventsPerSecond: -1 }],
+      }),
+    ).config;
+    const fromEnv = importSoketi(
+      optionsFromEnv({
+        SOKETI_DEFAULT_APP_ID: 'u',
+        SOKETI_DEFAULT_APP_KEY: 'uk',
+        SOKETI_DEFAULT_APP_SECRET: 'us',
+        SOKETI_DEFAULT_APP_MAX_CLIENT_EVENTS_PER_SEC: '-1',
+      }).options,
+    ).config;
+    for (const config of [fromFile, fromEnv]) {
+      const apps = config['apps'] as { limits?: Record<string, number> }[];
+      assert.equal(apps[0]?.limits?.['maxClientEventsPerSecond'], UNLIMITED_CLIENT_EVENT_RATE);
+    }
   });
 
   test('soketi apps in MySQL: Herald reads the same table', () => {

@@ -13,14 +13,11 @@
  * through Herald reach every node at once; edits made by hand in SQL show after `cacheTtl`.
  */
 import type { AppConfig, WebhookTarget } from '../../config/config.js';
-import { DEFAULT_LIMITS } from '../../protocol/limits.js';
+import { DEFAULT_LIMITS, UNLIMITED_CLIENT_EVENT_RATE as UNLIMITED_RATE } from '../../protocol/limits.js';
 import { AppStoreError } from '../app-store.js';
 import { versionTable } from './herald-table.js';
 import type { Row, SqlDb } from './sql-db.js';
 import { int, parseJson, type TableLayout, truthy, validApp } from './table-layout.js';
-
-/** Herald's stand-in for soketi's unlimited client event rate. */
-export const UNLIMITED_RATE = 1_000_000_000;
 
 interface SoketiWebhook {
   url?: string;

@@ -3,6 +3,8 @@
  * credentials, switches, limits and webhooks. soketi's server-wide limits are its per-app defaults, so
  * they are folded into every app here.
  */
+
+import { UNLIMITED_CLIENT_EVENT_RATE } from '../../protocol/limits.js';
 import type { ImportReport } from './report.js';
 
 /** soketi's server-wide options that give every app a default (option key → app field). */
@@ -47,6 +49,11 @@ const FIELD_OF = new Map(
 function limit(v: unknown): number | undefined {
   const n = typeof v === 'string' ? Number(v) : v;
   return typeof n === 'number' && Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
+/** soketi's "no limit": -1 (a number or a string). */
+function isUnlimited(v: unknown): boolean {
+  return v === -1 || v === '-1';
 }
 
 function bool(v: unknown): boolean | undefined {
@@ -185,10 +192,13 @@ export function mapApp(
   note('maxEventBatchSize', 'limits.maxBatchSize');
   const clientRate = limit(get('maxClientEventsPerSecond'));
   if (clientRate !== undefined && clientRate >= 1) limits['maxClientEventsPerSecond'] = clientRate;
+  // As the soketi apps table is read (src/apps/sql/soketi-table.ts): the same app, the same limit.
+  else if (isUnlimited(get('maxClientEventsPerSecond')))
+    limits['maxClientEventsPerSecond'] = UNLIMITED_CLIENT_EVENT_RATE;
   note(
     'maxClientEventsPerSecond',
     'limits.maxClientEventsPerSecond',
-    'per connection in both; -1 (unlimited) keeps Pusher’s 10 per second, since Herald has no unlimited setting',
+    `per connection in both; -1 (unlimited) becomes ${UNLIMITED_CLIENT_EVENT_RATE.toLocaleString('en')} per second, a rate no client reaches, since Herald has no unlimited setting`,
   );
   // Herald limits all HTTP API requests of an app together; soketi splits writes from reads.
   const writes = limit(get('maxBackendEventsPerSecond'));

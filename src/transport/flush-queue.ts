@@ -7,7 +7,14 @@ export interface Flushable {
   flush(): void;
 }
 
-const dirty: Flushable[] = [];
+/**
+ * Sockets to flush, in the order they were dirtied: `queue[head..tail)`. Slots are reused from turn to
+ * turn, so a storm touching thousands of sockets per turn allocates no array per turn (splicing and
+ * regrowing one was most of the flush's garbage, and a young-generation collection ran every few turns).
+ */
+const queue: (Flushable | undefined)[] = [];
+let head = 0;
+let tail = 0;
 let scheduled = false;
 /**
  * Most of one turn's flushing: past it the remaining sockets are flushed in the next turn, so a wave of
@@ -18,23 +25,32 @@ const FLUSH_BUDGET_MS = 20;
 
 function flushAll(): void {
   scheduled = false;
-  // Sockets dirtied during the flush (e.g. by a close) are picked up by the next turn.
-  const batch = dirty.splice(0, dirty.length);
+  // Sockets dirtied during the flush (e.g. by a close) wait for the next turn.
+  const end = tail;
   const deadline = performance.now() + FLUSH_BUDGET_MS;
-  for (let i = 0; i < batch.length; i++) {
-    batch[i]!.flush();
+  let i = head;
+  while (i < end) {
+    const s = queue[i]!;
+    queue[i] = undefined;
+    i++;
+    s.flush();
     // The clock is read every 8 sockets: a small write costs a microsecond or two, the clock tens of
     // nanoseconds; a presence snapshot of thousands of members is hundreds of KB, about a millisecond
     // to write on loopback, and 64 of them overran the budget fourfold.
-    if ((i & 7) === 7 && i + 1 < batch.length && performance.now() > deadline) {
-      const rest = batch.slice(i + 1);
-      for (const s of dirty) rest.push(s);
-      dirty.length = 0;
-      for (const s of rest) dirty.push(s);
-      break;
-    }
+    if (((i - head) & 7) === 0 && i < end && performance.now() > deadline) break;
   }
-  if (dirty.length > 0 && !scheduled) {
+  head = i;
+  if (head === tail) {
+    head = 0;
+    tail = 0;
+  } else if (head >= 4096 && head * 2 >= tail) {
+    // Most of the array is flushed slots: move the rest to the front (amortised O(1) per socket).
+    queue.copyWithin(0, head, tail);
+    queue.fill(undefined, tail - head, tail);
+    tail -= head;
+    head = 0;
+  }
+  if (head < tail && !scheduled) {
     scheduled = true;
     setImmediate(flushAll);
   }
@@ -42,7 +58,7 @@ function flushAll(): void {
 
 /** Flushes `s` at the end of this turn; call once per turn per socket (when its queue goes non-empty). */
 export function scheduleFlush(s: Flushable): void {
-  dirty.push(s);
+  queue[tail++] = s;
   if (!scheduled) {
     scheduled = true;
     setImmediate(flushAll);

@@ -121,6 +121,30 @@ export function membershipContract(opts: ContractOptions): void {
       assert.deepEqual(await a.onlineUsers(APP, [u]), []);
     });
 
+    it('changes sent together are decided in the order they were made', async () => {
+      // A socket that closes while its sign-in or subscribe is still on its way (no await in between).
+      // The answers also arrive in that order: user_online is emitted before user_offline.
+      const u = fresh('user');
+      const answered: string[] = [];
+      const signedIn = a.addUserSocket(APP, u, '12.1').finally(() => answered.push('in'));
+      const signedOut = a.removeUserSocket(APP, u, '12.1').finally(() => answered.push('out'));
+      assert.deepEqual([await signedIn, await signedOut], [true, true], 'first, then last');
+      assert.deepEqual(answered, ['in', 'out']);
+      assert.deepEqual(await a.onlineUsers(APP, [u]), []);
+      const ch = fresh('presence-');
+      const counts = [a.subscribe(APP, ch, '12.1'), a.unsubscribe(APP, ch, '12.1')];
+      assert.deepEqual(await Promise.all(counts), [1, 0]);
+      const joined = a.addMember(APP, ch, '12.1', member('quick'));
+      const left = a.removeMember(APP, ch, '12.1', 'quick');
+      assert.deepEqual(
+        [cv(await joined), cv(await left)],
+        [
+          { changed: true, userCount: 1 },
+          { changed: true, userCount: 0 },
+        ],
+      );
+    });
+
     it('cache channels keep the last event with its remaining lifetime', async () => {
       const ch = fresh('cache-');
       assert.equal(await a.getCache(APP, ch), null);

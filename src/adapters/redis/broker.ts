@@ -113,6 +113,11 @@ export class RedisBroker implements Broker {
     return confirmed;
   }
 
+  /** The confirmation of a topic this node listens to (or is starting to), if any. */
+  listening(topic: string): Promise<void> | undefined {
+    return this.topics.get(topic);
+  }
+
   /** Stops receiving a topic; `stream` is its order stream, forgotten with it. */
   unlisten(topic: string, stream: string): void {
     this.order.forget(stream);

@@ -174,22 +174,29 @@ export class RedisMembership implements Membership {
 
   async addUserSocket(appId: string, userId: string, socketId: string): Promise<boolean> {
     const firstHere = this.held.addUser(appId, userId, socketId);
-    if (firstHere) await this.broker.listen(this.keys.userTopic(appId, userId));
-    return this.link.orLocal(
+    const listening = firstHere ? this.broker.listen(this.keys.userTopic(appId, userId)) : undefined;
+    // The script is sent now, before the topic's confirmation is awaited: a sign-out made meanwhile
+    // (the socket closed) then reaches Redis after it, not before, so the user is not left online.
+    const first = await this.link.orLocal(
       'addUserSocket',
-      async (cmd) => {
+      (cmd) => {
         if (firstHere) void cmd.sadd(this.keys.nodeUsers(this.nodeId), pairKey(appId, userId)).catch(() => 0);
         const key = this.keys.user(appId, userId);
-        return (await runScript(cmd, 'userAdd', [key], [socketId, this.nodeId])) === 1;
+        return runScript(cmd, 'userAdd', [key], [socketId, this.nodeId]).then((added) => added === 1);
       },
       () => firstHere,
     );
+    await listening;
+    return first;
   }
 
-  removeUserSocket(appId: string, userId: string, socketId: string): Promise<boolean> {
+  async removeUserSocket(appId: string, userId: string, socketId: string): Promise<boolean> {
     const lastHere = this.held.removeUser(appId, userId, socketId);
-    if (lastHere) this.broker.unlisten(this.keys.userTopic(appId, userId), userStream(appId, userId));
-    return this.link.orLocal(
+    const topic = this.keys.userTopic(appId, userId);
+    // A sign-in still waiting for this topic's confirmation answers first (user_online before user_offline).
+    const signingIn = lastHere ? this.broker.listening(topic) : undefined;
+    if (lastHere) this.broker.unlisten(topic, userStream(appId, userId));
+    const last = await this.link.orLocal(
       'removeUserSocket',
       async (cmd) => {
         if (lastHere) void cmd.srem(this.keys.nodeUsers(this.nodeId), pairKey(appId, userId)).catch(() => 0);
@@ -197,6 +204,8 @@ export class RedisMembership implements Membership {
       },
       () => lastHere,
     );
+    await signingIn;
+    return last;
   }
 
   onlineUsers(appId: string, userIds: readonly string[]): Promise<string[]> {

@@ -22,7 +22,7 @@ export class TurnPacer {
   /** True while a drain runs released work: what that work admits runs in the drain's budget. */
   private releasing = false;
 
-  constructor(private readonly budgetMs = 15) {}
+  constructor(private readonly budgetMs = 8) {}
 
   /** Work waiting for a later turn. */
   get waiting(): number {

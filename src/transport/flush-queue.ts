@@ -21,7 +21,7 @@ let scheduled = false;
  * traffic to thousands of sockets (a presence storm's member_added to every member) does not hold the
  * event loop for one write per socket in a single turn. Their frames stay queued, in order.
  */
-const FLUSH_BUDGET_MS = 20;
+const FLUSH_BUDGET_MS = 10;
 
 function flushAll(): void {
   scheduled = false;

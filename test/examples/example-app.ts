@@ -8,8 +8,19 @@ export interface RunningExample {
   stop(): Promise<void>;
 }
 
-export async function startExample(name: string, env: Record<string, string> = {}): Promise<RunningExample> {
-  const server = fileURLToPath(new URL(`../../examples/${name}/server.js`, import.meta.url));
-  const proc = await spawnListening(process.execPath, [server], { PORT: '0', HERALD_PORT: '0', ...env });
+/** `entry`: the file the example's `start` script runs; `stdin: true` lets the test type into it. */
+export async function startExample(
+  name: string,
+  env: Record<string, string> = {},
+  options: { entry?: string; stdin?: boolean } = {},
+): Promise<RunningExample> {
+  const entry = options.entry ?? 'server.js';
+  const server = fileURLToPath(new URL(`../../examples/${name}/${entry}`, import.meta.url));
+  const proc = await spawnListening(
+    process.execPath,
+    [server],
+    { PORT: '0', HERALD_PORT: '0', ...env },
+    { stdin: options.stdin ?? false },
+  );
   return { url: `http://127.0.0.1:${proc.port}`, process: proc, stop: () => killTree(proc) };
 }

@@ -24,8 +24,11 @@ export async function spawnListening(
   command: string,
   argv: string[],
   env: Record<string, string> = {},
-  /** `cwd`; `inherit: false` starts from `env` alone instead of this process's environment. */
-  options: { cwd?: string; inherit?: boolean } = {},
+  /**
+   * `cwd`; `inherit: false` starts from `env` alone instead of this process's environment; `stdin: true`
+   * gives the test `child.stdin` to type into.
+   */
+  options: { cwd?: string; inherit?: boolean; stdin?: boolean } = {},
 ): Promise<HeraldProcess> {
   const base = options.inherit === false ? {} : process.env;
   const child = spawn(command, argv, {
@@ -36,7 +39,7 @@ export async function spawnListening(
       HERALD_CONSOLE: 'false',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     ...(options.cwd ? { cwd: options.cwd } : {}),
   });
   let out = '';

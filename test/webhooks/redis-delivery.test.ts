@@ -29,7 +29,8 @@ function config(): HeraldConfigInput {
     webhooks: {
       batchSize: 4,
       batchWindowMs: 30,
-      delayMs: 200,
+      // Long enough that a leave on one node and a re-join on the other fit inside it on a loaded machine.
+      delayMs: 1500,
       timeoutMs: 300,
       retryWindowMs: 60_000,
       retryBaseMs: 40,

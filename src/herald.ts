@@ -25,7 +25,7 @@ import type { AppSource, AppStore } from './apps/app-store.js';
 import { applyAppUpdate } from './apps/app-updates.js';
 import { FileAppSource, type ReloadResult } from './apps/file-source.js';
 import { type FileReload, openAppSource } from './apps/open-source.js';
-import { announceMemberAdded, announceMemberRemoved } from './channels/subscribe.js';
+import { Announcer } from './channels/announcer.js';
 import { SubscriptionCounter } from './channels/subscription-count.js';
 import type { HeraldConfig } from './config/config.js';
 import { FdWatch } from './connections/fd-limit.js';
@@ -130,23 +130,10 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
   const admin = new AppAdmin(source, now, (id) => cache.wrote(id));
   const subscriptionCounts = new SubscriptionCounter(adapter, events, now);
 
-  let ctx: NodeContext | null = null;
-  const hub = new Hub(events, {
-    memberGone: (appId, channel, userId, version, quiet) => {
-      if (ctx) announceMemberRemoved(ctx, appId, channel, userId, version, quiet);
-    },
-    channelGone: (appId, channel) => events.emit({ type: 'channel_vacated', appId, channel }),
-    userGone: (appId, userId) => events.emit({ type: 'user_offline', appId, userId }),
-    memberBack: (appId, channel, member, version, except, quiet) => {
-      if (ctx) announceMemberAdded(ctx, appId, channel, member, version, except, quiet);
-    },
-    channelBack: (appId, channel) => events.emit({ type: 'channel_occupied', appId, channel }),
-    countChanged: (appId, channel, count) => {
-      void apps.byId(appId).then((app) => {
-        if (app) subscriptionCounts.changed(app, channel, count);
-      });
-    },
-  });
+  // The adapter writes this node's share into the registry; the hub delivers from it.
+  const registry = adapter.registry;
+  const hub = new Hub(events, registry);
+  const announcer = new Announcer({ broker: adapter, events, hub, subscriptionCounts, apps });
   const clientLog = new ClientLog(logger, now);
   const backends = historyBackends(
     config,
@@ -161,16 +148,18 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
     now,
     appById: (id) => apps.byId(id),
   });
-  ctx = {
+  const ctx: NodeContext = {
     config,
     adapter,
     apps,
     hub,
+    registry,
     events,
     logger,
     clientLog,
     now,
     subscriptionCounts,
+    announcer,
     history,
     idempotency: backends.idempotency,
   };
@@ -291,8 +280,9 @@ export function createHerald(config: HeraldConfig, deps: HeraldDeps = {}): Heral
     async listen() {
       await cache.start();
       await backends.start();
-      // The sequencer stands between the adapter and the hub: history channels arrive in serial order.
-      await adapter.start(history.sequencer.beforeHub());
+      // The sequencer stands between the adapter and the hub: history channels arrive in serial order;
+      // what the adapter learns of dead nodes and write-backs goes straight to the announcer.
+      await adapter.start(history.sequencer.beforeHub(), announcer);
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, () => {

@@ -6,7 +6,7 @@
  * member_removed / channel_vacated once.
  */
 import { randomUUID } from 'node:crypto';
-import type { Adapter } from './adapter.js';
+import { ChannelRegistry } from '../channels/registry.js';
 import { Sealer } from './envelope.js';
 import {
   type IpcCall,
@@ -16,21 +16,20 @@ import {
   type IpcPort,
   isIpcMessage,
 } from './ipc-ops.js';
-import { LocalAdapter } from './local-adapter.js';
-import { NodeMemberships } from './node-memberships.js';
-import { splitPair } from './redis/keys.js';
+import { LocalMembership } from './local/membership.js';
 
 interface Worker {
   port: IpcPort;
-  held: NodeMemberships;
+  held: ChannelRegistry;
 }
 
 /** What the relay records of a worker's changes, so it can undo them if the worker dies. */
-const RECORD: { [K in IpcOp]?: (held: NodeMemberships, ...args: Parameters<IpcOps[K]>) => void } = {
+const RECORD: { [K in IpcOp]?: (held: ChannelRegistry, ...args: Parameters<IpcOps[K]>) => void } = {
   subscribe: (held, appId, channel, socketId) => held.subscribe(appId, channel, socketId),
   unsubscribe: (held, appId, channel, socketId) => held.unsubscribe(appId, channel, socketId),
   addMember: (held, appId, channel, socketId, member) => held.addMember(appId, channel, socketId, member),
-  removeMember: (held, appId, channel, socketId) => held.removeMember(appId, channel, socketId),
+  removeMember: (held, appId, channel, socketId, userId) =>
+    held.removeMember(appId, channel, socketId, userId),
   addUserSocket: (held, appId, userId, socketId) => held.addUser(appId, userId, socketId),
   removeUserSocket: (held, appId, userId, socketId) => held.removeUser(appId, userId, socketId),
 };
@@ -45,13 +44,13 @@ function dispatch<K extends IpcOp>(
 }
 
 export class IpcRelay {
-  private readonly state: Adapter = new LocalAdapter();
+  private readonly state = new LocalMembership();
   private readonly workers = new Map<string, Worker>();
   private readonly sealer = new Sealer(`primary-${randomUUID()}`);
 
   /** Starts relaying for a worker identified by `id`. */
   attach(id: string, port: IpcPort): void {
-    const worker = { port, held: new NodeMemberships() };
+    const worker = { port, held: new ChannelRegistry() };
     this.workers.set(id, worker);
     port.onMessage((m) => {
       if (isIpcMessage(m) && this.workers.get(id) === worker) this.handle(id, worker, m);
@@ -70,8 +69,8 @@ export class IpcRelay {
     );
   }
 
-  private call(held: NodeMemberships, m: IpcCall): Promise<unknown> {
-    const record = RECORD[m.op] as ((held: NodeMemberships, ...args: unknown[]) => void) | undefined;
+  private call(held: ChannelRegistry, m: IpcCall): Promise<unknown> {
+    const record = RECORD[m.op] as ((held: ChannelRegistry, ...args: unknown[]) => void) | undefined;
     record?.(held, ...m.args);
     return dispatch(this.state, m);
   }
@@ -83,12 +82,11 @@ export class IpcRelay {
     this.workers.delete(id);
     const survivor = this.workers.values().next().value as Worker | undefined;
     const s = this.state;
-    for (const [key, held] of worker.held.channels) {
-      const [appId, channel] = splitPair(key);
-      let count = -1;
-      for (const [socketId, userId] of held.sockets) {
-        const removed = userId ? await s.removeMember(appId, channel, socketId, userId) : null;
-        if (userId && removed?.changed) {
+    for (const [appId, channel, held] of [...worker.held.shares()]) {
+      for (const [userId, user] of held.users) {
+        for (const socketId of user.sockets) {
+          const removed = await s.removeMember(appId, channel, socketId, userId);
+          if (!removed.changed) continue;
           survivor?.port.send({
             herald: 'gone',
             what: 'member',
@@ -98,13 +96,15 @@ export class IpcRelay {
             version: removed.version,
           });
         }
+      }
+      let count = -1;
+      for (const socketId of held.sockets) {
         count = await s.unsubscribe(appId, channel, socketId);
         if (count === 0) survivor?.port.send({ herald: 'gone', what: 'channel', appId, channel });
       }
       if (count >= 0) survivor?.port.send({ herald: 'gone', what: 'count', appId, channel, count });
     }
-    for (const [key, sockets] of worker.held.users) {
-      const [appId, userId] = splitPair(key);
+    for (const [appId, userId, sockets] of [...worker.held.users()]) {
       for (const socketId of sockets) {
         if (await s.removeUserSocket(appId, userId, socketId)) {
           // Sealed by the primary itself: an origin of its own, so no worker's order is disturbed.

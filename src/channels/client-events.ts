@@ -32,7 +32,7 @@ export function clientEvent(
       channel,
     );
   }
-  const sub = conn.subscriptions.get(channel);
+  const sub = ctx.registry.subscription(conn, channel);
   if (!sub || !conn.authorized) {
     throw new HeraldError(
       'clientEventNotSubscribed',

@@ -3,7 +3,7 @@
  * (CH-04..CH-17, CH-21). Membership answers come from the adapter, so first/last transitions are
  * cluster-wide; fan-out goes through `adapter.broadcast`.
  */
-import type { CachedEvent, PresenceMember, PresenceSnapshot } from '../adapters/adapter.js';
+import type { CachedEvent, PresenceSnapshot } from '../adapters/adapter.js';
 import type { Connection } from '../connections/connection.js';
 import { turnPacer } from '../connections/turn-pacer.js';
 import type { NodeContext } from '../node-context.js';
@@ -27,11 +27,11 @@ export async function subscribe(
 ): Promise<void> {
   const problem = channelNameProblem(channel, conn.app.limits.maxChannelNameLength);
   if (problem) throw new HeraldError('invalidChannel', problem, channel);
-  if (conn.subscriptions.has(channel)) {
+  if (ctx.registry.subscription(conn, channel)) {
     throw new HeraldError('alreadySubscribed', `Existing subscription to channel ${channel}`, channel);
   }
   const kind = channelKind(channel);
-  if (kind.type === 'server-to-user') return subscribeServerToUser(conn, channel);
+  if (kind.type === 'server-to-user') return subscribeServerToUser(ctx.registry, conn, channel);
   authorize(conn, channel, kind, auth, channelData, ctx.now());
 
   const appId = conn.app.id;
@@ -53,7 +53,7 @@ export async function subscribe(
   }
   if (conn.closed) return;
   // Claim the slot before awaiting so a concurrent close can clean it up.
-  conn.subscriptions.set(channel, member ? { userId: member.userId } : NO_MEMBER);
+  ctx.registry.claim(conn, channel, member ? { userId: member.userId } : NO_MEMBER);
   // A history channel's subscription collects live events from here on, until its past is sent.
   const recovery = ctx.history.begin(conn, channel);
 
@@ -89,7 +89,7 @@ export async function subscribe(
     recovery?.abort();
     // A failed store call must not leave the slot claimed (every retry would read "Existing
     // subscription"); undo what landed. Nothing was announced yet, so the undo stays silent.
-    conn.subscriptions.delete(channel);
+    ctx.registry.release(conn, channel);
     const [, removed] = await Promise.allSettled([
       ctx.adapter.unsubscribe(appId, channel, conn.socketId),
       member ? ctx.adapter.removeMember(appId, channel, conn.socketId, member.userId) : undefined,
@@ -108,14 +108,14 @@ export async function subscribe(
     }
     throw err;
   }
-  if (conn.closed || !conn.subscriptions.has(channel)) {
+  if (conn.closed || !ctx.registry.subscription(conn, channel)) {
     recovery?.abort();
     // The connection closed while we awaited and its cleanup may have run before our writes landed:
     // undo them (both calls are idempotent) so no membership outlives the socket.
     await ctx.adapter.unsubscribe(appId, channel, conn.socketId);
     const removed = member && (await ctx.adapter.removeMember(appId, channel, conn.socketId, member.userId));
     if (member && removed && removed.changed)
-      announceMemberRemoved(ctx, appId, channel, member.userId, removed.version);
+      ctx.announcer.memberRemoved(appId, channel, member.userId, removed.version);
     return;
   }
 
@@ -142,7 +142,7 @@ export async function subscribe(
       ctx.events.emit({ type: 'cache_miss', appId, channel, occupied: count === 1 });
     }
   }
-  if (member && memberAdded) announceMemberAdded(ctx, appId, channel, member, version, conn.socketId);
+  if (member && memberAdded) ctx.announcer.memberAdded(appId, channel, member, version, conn.socketId);
   ctx.events.emit({
     type: 'subscribed',
     appId,
@@ -156,9 +156,8 @@ export async function subscribe(
 
 /** Leaves one channel; a no-op for channels the connection is not in (CH-16). */
 export async function unsubscribe(ctx: NodeContext, conn: Connection, channel: string): Promise<void> {
-  const sub = conn.subscriptions.get(channel);
+  const sub = ctx.registry.release(conn, channel);
   if (!sub) return;
-  conn.subscriptions.delete(channel);
   // Never an adapter member (src/users/server-to-user.ts): nothing else to undo.
   if (channelKind(channel).type === 'server-to-user') return;
   ctx.hub.removeSubscriber(conn, channel);
@@ -166,64 +165,17 @@ export async function unsubscribe(ctx: NodeContext, conn: Connection, channel: s
   const count = await ctx.adapter.unsubscribe(appId, channel, conn.socketId);
   if (sub.userId !== undefined) {
     const change = await ctx.adapter.removeMember(appId, channel, conn.socketId, sub.userId);
-    if (change.changed) announceMemberRemoved(ctx, appId, channel, sub.userId, change.version);
+    if (change.changed) ctx.announcer.memberRemoved(appId, channel, sub.userId, change.version);
   }
   ctx.events.emit({ type: 'unsubscribed', appId, socketId: conn.socketId, channel });
   if (count === 0) ctx.events.emit({ type: 'channel_vacated', appId, channel });
   ctx.subscriptionCounts.changed(conn.app, channel, count);
 }
 
-/**
- * Tells every node's subscribers (but `except`) that `member` joined, and fires member_added once;
- * `quiet` repairs without the server event (and so without a second webhook).
- */
-export function announceMemberAdded(
-  ctx: NodeContext,
-  appId: string,
-  channel: string,
-  member: PresenceMember,
-  version: number,
-  except?: string,
-  quiet = false,
-): void {
-  ctx.adapter.broadcast({
-    kind: 'member',
-    appId,
-    channel,
-    change: 'added',
-    userId: member.userId,
-    ...(member.userInfo !== undefined ? { userInfo: member.userInfo } : {}),
-    version,
-    ...(except ? { except } : {}),
-    ...(quiet ? { repair: true as const } : {}),
-  });
-  if (!quiet) ctx.events.emit({ type: 'member_added', appId, channel, userId: member.userId });
-}
-
-export function announceMemberRemoved(
-  ctx: NodeContext,
-  appId: string,
-  channel: string,
-  userId: string,
-  version: number,
-  quiet = false,
-): void {
-  ctx.adapter.broadcast({
-    kind: 'member',
-    appId,
-    channel,
-    change: 'removed',
-    userId,
-    version,
-    ...(quiet ? { repair: true as const } : {}),
-  });
-  if (!quiet) ctx.events.emit({ type: 'member_removed', appId, channel, userId });
-}
-
 /** Disconnect = unsubscribe from everything (CH-17). */
 export async function leaveAll(ctx: NodeContext, conn: Connection): Promise<void> {
   // Before leaving: resume needs the last event each channel gave this connection.
   ctx.history.closed(conn);
-  const channels = [...conn.subscriptions.keys()];
+  const channels = [...ctx.registry.subscriptionsOf(conn).keys()];
   await Promise.all(channels.map((c) => unsubscribe(ctx, conn, c)));
 }

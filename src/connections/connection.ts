@@ -1,6 +1,7 @@
 /**
  * One client connection's state. Behaviour lives in the handlers (src/channels, src/users); this
- * class only owns what belongs to the connection: its subscriptions, its signed-in user, its clocks.
+ * class only owns what belongs to the connection: its signed-in user, its clocks. Its subscriptions are
+ * the channel registry's (src/channels/registry.ts).
  */
 import type { AppConfig } from '../config/config.js';
 import type { ClientSocket } from '../transport/client-socket.js';
@@ -12,13 +13,7 @@ export interface SignedInUser {
   readonly watchlist: readonly string[];
 }
 
-/** Per-channel state of a subscription; presence subscriptions remember their member id. */
-export interface Subscription {
-  readonly userId: string | undefined;
-}
-
 export class Connection {
-  readonly subscriptions = new Map<string, Subscription>();
   user: SignedInUser | null = null;
   /** Milliseconds timestamp of the last inbound frame of any kind. */
   lastSeen: number;

@@ -1,10 +1,11 @@
 /**
- * This node's index of live connections: by app, by channel, by signed-in user and by watched user.
- * It is the `NodeDelivery` the adapter hands envelopes to, and the only place frames fan out to
- * sockets: a frame is prepared once per envelope and the same bytes go to every recipient.
+ * This node's index of live connections: by app, by signed-in user and by watched user; who is in
+ * which channel is the channel registry's (src/channels/registry.ts), read here. It is the
+ * `NodeDelivery` the adapter hands envelopes to, and the only place frames fan out to sockets: a frame
+ * is prepared once per envelope and the same bytes go to every recipient.
  */
-import type { NodeDelivery, PresenceMember, PresenceSnapshot, Sealed } from '../adapters/adapter.js';
-import { MemberView } from '../channels/member-view.js';
+import type { NodeDelivery, PresenceSnapshot, Sealed } from '../adapters/adapter.js';
+import type { ChannelRegistry } from '../channels/registry.js';
 import type { ServerEvents } from '../events/server-events.js';
 import { encodeMemberAdded, encodeMemberRemoved, encodeWatchlistEvents } from '../protocol/messages.js';
 import type { TransportName } from '../transport/client-socket.js';
@@ -12,15 +13,8 @@ import { prepareFrame } from '../transport/ws-frame.js';
 import type { Connection } from './connection.js';
 import { closeWith } from './wire-errors.js';
 
-/** A channel with local subscribers; a presence channel also keeps what they were told of members. */
-class LocalChannel {
-  readonly subscribers = new Set<Connection>();
-  view: MemberView | null = null;
-}
-
 class AppIndex {
   readonly connections = new Set<Connection>();
-  readonly channels = new Map<string, LocalChannel>();
   readonly users = new Map<string, Set<Connection>>();
   /** watched user id → connections whose watchlist includes it */
   readonly watchers = new Map<string, Set<Connection>>();
@@ -42,31 +36,13 @@ function removeFrom<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
   if (set.size === 0) map.delete(key);
 }
 
-export interface HubHooks {
-  /** A dead node's member vanished (adapter cleanup): announce member_removed. */
-  memberGone?(appId: string, channel: string, userId: string, version: number, quiet?: boolean): void;
-  channelGone?(appId: string, channel: string): void;
-  userGone?(appId: string, userId: string): void;
-  /** This node's member is back after the adapter wrote its state back: announce member_added. */
-  memberBack?(
-    appId: string,
-    channel: string,
-    member: PresenceMember,
-    version: number,
-    except?: string,
-    quiet?: boolean,
-  ): void;
-  channelBack?(appId: string, channel: string): void;
-  countChanged?(appId: string, channel: string, count: number): void;
-}
-
 export class Hub implements NodeDelivery {
   private readonly apps = new Map<string, AppIndex>();
   private total = 0;
 
   constructor(
     private readonly events: ServerEvents,
-    private readonly hooks: HubHooks = {},
+    readonly registry: ChannelRegistry,
   ) {}
 
   private index(appId: string): AppIndex {
@@ -110,13 +86,7 @@ export class Hub implements NodeDelivery {
 
   /** Local subscriber counts per app and channel, for gauges. */
   channelsByApp(): Map<string, Map<string, number>> {
-    const out = new Map<string, Map<string, number>>();
-    for (const [id, idx] of this.apps) {
-      const m = new Map<string, number>();
-      for (const [name, ch] of idx.channels) m.set(name, ch.subscribers.size);
-      out.set(id, m);
-    }
-    return out;
+    return this.registry.subscriberCounts();
   }
 
   addConnection(conn: Connection): void {
@@ -129,26 +99,12 @@ export class Hub implements NodeDelivery {
     if (idx?.connections.delete(conn)) this.total--;
   }
 
-  private channel(appId: string, channel: string): LocalChannel {
-    const idx = this.index(appId);
-    let ch = idx.channels.get(channel);
-    if (!ch) {
-      ch = new LocalChannel();
-      idx.channels.set(channel, ch);
-    }
-    return ch;
-  }
-
   addSubscriber(conn: Connection, channel: string): void {
-    this.channel(conn.app.id, channel).subscribers.add(conn);
+    this.registry.addSubscriber(conn, channel);
   }
 
   removeSubscriber(conn: Connection, channel: string): void {
-    const idx = this.apps.get(conn.app.id);
-    const ch = idx?.channels.get(channel);
-    if (!idx || !ch) return;
-    ch.subscribers.delete(conn);
-    if (ch.subscribers.size === 0) idx.channels.delete(channel);
+    this.registry.removeSubscriber(conn, channel);
   }
 
   /**
@@ -156,9 +112,8 @@ export class Hub implements NodeDelivery {
    * returns the member list to send, with what changed here since the snapshot was taken.
    */
   presenceList(appId: string, channel: string, snapshot: PresenceSnapshot): Map<string, unknown> {
-    const ch = this.channel(appId, channel);
-    ch.view ??= new MemberView();
-    const { added, removed } = ch.view.took(snapshot.members, snapshot.version);
+    const view = this.registry.joining(appId, channel).memberView();
+    const { added, removed } = view.took(snapshot.members, snapshot.version);
     if (added.size === 0 && removed.length === 0) return snapshot.members;
     const list = new Map(snapshot.members);
     for (const [id, info] of added) list.set(id, info);
@@ -180,22 +135,20 @@ export class Hub implements NodeDelivery {
   }
 
   localSubscribers(appId: string, channel: string): number {
-    return this.apps.get(appId)?.channels.get(channel)?.subscribers.size ?? 0;
+    return this.registry.localSubscribers(appId, channel);
   }
 
   deliver(envelope: Sealed): void {
-    const idx = this.apps.get(envelope.appId);
-    if (!idx) return;
     switch (envelope.kind) {
       case 'channel': {
-        const ch = idx.channels.get(envelope.channel);
+        const ch = this.registry.channel(envelope.appId, envelope.channel);
         const recipients = ch ? this.fanOut(ch.subscribers, envelope.frame, envelope.except) : 0;
         this.published(envelope.appId, envelope.channel, envelope.frame, envelope.source, recipients);
         return;
       }
       case 'member': {
-        const ch = idx.channels.get(envelope.channel);
-        if (!ch) return;
+        const ch = this.registry.channel(envelope.appId, envelope.channel);
+        if (!ch || ch.subscribers.size === 0) return;
         const added = envelope.change === 'added';
         const { userId, version, userInfo, repair } = envelope;
         if (ch.view && !ch.view.admit(userId, added, version, userInfo, repair === true)) return;
@@ -207,18 +160,18 @@ export class Hub implements NodeDelivery {
         return;
       }
       case 'user': {
-        const set = idx.users.get(envelope.userId);
+        const set = this.apps.get(envelope.appId)?.users.get(envelope.userId);
         if (set) this.fanOut(set, envelope.frame, envelope.except);
         return;
       }
       case 'terminate': {
-        const set = idx.users.get(envelope.userId);
+        const set = this.apps.get(envelope.appId)?.users.get(envelope.userId);
         if (!set) return;
         for (const conn of [...set]) closeWith(conn, 'userTerminated');
         return;
       }
       case 'watchlist': {
-        const set = idx.watchers.get(envelope.userId);
+        const set = this.apps.get(envelope.appId)?.watchers.get(envelope.userId);
         if (!set) return;
         const frame = prepareFrame(
           encodeWatchlistEvents([
@@ -265,48 +218,18 @@ export class Hub implements NodeDelivery {
     return n;
   }
 
-  memberGone(appId: string, channel: string, userId: string, version: number, quiet?: boolean): void {
-    this.hooks.memberGone?.(appId, channel, userId, version, quiet);
-  }
-
-  userGone(appId: string, userId: string): void {
-    this.hooks.userGone?.(appId, userId);
-  }
-
-  channelGone(appId: string, channel: string): void {
-    this.hooks.channelGone?.(appId, channel);
-  }
-
-  memberBack(
-    appId: string,
-    channel: string,
-    member: PresenceMember,
-    version: number,
-    socketId?: string,
-    quiet?: boolean,
-  ): void {
-    // The member's own socket here knows it is a member, unless others presumed this node dead and
-    // their member_removed reached it: then it must hear that it is back.
-    const view = this.apps.get(appId)?.channels.get(channel)?.view;
-    const told = view?.believes(member.userId) ?? true;
-    this.hooks.memberBack?.(appId, channel, member, version, told ? socketId : undefined, quiet);
+  /** Local sockets of the channel were told the user is a member (true unless told it left). */
+  believes(appId: string, channel: string, userId: string): boolean {
+    return this.registry.channel(appId, channel)?.view?.believes(userId) ?? true;
   }
 
   membersNow(appId: string, channel: string, snapshot: PresenceSnapshot): void {
-    const ch = this.apps.get(appId)?.channels.get(channel);
+    const ch = this.registry.channel(appId, channel);
     if (!ch?.view) return;
     const { added, removed } = ch.view.reconcile(snapshot.members, snapshot.version);
     for (const [userId, info] of added)
       this.fanOut(ch.subscribers, encodeMemberAdded(channel, userId, info), undefined);
     for (const userId of removed)
       this.fanOut(ch.subscribers, encodeMemberRemoved(channel, userId), undefined);
-  }
-
-  channelBack(appId: string, channel: string): void {
-    this.hooks.channelBack?.(appId, channel);
-  }
-
-  countChanged(appId: string, channel: string, count: number): void {
-    this.hooks.countChanged?.(appId, channel, count);
   }
 }

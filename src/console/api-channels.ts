@@ -30,7 +30,8 @@ export function localUserConnections(
     if (conn.app.id !== appId) continue;
     const signedIn = conn.user?.id === userId;
     let member = false;
-    for (const sub of conn.subscriptions.values()) {
+    const subs = hub.registry.subscriptionsOf(conn);
+    for (const sub of subs.values()) {
       if (sub.userId === userId) {
         member = true;
         break;
@@ -43,7 +44,7 @@ export function localUserConnections(
       ip: conn.ip,
       openedAt: conn.openedAt,
       signedIn,
-      channels: [...conn.subscriptions.keys()],
+      channels: [...subs.keys()],
     });
   }
   return out;

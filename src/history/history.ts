@@ -184,7 +184,7 @@ export class History {
     if (!user) return;
     const appId = conn.app.id;
     const at = this.deps.now();
-    for (const channel of conn.subscriptions.keys()) {
+    for (const channel of this.deps.hub.registry.subscriptionsOf(conn).keys()) {
       const rule = this.rules.match(conn.app, channel);
       if (!rule || rule.resumeSeconds === 0) continue;
       const serial = this.sequencer.lastPassed(appId, channel);

@@ -181,7 +181,7 @@ export class Recovery {
     if (this.done) return;
     this.done = true;
     const { conn, channel } = this;
-    if (conn.closed || !conn.subscriptions.has(channel)) {
+    if (conn.closed || !this.deps.hub.registry.subscription(conn, channel)) {
       this.stop();
       return;
     }

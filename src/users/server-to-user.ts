@@ -6,6 +6,7 @@
  * The channel is therefore never a member of the adapter: it is not listed by GET /channels and
  * fires no occupied/vacated webhooks.
  */
+import type { ChannelRegistry } from '../channels/registry.js';
 import type { Connection } from '../connections/connection.js';
 import type { NodeContext } from '../node-context.js';
 import { serverToUserId } from '../protocol/channel-names.js';
@@ -13,7 +14,7 @@ import { HeraldError } from '../protocol/errors.js';
 import { encodeSubscriptionSucceeded } from '../protocol/messages.js';
 
 /** Handles pusher:subscribe to a `#server-to-user-` channel whose name is already validated. */
-export function subscribeServerToUser(conn: Connection, channel: string): void {
+export function subscribeServerToUser(registry: ChannelRegistry, conn: Connection, channel: string): void {
   const owner = serverToUserId(channel);
   if (!conn.user || conn.user.id !== owner) {
     throw new HeraldError(
@@ -24,7 +25,7 @@ export function subscribeServerToUser(conn: Connection, channel: string): void {
       channel,
     );
   }
-  conn.subscriptions.set(channel, { userId: undefined });
+  registry.claim(conn, channel, { userId: undefined });
   conn.sendText(encodeSubscriptionSucceeded(channel));
 }
 

@@ -13,7 +13,7 @@ import type { Sealed } from '../../src/adapters/envelope.js';
 import { RedisAdapter } from '../../src/adapters/redis-adapter.js';
 import { MemberView } from '../../src/channels/member-view.js';
 import { silentLogger } from '../../src/logging/logger.js';
-import { RecordingDelivery } from '../contract/adapter.contract.js';
+import { RecordingDelivery } from '../contract/harness.js';
 import { REDIS_URL } from '../helpers/cluster.js';
 
 /** Node B's delivery: member announcements pass its member view, as in the hub. */

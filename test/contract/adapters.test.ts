@@ -1,7 +1,8 @@
 /**
- * The one Adapter contract against every implementation: the in-memory adapter, the Redis adapter on
- * the real Redis (127.0.0.1:6379, or HERALD_TEST_REDIS_URL) under a random key prefix, and the
- * workers' IPC adapter wired to a relay in this process.
+ * The contract of each adapter role (broker, membership, control) against every implementation: the
+ * in-memory adapter, the Redis adapter on the real Redis (127.0.0.1:6379, or HERALD_TEST_REDIS_URL)
+ * under a random key prefix, on a private Sentinel and a private Redis Cluster, and the workers' IPC
+ * adapter wired to a relay in this process.
  */
 import { randomBytes } from 'node:crypto';
 import { after } from 'node:test';
@@ -17,13 +18,23 @@ import {
   startRedisCluster,
   startRedisSentinel,
 } from '../helpers/redis-deployments.js';
-import { type AdapterCluster, adapterContract, RecordingDelivery } from './adapter.contract.js';
+import { brokerContract } from './broker.contract.js';
+import { controlContract } from './control.contract.js';
+import { type AdapterCluster, type ContractOptions, RecordingDelivery } from './harness.js';
+import { membershipContract } from './membership.contract.js';
 
 const REDIS_URL = process.env['HERALD_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
+/** Every role's suite over one implementation. */
+function adapterContract(opts: ContractOptions): void {
+  brokerContract(opts);
+  membershipContract(opts);
+  controlContract(opts);
+}
+
 async function started(nodes: Adapter[]): Promise<RecordingDelivery[]> {
   const deliveries = nodes.map(() => new RecordingDelivery());
-  await Promise.all(nodes.map((n, i) => n.start(deliveries[i]!)));
+  await Promise.all(nodes.map((n, i) => n.start(deliveries[i]!, deliveries[i]!)));
   return deliveries;
 }
 

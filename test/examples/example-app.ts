@@ -1,5 +1,7 @@
 /** Starts an example the way its README does (the compiled server the `start` script runs), on free ports. */
 import { fileURLToPath } from 'node:url';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../helpers/browser.js';
 import { type HeraldProcess, killTree, spawnListening } from '../helpers/process.js';
 
 export interface RunningExample {
@@ -23,4 +25,16 @@ export async function startExample(
     { stdin: options.stdin ?? false },
   );
   return { url: `http://127.0.0.1:${proc.port}`, process: proc, stop: () => killTree(proc) };
+}
+
+/**
+ * The example and Chromium, started side by side. If either fails, the other is stopped before the error
+ * is thrown: a missing Chromium must fail the file at once, not leave the example's server running.
+ */
+export async function startWithChromium(name: string): Promise<[RunningExample, Browser]> {
+  const [app, browser] = await Promise.allSettled([startExample(name), launchChromium()]);
+  if (app.status === 'fulfilled' && browser.status === 'fulfilled') return [app.value, browser.value];
+  if (app.status === 'fulfilled') await app.value.stop();
+  if (browser.status === 'fulfilled') await browser.value.close();
+  throw app.status === 'rejected' ? app.reason : (browser as PromiseRejectedResult).reason;
 }

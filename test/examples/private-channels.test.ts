@@ -6,14 +6,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/browser.js';
-import { type RunningExample, startExample } from './example-app.js';
+import { type RunningExample, startWithChromium } from './example-app.js';
 
 let example: RunningExample;
 let browser: Browser;
 
 before(async () => {
-  [example, browser] = await Promise.all([startExample('private-channels'), launchChromium()]);
+  [example, browser] = await startWithChromium('private-channels');
 });
 
 after(async () => {

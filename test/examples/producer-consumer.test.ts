@@ -137,6 +137,8 @@ test('Herald stops and starts again: the consumer reconnects and resumes what it
   // pusher-js retries a refused port after its 15 s strategy timeout: wait past it.
   await until(/\[consumer\] connection: connected/, connectedBefore + 1, 40_000);
   await until(new RegExp(`\\[consumer\\] order.shipped ${missed[0]} via ups`), 1, 10_000);
+  // stock.low travels on private-stock, resumed on its own: no order against private-orders' events.
+  await until(/\[consumer\] stock.low gadget: 4 left/, 1, 10_000);
   // A live order after the resumed ones: anything resumed twice would have come before it.
   const live = await order('widget', 1);
   await until(new RegExp(`\\[consumer\\] order.created ${live}:`));

@@ -9,8 +9,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/browser.js';
-import { type RunningExample, startExample } from './example-app.js';
+import { type RunningExample, startWithChromium } from './example-app.js';
 
 const SIMULATE = fileURLToPath(new URL('../../examples/who-is-online/simulate.js', import.meta.url));
 
@@ -19,7 +18,7 @@ let browser: Browser;
 const simulators: ChildProcess[] = [];
 
 before(async () => {
-  [example, browser] = await Promise.all([startExample('who-is-online'), launchChromium()]);
+  [example, browser] = await startWithChromium('who-is-online');
 });
 
 after(async () => {

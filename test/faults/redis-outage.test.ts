@@ -176,3 +176,20 @@ test('Redis down: 503 not silent 200, /ready degraded; back empty: no duplicate 
   const ids = receiver.accepted.map((r) => r.id);
   assert.equal(new Set(ids).size, ids.length, 'no webhook request delivered twice');
 });
+
+test('Redis down: a member joining and leaving on one node is announced there', async () => {
+  await redis.stop();
+  await eventually('node A degraded', async () =>
+    assert.equal((await ready(a.port)).body['status'], 'degraded'),
+  );
+  const seen: string[] = [];
+  const watch = await join(a.port, 'lookout', 'presence-local');
+  watch.bind('pusher:member_added', (m: { id: string }) => seen.push(`+${m.id}`));
+  watch.bind('pusher:member_removed', (m: { id: string }) => seen.push(`-${m.id}`));
+  await join(a.port, 'carol', 'presence-local');
+  await eventually('carol joined', async () => assert.deepEqual(seen, ['+carol']));
+  // The node's own share answers: carol's last socket leaving is her leave, announced on this node.
+  clients.at(-1)!.disconnect();
+  await eventually('carol left', async () => assert.deepEqual(seen, ['+carol', '-carol']));
+  await redis.restartEmpty();
+});

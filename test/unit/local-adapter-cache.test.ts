@@ -8,8 +8,10 @@ import { LocalAdapter } from '../../src/adapters/local-adapter.js';
 
 /** The number of cache entries held for an app (white-box: there is no API for it). */
 function held(adapter: LocalAdapter, appId: string): number {
-  const apps = (adapter as unknown as { apps: Map<string, { cache: Map<string, unknown> }> }).apps;
-  return apps.get(appId)?.cache.size ?? 0;
+  const membership = (
+    adapter as unknown as { membership: { caches: Map<string, { entries: Map<string, unknown> }> } }
+  ).membership;
+  return membership.caches.get(appId)?.entries.size ?? 0;
 }
 
 test('expired entries of channels never read again are dropped as new ones are published', async () => {

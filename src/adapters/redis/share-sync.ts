@@ -4,9 +4,10 @@
  * leave. One `sync-channel` script per channel makes the node's entries exactly what it holds and
  * reports the cluster-wide transitions, which are announced once, from the node that caused them.
  */
+import type { LocalChannel } from '../../channels/local-channel.js';
+import type { ChannelRegistry } from '../../channels/registry.js';
 import type { Logger } from '../../logging/logger.js';
-import type { Envelope, NodeDelivery } from '../adapter.js';
-import { heldMember, type NodeMemberships } from '../node-memberships.js';
+import type { ClusterNews, Envelope } from '../adapter.js';
 import type { RedisClient } from './connect.js';
 import { pairKey, type RedisKeys, splitPair } from './keys.js';
 import { runScript } from './scripts.js';
@@ -38,9 +39,10 @@ export interface ShareSyncDeps {
   cmd: RedisClient;
   keys: RedisKeys;
   nodeId: string;
-  held: NodeMemberships;
+  /** This node's channel registry: its share is read from there. */
+  registry: ChannelRegistry;
   logger: Logger;
-  delivery(): NodeDelivery | null;
+  news(): ClusterNews | null;
   broadcast(envelope: Envelope): void;
 }
 
@@ -53,45 +55,33 @@ export class ShareSync {
    * and are passed on quietly (see NodeDelivery.memberBack).
    */
   async writeBack(announce: boolean): Promise<void> {
-    const cmd = this.d.cmd;
+    const { cmd, keys, nodeId, registry } = this.d;
     const [knownChannels, knownUsers] = await Promise.all([
-      cmd.smembers(this.d.keys.nodeChannels(this.d.nodeId)),
-      cmd.smembers(this.d.keys.nodeUsers(this.d.nodeId)),
+      cmd.smembers(keys.nodeChannels(nodeId)),
+      cmd.smembers(keys.nodeUsers(nodeId)),
     ]);
     // Everything below is sent without awaiting in between, so each script sees this node's share as
     // it is now, and any later change is queued behind it on the same connection.
     const tasks: Promise<unknown>[] = [];
-    const channels = new Set([...knownChannels, ...this.d.held.channels.keys()]);
-    for (const key of channels) {
+    const held = new Map<string, LocalChannel>();
+    for (const [appId, channel, ch] of registry.shares()) held.set(pairKey(appId, channel), ch);
+    for (const key of new Set([...knownChannels, ...held.keys()])) {
       const [appId, channel] = splitPair(key);
-      const held = this.d.held.channels.get(key);
-      const args: string[] = [this.d.nodeId];
-      if (held) {
-        for (const [socketId, userId] of held.sockets)
-          args.push(socketId, userId ?? '', userId ? encodeInfo(held.users.get(userId)?.info) : '');
-      }
-      tasks.push(this.syncChannel(appId, channel, args, announce));
+      tasks.push(this.syncChannel(appId, channel, [nodeId, ...shareArgs(held.get(key))], announce));
     }
-    const users = new Set([...knownUsers, ...this.d.held.users.keys()]);
-    for (const key of users) {
+    const users = new Map<string, ReadonlySet<string>>();
+    for (const [appId, userId, sockets] of registry.users()) users.set(pairKey(appId, userId), sockets);
+    for (const key of new Set([...knownUsers, ...users.keys()])) {
       const [appId, userId] = splitPair(key);
-      const sockets = [...(this.d.held.users.get(key) ?? [])];
-      tasks.push(this.syncUser(appId, userId, this.d.nodeId, sockets));
+      tasks.push(this.syncUser(appId, userId, nodeId, [...(users.get(key) ?? [])]));
     }
-    const index = cmd
-      .multi()
-      .del(this.d.keys.nodeChannels(this.d.nodeId), this.d.keys.nodeUsers(this.d.nodeId));
-    if (this.d.held.channels.size > 0)
-      index.sadd(this.d.keys.nodeChannels(this.d.nodeId), ...this.d.held.channels.keys());
-    if (this.d.held.users.size > 0)
-      index.sadd(this.d.keys.nodeUsers(this.d.nodeId), ...this.d.held.users.keys());
+    const index = cmd.multi().del(keys.nodeChannels(nodeId), keys.nodeUsers(nodeId));
+    if (held.size > 0) index.sadd(keys.nodeChannels(nodeId), ...held.keys());
+    if (users.size > 0) index.sadd(keys.nodeUsers(nodeId), ...users.keys());
     tasks.push(index.exec());
     await Promise.all(tasks);
-    if (channels.size + users.size > 0) {
-      this.d.logger.info(
-        { channels: this.d.held.channels.size, users: this.d.held.users.size },
-        'Node state written back to Redis',
-      );
+    if (knownChannels.length + knownUsers.length + held.size + users.size > 0) {
+      this.d.logger.info({ channels: held.size, users: users.size }, 'Node state written back to Redis');
     }
   }
 
@@ -132,27 +122,25 @@ export class ShareSync {
       [k.subs, k.presenceSockets, k.presenceCounts, k.members, k.version],
       args,
     )) as SyncResult;
-    const d = this.d.delivery();
+    const d = this.d.news();
     if (after > 0) await this.d.cmd.sadd(this.d.keys.appChannels(appId), channel);
-    for (const userId of removed) d?.memberGone?.(appId, channel, userId, version, !announce);
+    for (const userId of removed) d?.memberGone(appId, channel, userId, version, !announce);
     if (added.length > 0) {
-      const held = this.d.held.channels.get(pairKey(appId, channel));
-      // One socket per user here: the hub decides whether it needs telling (only if others presumed
-      // this node dead and their member_removed reached it).
-      const socketOf = new Map<string, string>();
-      for (const [s, id] of held?.sockets ?? []) if (id && !socketOf.has(id)) socketOf.set(id, s);
+      const held = this.d.registry.channel(appId, channel);
+      // One socket per user here: the announcer decides whether it needs telling (only if others
+      // presumed this node dead and their member_removed reached it).
       for (const userId of added) {
-        const socket = socketOf.get(userId);
-        const member = (held && socket && heldMember(held, socket)) || { userId, userInfo: undefined };
-        d?.memberBack?.(appId, channel, member, version, socket, !announce);
+        const user = held?.users.get(userId);
+        const socket = user?.sockets.values().next().value;
+        d?.memberBack(appId, channel, { userId, userInfo: user?.info }, version, socket, !announce);
       }
     }
-    if (before !== after) d?.countChanged?.(appId, channel, after);
+    if (before !== after) d?.countChanged(appId, channel, after);
     if (before > 0 && after === 0) {
       await forgetChannel(this.d.cmd, this.d.keys, appId, channel);
-      if (announce) d?.channelGone?.(appId, channel);
+      if (announce) d?.channelGone(appId, channel);
     } else if (before === 0 && after > 0) {
-      if (announce) d?.channelBack?.(appId, channel);
+      if (announce) d?.channelBack(appId, channel);
     }
   }
 
@@ -165,22 +153,32 @@ export class ShareSync {
     )) as [number, number];
     if (before > 0 && after === 0) {
       this.d.broadcast({ kind: 'watchlist', appId, userId, online: false });
-      if (node !== this.d.nodeId) this.d.delivery()?.userGone?.(appId, userId);
+      if (node !== this.d.nodeId) this.d.news()?.userGone(appId, userId);
     } else if (before === 0 && after > 0)
       this.d.broadcast({ kind: 'watchlist', appId, userId, online: true });
   }
 
   /** A clean leave: whatever is still held leaves (connections were closed and left before this). */
   async leave(): Promise<void> {
+    const nodeId = this.d.nodeId;
     await Promise.all([
-      ...[...this.d.held.channels.keys()].map((key) => {
-        const [appId, channel] = splitPair(key);
-        return this.syncChannel(appId, channel, [this.d.nodeId], true);
-      }),
-      ...[...this.d.held.users.keys()].map((key) => {
-        const [appId, userId] = splitPair(key);
-        return this.syncUser(appId, userId, this.d.nodeId, []);
-      }),
+      ...[...this.d.registry.shares()].map(([appId, channel]) =>
+        this.syncChannel(appId, channel, [nodeId], true),
+      ),
+      ...[...this.d.registry.users()].map(([appId, userId]) => this.syncUser(appId, userId, nodeId, [])),
     ]);
   }
+}
+
+/** The `sync-channel` arguments for this node's sockets in a channel: socket, user (or ''), user_info. */
+function shareArgs(ch: LocalChannel | undefined): string[] {
+  if (!ch) return [];
+  const userOf = new Map<string, string>();
+  for (const [userId, user] of ch.users) for (const socket of user.sockets) userOf.set(socket, userId);
+  const args: string[] = [];
+  for (const socketId of ch.sockets) {
+    const userId = userOf.get(socketId);
+    args.push(socketId, userId ?? '', userId ? encodeInfo(ch.users.get(userId)?.info) : '');
+  }
+  return args;
 }

@@ -1,35 +1,22 @@
 /**
- * The broker role of a worker's IPC adapter: a broadcast is sealed, delivered locally at once and sent
- * once to the primary, which forwards it to the other workers.
+ * The broker role of a worker's IPC adapter: a broadcast is sealed and delivered locally at once, as in
+ * memory, and sent once to the primary, which forwards it to the other workers.
  */
-import type { Broker } from '../broker.js';
 import type { NodeDelivery } from '../control.js';
-import { type Envelope, Sealer } from '../envelope.js';
+import type { Sealed } from '../envelope.js';
 import type { IpcPort } from '../ipc-ops.js';
+import { LocalBroker } from '../local/broker.js';
 
-export class IpcBroker implements Broker {
-  private readonly sealer: Sealer;
-
+export class IpcBroker extends LocalBroker {
   constructor(
     nodeId: string,
     private readonly port: IpcPort,
-    private readonly delivery: () => NodeDelivery | null,
+    delivery: () => NodeDelivery | null,
   ) {
-    this.sealer = new Sealer(nodeId);
+    super(nodeId, delivery);
   }
 
-  publishable(): boolean {
-    return true;
-  }
-
-  publish(envelope: Envelope): undefined {
-    this.broadcast(envelope);
-    return undefined;
-  }
-
-  broadcast(envelope: Envelope): void {
-    const sealed = this.sealer.seal(envelope);
-    this.delivery()?.deliver(sealed);
+  protected override delivered(sealed: Sealed): void {
     this.port.send({ herald: 'envelope', envelope: sealed });
   }
 }

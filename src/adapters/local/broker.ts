@@ -1,7 +1,7 @@
 /** The broker role of the in-memory adapter: every envelope is sealed and delivered here, at once. */
 import type { Broker } from '../broker.js';
 import type { NodeDelivery } from '../control.js';
-import { type Envelope, Sealer } from '../envelope.js';
+import { type Envelope, type Sealed, Sealer } from '../envelope.js';
 
 export class LocalBroker implements Broker {
   private readonly sealer: Sealer;
@@ -23,6 +23,11 @@ export class LocalBroker implements Broker {
   }
 
   broadcast(envelope: Envelope): void {
-    this.delivery()?.deliver(this.sealer.seal(envelope));
+    const sealed = this.sealer.seal(envelope);
+    this.delivery()?.deliver(sealed);
+    this.delivered(sealed);
   }
+
+  /** After local delivery: where a broker carries the envelope to other nodes (IPC sends it on). */
+  protected delivered(_sealed: Sealed): void {}
 }

@@ -58,7 +58,14 @@ const AREAS = {
   // (pusher-js's xhr and sockjs transports, idle and abuse timers) take half a minute per mutant.
   transport: {
     mutate: ['src/transport/**/*.ts', '!src/transport/http-*.ts'],
-    tests: ['unit/frame-chain', 'ops/slow-consumer', 'channels/public-private', 'ws/handshake'],
+    tests: [
+      'unit/frame-chain',
+      'unit/flush-queue',
+      'ws/deflate',
+      'ops/slow-consumer',
+      'channels/public-private',
+      'ws/handshake',
+    ],
     breakAt: null,
     timeoutMs: 20000,
   },

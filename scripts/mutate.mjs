@@ -54,8 +54,8 @@ const AREAS = {
     ],
     breakAt: null,
   },
-  // The WebSocket side of src/transport. The HTTP fallback sessions are their own area: their tests
-  // (pusher-js's xhr and sockjs transports, idle and abuse timers) take half a minute per mutant.
+  // The WebSocket side of src/transport. The HTTP fallback sessions are their own area, driven
+  // directly over real requests (transports/http-session) and through the server (http-abuse).
   transport: {
     mutate: ['src/transport/**/*.ts', '!src/transport/http-*.ts'],
     tests: [
@@ -71,8 +71,9 @@ const AREAS = {
   },
   'transport-http': {
     mutate: ['src/transport/http-*.ts'],
-    tests: ['transports/http-node', 'transports/http-idle', 'transports/http-abuse'],
+    tests: ['unit/http-frame', 'transports/http-session', 'transports/http-abuse'],
     breakAt: null,
+    timeoutMs: 20000,
   },
   // The per-app and per-address limits and the client-event rate. The slow-consumer bound is scored
   // with transport (flush-queue.ts), the body limits with `body`.

@@ -346,7 +346,7 @@ export const configSchema: ObjectField = {
       kind: 'bool',
       default: false,
       env: 'HERALD_PER_MESSAGE_DEFLATE',
-      doc: 'Offer permessage-deflate compression (costs CPU per recipient).',
+      doc: 'Offer permessage-deflate compression (costs CPU per recipient; frames waiting to be compressed count towards maxSocketBufferBytes).',
     },
     cacheTtl: {
       kind: 'int',

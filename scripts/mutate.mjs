@@ -61,6 +61,8 @@ const AREAS = {
     tests: [
       'unit/frame-chain',
       'unit/flush-queue',
+      'unit/ws-frame',
+      'ws/ws-socket',
       'ws/deflate',
       'ops/slow-consumer',
       'channels/public-private',

@@ -19,5 +19,4 @@ export interface ClientSocket {
   terminate(): void;
   /** Bytes accepted but not yet handed to the kernel. */
   readonly bufferedBytes: number;
-  readonly open: boolean;
 }

@@ -71,10 +71,6 @@ export class HttpSession implements ClientSocket, Flushable {
     this.lastWrite = now;
   }
 
-  get open(): boolean {
-    return !this.closed;
-  }
-
   get attached(): boolean {
     return this.receiver !== null;
   }

@@ -38,10 +38,6 @@ export class WsClientSocket implements ClientSocket {
     this.raw = compressed ? null : (internals._socket ?? null);
   }
 
-  get open(): boolean {
-    return this.ws.readyState === WebSocket.OPEN;
-  }
-
   get bufferedBytes(): number {
     return this.raw ? this.raw.writableLength : this.ws.bufferedAmount;
   }

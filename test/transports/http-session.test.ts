@@ -153,7 +153,7 @@ test('a stream gets each turn in chunks and heartbeats; close sends what is queu
   s.close(4009, 'bye');
   assert.deepEqual(p.ends, [], 'ended is told on a later turn');
   assert.equal(await r.ended, `o\n${line('one')}h\n${line('two')}c[4009,"bye"]\n`);
-  assert.equal(s.open, false);
+  assert.equal(s.closed, true);
   await turn();
   assert.deepEqual(p.ends, [4009]);
   s.send(frame('late'));
@@ -306,7 +306,7 @@ test('terminate destroys the open response, or the one the close went to, and en
   p.t = 8000;
   s.terminate();
   await assert.rejects(r.ended);
-  assert.equal(s.open, false);
+  assert.equal(s.closed, true);
   assert.equal(s.closedAt, 8000);
   await turn();
   assert.deepEqual(p.ends, [1006]);

@@ -152,8 +152,37 @@ test('send bound: cut past the bound; one frame larger than the bound may sit on
   drained.exceeded(500, 500, max);
   assert.equal(drained.exceeded(150, 50, max), true, '100 bytes before this write: back to the plain bound');
 
-  // A frame exactly the size of the bound needs no allowance.
+  // A frame exactly the size of the bound needs no allowance: anything left before it is over the bound.
   const exact = new SendBound();
   assert.equal(exact.exceeded(100, 100, max), false);
   assert.equal(exact.exceeded(180, 80, max), true);
+  assert.equal(new SendBound().exceeded(150, 100, max), true);
+
+  // A smaller large frame does not shrink the allowance of a larger one still draining.
+  const two = new SendBound();
+  assert.equal(two.exceeded(500, 500, max), false);
+  assert.equal(two.exceeded(590, 200, max), false, '390 of the 500 left, then 200 more: within 100 + 500');
+});
+
+test('an unused queue holds no slots; the default clock is the real one, the default turn setImmediate', async () => {
+  const q = new FlushQueue();
+  assert.equal(q.slots, 0);
+  const flushed: number[] = [];
+  // Each flush takes at least 2 ms of real time, so the 8th ends past the 10 ms budget however busy
+  // the machine is.
+  const spin = () => {
+    const until = performance.now() + 2;
+    while (performance.now() < until);
+  };
+  for (const id of range(0, 12))
+    q.schedule({
+      flush() {
+        flushed.push(id);
+        spin();
+      },
+    });
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(flushed, range(0, 8));
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(flushed, range(0, 12));
 });

@@ -32,3 +32,23 @@ test('same frames, same order: one join shared; other orders and branches get th
   assert.notEqual(next, sockets[0]);
   assert.deepEqual(next.bytes(), sockets[0]!.bytes());
 });
+
+test('branches share too: a second frame after the same first gets its own node, reused by the next socket', () => {
+  const [a, b, c] = ['{"event":"a"}', '{"event":"b"}', '{"event":"c"}'].map(prepareFrame) as [
+    ReturnType<typeof prepareFrame>,
+    ReturnType<typeof prepareFrame>,
+    ReturnType<typeof prepareFrame>,
+  ];
+  const joins = chainStats.joins;
+  const joinedBytes = chainStats.joinedBytes;
+  const ab = FrameChain.start(a).append(b);
+  const ac = FrameChain.start(a).append(c);
+  const ab2 = FrameChain.start(a).append(b);
+  const ac2 = FrameChain.start(a).append(c);
+  assert.equal(ab2, ab, 'the first branch is still found after a second one was added');
+  assert.equal(ac2, ac, 'the second branch is found again');
+  assert.equal(ab.bytes(), ab2.bytes());
+  assert.deepEqual(ac.bytes(), Buffer.concat([a.bytes, c.bytes]));
+  assert.equal(chainStats.joins - joins, 2);
+  assert.equal(chainStats.joinedBytes - joinedBytes, ab.bytes().length + ac.bytes().length);
+});

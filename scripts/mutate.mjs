@@ -83,7 +83,7 @@ const AREAS = {
   },
   deliverer: {
     mutate: ['src/webhooks/deliverer.ts'],
-    tests: ['webhooks/deliverer', 'webhooks/units', 'webhooks/memory-lifecycle'],
+    tests: ['webhooks/deliverer', 'webhooks/deliverer-loop', 'webhooks/units', 'webhooks/memory-lifecycle'],
     breakAt: null,
     timeoutMs: 20000,
   },

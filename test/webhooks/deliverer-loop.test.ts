@@ -147,9 +147,13 @@ test('a durable queue is polled once a second, however far its next batch; its c
   try {
     await h.enqueue('far-1', 't1', START + 3_600_000);
     h.deliverer.wake();
-    await h.timers.advance(999);
+    await h.timers.advance(500);
     assert.equal(h.queue.claims.length, 1);
     assert.equal(h.queue.claims[0]!.options.leaseMs, 2 * TIMEOUT + 1000);
+    // A wake between two polls replaces the pending one: the next poll is a second after the wake.
+    h.deliverer.wake();
+    await h.timers.advance(999);
+    assert.equal(h.queue.claims.length, 2);
     // Another node's batch (a replay, a node that died): nothing here wakes the loop for it.
     await h.enqueue('left-1', 't2');
     const sent = h.outcome('sent');
@@ -348,6 +352,8 @@ test('a wake during a claim is not lost: the pass claims again', async () => {
 test('a wake while the next timer is being chosen is not lost: another pass follows', async () => {
   const h = loop();
   try {
+    // Due later: the timer chosen for it must not stand in for the wake.
+    await h.enqueue('later-3', 't9', START + 5000);
     const next = h.queue.hold('nextDue');
     h.deliverer.wake();
     await h.timers.advance(0);

@@ -2,7 +2,8 @@
  * The HTTP API body limits at their edges (API-07), over raw signed requests: a body of exactly
  * maxHttpBodyBytes is served and one byte more gets 413, declared or chunked; a body that comes in many
  * chunks still meets its body_md5 (it is hashed as it arrives); a body that stalls gets 408 at the body
- * deadline, whose message gives it in seconds.
+ * deadline, whose message gives it in seconds. A declared length over the limit is refused before the
+ * signature is checked, and a body that is not a JSON object within the depth limit is a 400 naming why.
  */
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
@@ -50,6 +51,34 @@ test('a body of exactly maxHttpBodyBytes is served; one byte more is 413, declar
     const r = await send('POST', trigger(over), opts);
     assert.equal(r.status, 413);
     assert.equal(errorOf(r), `Request body over the limit of ${MAX} bytes`);
+  }
+});
+
+test('a declared length over the limit is refused before the signature is looked at', async () => {
+  const over = padded(MAX + 1);
+  const r = await send('POST', '/apps/app-id/events', { body: over });
+  assert.equal(r.status, 413);
+  assert.equal(errorOf(r), `Request body over the limit of ${MAX} bytes`);
+});
+
+test('a body must be a JSON object within maxJsonDepth; each refusal says which rule; an empty body reads as {}', async () => {
+  const depth = server.config.maxJsonDepth;
+  const cases: [string, string][] = [
+    ['{"name":', 'Request body is not valid JSON'],
+    ['[1]', 'Request body must be a JSON object'],
+    ['"e"', 'Request body must be a JSON object'],
+    ['null', 'Request body must be a JSON object'],
+    [
+      `{"name":"e","data":${'['.repeat(depth + 1)}${']'.repeat(depth + 1)}}`,
+      `Request body nests deeper than ${depth} levels`,
+    ],
+    // {} reaches the trigger, which names what is missing.
+    ['', 'Missing event name'],
+  ];
+  for (const [body, error] of cases) {
+    const r = await send('POST', trigger(body), { body });
+    assert.equal(r.status, 400, body);
+    assert.equal(errorOf(r), error, body);
   }
 });
 

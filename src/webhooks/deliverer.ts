@@ -32,6 +32,18 @@ export function backoff(attempt: number, baseMs: number, maxMs: number, random =
   return Math.round(exp / 2 + random() * (exp / 2));
 }
 
+/** How the loop waits: real timers that never hold the process open, or a test's controlled ones. */
+export interface LoopTimers {
+  /** Calls `fn` once after `ms`; the handle is what `clear` takes. */
+  set(fn: () => void, ms: number): object;
+  clear(handle: object): void;
+}
+
+const REAL_TIMERS: LoopTimers = {
+  set: (fn, ms) => setTimeout(fn, ms).unref(),
+  clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
 export interface ResolvedTarget {
   app: AppConfig;
   target: WebhookTarget;
@@ -39,7 +51,7 @@ export interface ResolvedTarget {
 
 export class Deliverer {
   private readonly inFlight = new Map<string, Promise<void>>();
-  private timer: NodeJS.Timeout | null = null;
+  private timer: object | null = null;
   private running: Promise<void> | null = null;
   private lastWarn = 0;
   private again = false;
@@ -56,6 +68,7 @@ export class Deliverer {
     private readonly events: ServerEvents,
     private readonly logger: Logger,
     private readonly now: () => number,
+    private readonly timers: LoopTimers = REAL_TIMERS,
   ) {
     this.leaseMs = 2 * timing.timeoutMs + 1000;
     this.health = new TargetHealth(logger, now);
@@ -68,15 +81,14 @@ export class Deliverer {
       this.again = true;
       return;
     }
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.tick(), 0);
-    this.timer.unref();
+    if (this.timer) this.timers.clear(this.timer);
+    this.timer = this.timers.set(() => this.tick(), 0);
   }
 
   /** Stops claiming; resolves when the batches in flight have their outcome recorded. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) this.timers.clear(this.timer);
     this.timer = null;
     await this.running;
     await Promise.allSettled([...this.inFlight.values()]);
@@ -145,9 +157,8 @@ export class Deliverer {
 
   private arm(ms: number): void {
     if (this.stopped || !Number.isFinite(ms)) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.tick(), ms);
-    this.timer.unref();
+    if (this.timer) this.timers.clear(this.timer);
+    this.timer = this.timers.set(() => this.tick(), ms);
   }
 
   private start(claim: Claim): void {

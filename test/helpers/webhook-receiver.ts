@@ -147,7 +147,8 @@ export class WebhookReceiver {
     this.listening = false;
   }
 
-  private releaseHanging(): void {
+  /** Drops every request held by `hang`: their senders see the connection end without an answer. */
+  releaseHanging(): void {
     for (const res of this.hanging) res.destroy();
     this.hanging.clear();
   }

@@ -22,6 +22,11 @@ export interface SendOptions {
   agent?: Agent;
   /** Written one by one without Content-Length: a chunked body. */
   chunks?: Buffer[];
+  /**
+   * Sends `Expect: 100-continue` and writes the chunks only once the server asks for them, so that the
+   * body reader is listening and takes each chunk as it comes (else they wait in one buffer).
+   */
+  continued?: boolean;
 }
 
 export interface SignOptions {
@@ -70,6 +75,7 @@ export function rawClient(server: () => TestServer, nowMs: () => number) {
           agent: opts.agent ?? false,
           headers: {
             ...(opts.body !== undefined ? { 'Content-Length': Buffer.byteLength(opts.body) } : {}),
+            ...(opts.continued ? { Expect: '100-continue' } : {}),
             ...opts.headers,
           },
         },
@@ -90,9 +96,14 @@ export function rawClient(server: () => TestServer, nowMs: () => number) {
         },
       );
       req.on('error', reject);
-      if (opts.chunks) {
-        for (const c of opts.chunks) req.write(c);
-        req.end();
+      const { chunks } = opts;
+      if (chunks) {
+        const write = () => {
+          for (const c of chunks) req.write(c);
+          req.end();
+        };
+        if (opts.continued) req.once('continue', write);
+        else write();
       } else {
         req.end(opts.body);
       }

@@ -119,6 +119,15 @@ test('close sends what is pending first, then the close frame, then nothing more
   assert.equal(p.raw.bytesWritten, written);
 });
 
+test('close with nothing pending sends just the close frame', async () => {
+  const p = await pair(plainPort);
+  const writes = chainStats.writes;
+  p.socket.close(4001, 'empty');
+  assert.deepEqual(await p.closed, { code: 4001, reason: 'empty' });
+  assert.equal(chainStats.writes, writes);
+  assert.deepEqual(p.got, []);
+});
+
 test('ping sends a ping frame; terminate drops the connection without a close frame', async () => {
   const p = await pair(plainPort);
   const pinged = waitFor<void>('a ping', (done) => p.client.once('ping', () => done()));
@@ -148,5 +157,9 @@ test('a socket that negotiated compression is sent through ws, compressed, and b
   p.socket.send(big);
   assert.equal(p.overflows.length, 1);
   assert.ok(p.overflows[0]! >= 2 * big.text.length, `${p.overflows[0]} bytes`);
-  p.client.close();
+  // Once closing, frames are dropped here rather than handed to ws (which would count them as buffered).
+  p.socket.close(4000, 'bye');
+  for (let i = 0; i < 4; i++) p.socket.send(big);
+  assert.equal(p.overflows.length, 1);
+  assert.equal((await p.closed).code, 4000);
 });

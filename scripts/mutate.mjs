@@ -68,7 +68,7 @@ const AREAS = {
       'channels/public-private',
       'ws/handshake',
     ],
-    breakAt: null,
+    breakAt: 90,
     timeoutMs: 20000,
   },
   'transport-http': {

@@ -69,16 +69,20 @@ const AREAS = {
     timeoutMs: 10000,
   },
   // Subscribing and authorizing go through the whole node (adapter, hub, history, announcer): the
-  // smallest integration files that drive every channel kind, each a server in the test process.
+  // smallest integration files that drive every channel kind, the refusals (bad-input: auth, limits)
+  // and a rewind on subscribe (history/http), each a server in the test process, about a second each.
   'channels-subscribe': {
     mutate: ['src/channels/subscribe.ts', 'src/channels/authorize.ts'],
     tests: [
+      'channels/subscribe-events',
       'channels/public-private',
       'channels/presence',
       'channels/cache',
       'channels/encrypted',
       'users/presence-signin',
       'users/subscription-count',
+      'ws/bad-input',
+      'history/http',
     ],
     breakAt: null,
     timeoutMs: 15000,

@@ -62,6 +62,19 @@ test('version 0 (an answer made without the shared state) always passes and keep
     false,
     'recorded as present: a repair saying so is nothing new',
   );
+  assert.equal(v.admit('z', true, 0, {}, true), true, 'a version-0 repair telling nothing new passes');
+});
+
+test('version 0 under a floor: recorded at version 0, not at the floor', () => {
+  const v = new MemberView();
+  v.took(list(['a', 'A']), 5);
+  assert.equal(v.admit('n', true, 0, {}), true);
+  assert.equal(v.believes('n'), true);
+  assert.equal(
+    v.admit('n', false, 3),
+    true,
+    'the version-0 join overtakes nothing, the floor no longer counts',
+  );
 });
 
 test('took: what changed after the list was taken is returned; the list is recorded as told at its version', () => {
@@ -71,7 +84,10 @@ test('took: what changed after the list was taken is returned; the list is recor
   v.admit('c', true, 6, 'C6');
   v.admit('d', false, 7);
   v.admit('h', false, 5);
-  const taken = list(['a', 'A'], ['b', 'B'], ['d', 'D'], ['e', 'E'], ['h', 'H']);
+  v.admit('c2', true, 6, 'C2');
+  v.admit('d2', false, 7);
+  // c2 and d2 changed after the list, which already says what they changed to.
+  const taken = list(['a', 'A'], ['b', 'B'], ['c2', 'C2'], ['d', 'D'], ['e', 'E'], ['h', 'H']);
   assert.deepEqual(v.took(taken, 5), { added: list(['c', 'C6']), removed: ['d'] });
   assert.equal(v.believes('b'), true, 'the list (5) is newer than the leave (4)');
   assert.equal(v.believes('h'), true, 'the list (5) is as new as the leave (5)');
@@ -95,10 +111,11 @@ test('took: users absent from the list were absent at its version (the floor), o
   assert.equal(v.admit('k', true, 3, {}), false);
   assert.equal(v.admit('y', false, 5, undefined, true), false, 'absent at 5 already: nothing to repair');
   assert.equal(v.admit('w', true, 5, {}, true), true, 'a repair at the floor that changes it');
+  assert.equal(v.admit('v', false, 6, undefined, true), true, 'above the floor, never told: a repair passes');
 
   // An older list does not lower the floor.
   v.took(list(), 3);
-  assert.equal(v.admit('y', true, 4, {}), false);
+  assert.equal(v.admit('y3', true, 4, {}), false);
   assert.equal(v.admit('y2', true, 6, {}), true, 'above the floor: news');
 });
 
@@ -111,6 +128,10 @@ test('took at version 0 (a list made during an outage): compared, but neither re
   assert.equal(v.admit('q', true, 1, {}), true, 'no floor');
   assert.equal(v.admit('new', true, 1, {}, true), true, 'not recorded as told');
   assert.equal(v.admit('a', false, 2), false, 'the fact about a is kept');
+  // A version-0 fact about a user absent from a version-0 list is kept too.
+  v.admit('o', false, 0);
+  v.took(list(), 0);
+  assert.equal(v.believes('o'), false);
 });
 
 test('reconcile: what the sockets lack of the current members is returned and recorded at its version', () => {

@@ -69,8 +69,9 @@ const AREAS = {
     timeoutMs: 10000,
   },
   // Subscribing and authorizing go through the whole node (adapter, hub, history, announcer): the
-  // smallest integration files that drive every channel kind, the refusals (bad-input: auth, limits)
-  // and a rewind on subscribe (history/http), each a server in the test process, about a second each.
+  // smallest integration files that drive every channel kind, the refusals (bad-input: auth, limits),
+  // a rewind on subscribe (history/http), a member list read from Redis and the authorized-connection
+  // deadline (5 s, the slowest), each a server in the test process.
   'channels-subscribe': {
     mutate: ['src/channels/subscribe.ts', 'src/channels/authorize.ts'],
     tests: [
@@ -83,6 +84,9 @@ const AREAS = {
       'users/subscription-count',
       'ws/bad-input',
       'history/http',
+      'channels/presence-redis',
+      'users/server-to-user',
+      'users/authorized-connections',
     ],
     breakAt: null,
     timeoutMs: 15000,

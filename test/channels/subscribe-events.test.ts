@@ -181,3 +181,13 @@ test('cache: a miss says whether this subscription occupied the channel; a cache
     { type: 'subscription_count', appId: app, channel: ch, count: 3 },
   ]);
 });
+
+test('server-to-user: subscribing and leaving fire no channel event (the channel is the user index)', async () => {
+  const ch = '#server-to-user-events-u';
+  const a = await open();
+  await a.signedInWith(sdk, { id: 'events-u' });
+  const reply = await a.subscribe(ch);
+  assert.equal(reply.event, 'pusher_internal:subscription_succeeded');
+  await leave(a, ch);
+  assert.deepEqual(taken(ch), []);
+});

@@ -41,18 +41,55 @@ const AREAS = {
     breakAt: 90,
     timeoutMs: 15000,
   },
-  channels: {
-    mutate: ['src/channels/**/*.ts'],
+  // src/channels, split by what each file needs (client-events.ts is scored by `limits`). The state the
+  // node holds (registry, channels, member views, snapshots), presence identity, subscription counting
+  // and the announcer are in-memory classes: unit tests drive them directly, a mutant in well under a
+  // second.
+  'channels-state': {
+    mutate: [
+      'src/channels/registry.ts',
+      'src/channels/local-channel.ts',
+      'src/channels/member-view.ts',
+      'src/channels/presence-snapshot.ts',
+      'src/channels/presence.ts',
+      'src/channels/subscription-count.ts',
+      'src/channels/announcer.ts',
+    ],
     tests: [
+      'unit/channel-registry',
+      'unit/local-channel',
+      'unit/member-view',
+      'unit/presence-snapshot',
+      'unit/presence-member',
+      'unit/subscription-count',
+      'unit/announcer',
+      'users/subscription-count-throttle',
+    ],
+    breakAt: null,
+    timeoutMs: 10000,
+  },
+  // Subscribing and authorizing go through the whole node (adapter, hub, history, announcer): the
+  // smallest integration files that drive every channel kind, the refusals (bad-input: auth, limits),
+  // a rewind on subscribe (history/http), a member list read from Redis and the authorized-connection
+  // deadline (5 s, the slowest), each a server in the test process.
+  'channels-subscribe': {
+    mutate: ['src/channels/subscribe.ts', 'src/channels/authorize.ts'],
+    tests: [
+      'channels/subscribe-events',
       'channels/public-private',
       'channels/presence',
       'channels/cache',
       'channels/encrypted',
-      'channels/client-events',
-      'channels/client-event-rate',
       'users/presence-signin',
+      'users/subscription-count',
+      'ws/bad-input',
+      'history/http',
+      'channels/presence-redis',
+      'users/server-to-user',
+      'users/authorized-connections',
     ],
     breakAt: null,
+    timeoutMs: 15000,
   },
   // The WebSocket side of src/transport. The HTTP fallback sessions are their own area, driven
   // directly over real requests (transports/http-session) and through the server (http-abuse).

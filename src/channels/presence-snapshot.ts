@@ -80,10 +80,6 @@ export class MemberSnapshot {
     return this.entries.size;
   }
 
-  has(userId: string): boolean {
-    return this.entries.has(userId);
-  }
-
   /** Adds a member, or replaces its user_info (the latest authorization's view wins). */
   add(userId: string, info: unknown): void {
     const idText = escaped(JSON.stringify(userId));

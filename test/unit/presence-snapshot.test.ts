@@ -102,3 +102,17 @@ test('integer-like ids: the same members, ids and count (key order of the hash m
     presence: { ids: ['10', '2', 'x'], hash: { '10': { n: 10 }, '2': { n: 2 }, x: null }, count: 3 },
   });
 });
+
+test('a member bigger than twice the bytes held so far is kept whole', () => {
+  const model = new Map<string, unknown>([
+    ['big', { text: 'b'.repeat(2000) }],
+    ['small', 1],
+    ['bigger', { text: 'c'.repeat(9000) }],
+  ]);
+  const s = new MemberSnapshot('presence-room');
+  for (const [id, info] of model) {
+    s.add(id, info);
+    check(s, new Map([...model].slice(0, s.size)));
+  }
+  assert.equal(s.subscriptionSucceeded().text, fromScratch('presence-room', model));
+});

@@ -181,6 +181,7 @@ describe('channel names (CH-01, CH-02, CH-14)', () => {
       assert.equal(reply.event, 'pusher:error', `${name}: ${reply.raw}`);
       assert.equal((reply.data as { code: unknown }).code, null);
     }
+    assert.deepEqual((await c.subscribe('a b')).data, { code: null, message: 'Invalid channel name: a b' });
     // 200 characters of the allowed set, Laravel-style dots and every punctuation mark pass.
     for (const name of [
       'y'.repeat(200),
@@ -355,10 +356,15 @@ describe('presence channel authorization and limits (CH-07, CH-12)', () => {
     const third = await join('c');
     assert.equal(third.reply.event, 'pusher:error');
     assert.equal((third.reply.data as { code: unknown }).code, null);
-    assert.match((third.reply.data as { message: string }).message, /full/);
-    // The refusal reached c, so the subscribe was handled: a marker published now comes after any leak.
+    assert.deepEqual(third.reply.data, {
+      code: null,
+      message: 'Presence channel presence-full is full (2 members)',
+    });
+    // The refusal reached c, so the subscribe was handled: a marker published now comes after any leak
+    // (c's member_added, or a member_removed for a c added and backed out).
     const leaked = await a.c.receivedBefore(
-      (f) => f.event === 'pusher_internal:member_added' && f.data === '{"user_id":"c"}',
+      (f) =>
+        f.event.startsWith('pusher_internal:member_') && (f.payload as { user_id: string }).user_id === 'c',
       (f) => f.event === 'marker',
       sdkMarker(server, 'presence-full'),
     );

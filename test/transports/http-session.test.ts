@@ -108,6 +108,8 @@ test('a poll takes what is queued as bare lines and detaches; an empty poll wait
   const p = new TestPolicy();
   const s = new HttpSession('key/1/a', 'xhr_polling', p);
   assert.equal(s.bufferedBytes, OPEN_BYTES, 'the open line waits for the first request');
+  assert.equal(s.detachedAt, 1000, 'detached since it was made');
+  assert.equal(s.lastWrite, 1000);
   const first = await receive();
   s.attach(first.res, false);
   assert.equal(await first.ended, 'o\n');
@@ -226,6 +228,13 @@ test('while nobody reads, the queue is held to the bound, with room for one larg
   s.send(big);
   await turn();
   assert.deepEqual(p.overflows, [], 'one frame over the bound is allowed');
+  // The allowance is the largest frame of the turn, not the last one.
+  const other = new HttpSession('key/1/f2', 'xhr_polling', new TestPolicy(200));
+  const otherPolicy = other.policy as TestPolicy;
+  other.send(big);
+  other.send(frame('s'));
+  await turn();
+  assert.deepEqual(otherPolicy.overflows, [], 'a small frame after the large one in the same turn');
   const small = frame('s');
   const size = s.bufferedBytes;
   let sent = 0;
@@ -291,6 +300,10 @@ test('closed with nobody reading: frames and the close line wait for the next re
   p.t = 7000;
   s.send(frame('one'));
   s.close(4200, 'done');
+  assert.equal(s.closedAt, 7000);
+  // A cut after the close keeps the close's code, its farewell and its end.
+  p.t = 8000;
+  s.cut(4100, 'slow');
   assert.equal(s.closedAt, 7000);
   assert.equal(s.takeFarewell()?.toString(), `o\n${line('one')}c[4200,"done"]\n`);
   await turn();

@@ -45,7 +45,10 @@ test('an xhr_send body is a JSON array of strings, nothing else', () => {
   for (const body of ['', '{', '"a"', '{"a":"b"}', '[1]', '["a",null]', '[["a"]]', '[{"a":1}]']) {
     assert.throws(
       () => parseSendBody(Buffer.from(body)),
-      (err: unknown) => err instanceof HeraldError && err.kind === 'badRequest',
+      (err: unknown) =>
+        err instanceof HeraldError &&
+        err.kind === 'badRequest' &&
+        err.message === 'Body must be a JSON array of message strings',
       body,
     );
   }

@@ -111,7 +111,7 @@ const AREAS = {
   'transport-http': {
     mutate: ['src/transport/http-*.ts'],
     tests: ['unit/http-frame', 'transports/http-session', 'transports/http-abuse'],
-    breakAt: null,
+    breakAt: 85,
     timeoutMs: 20000,
   },
   // The per-app and per-address limits and the client-event rate. The slow-consumer bound is scored

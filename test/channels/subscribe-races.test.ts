@@ -189,7 +189,7 @@ test('a joiner closing while its subscription is written is undone and announced
   assert.deepEqual(await counts(ch), { subscription_count: 1, user_count: 1 });
 });
 
-test('a joiner closing once its member is written: the close announces it gone, the undo says nothing more', async () => {
+test('a joiner closing once its member is written is announced gone exactly once, never added', async () => {
   const ch = 'presence-races-close-late';
   const [a, c] = [await open(), await open()];
   await a.join(sdk, ch, { user_id: 'a' });
@@ -206,8 +206,8 @@ test('a joiner closing once its member is written: the close announces it gone, 
 
   const removed = await a.nextEvent('pusher_internal:member_removed', ch);
   assert.deepEqual(removed.payload, { user_id: 'user-late' });
-  // The undo's unsubscribe and removal (a no-op) are sent after the cleanup's two calls; an answer
-  // through Redis after them comes after anything they would announce.
+  // The close's cleanup and the join's undo both remove the member; only the one that found it
+  // announces. Once all four calls are sent, an answer through Redis comes after anything announced.
   await proxy.sent(c.socketId, from, 4);
   await sdkMarker(server, 'races-sync')();
   assert.deepEqual(await memberFrames(a, ch), []);

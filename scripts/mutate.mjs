@@ -87,6 +87,7 @@ const AREAS = {
       'channels/presence-redis',
       'users/server-to-user',
       'users/authorized-connections',
+      'channels/subscribe-races',
     ],
     breakAt: null,
     timeoutMs: 15000,

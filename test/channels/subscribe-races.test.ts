@@ -26,7 +26,6 @@ before(async () => {
   proxy = await TcpProxy.start(Number(new URL(REDIS_URL).port || 6379));
   server = await startHerald({
     adapter: { driver: 'redis', redisUrl: `redis://127.0.0.1:${proxy.port}`, prefix },
-    ...(process.env['DBG'] ? { log: { level: 'warn' } } : {}),
     apps: [{ ...TEST_APP, clientEvents: true, limits: { maxPresenceMembers: MAX } as never }],
   });
   sdk = sdkFor(server);

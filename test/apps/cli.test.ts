@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { dropPgTable, freePort, PG_URL, uniqueName } from '../helpers/databases.js';
+import { dropPgTable, PG_URL, uniqueName } from '../helpers/databases.js';
+import { freePort } from '../helpers/process.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/herald.js', import.meta.url));
 const table = uniqueName();

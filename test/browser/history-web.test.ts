@@ -11,6 +11,7 @@ import { type AppServer, launchChromium, serveApp } from '../helpers/browser.js'
 import { sdkFor } from '../helpers/sdk.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
+import { until } from '../helpers/wait.js';
 
 let herald: TestServer;
 let proxy: TcpProxy;
@@ -65,14 +66,6 @@ after(async () => {
   await proxy?.close();
   await herald?.close();
 });
-
-async function until(what: string, check: () => boolean, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 test('Chromium: 100 events published during a cut arrive after the reconnect, once and in order', async () => {
   const page = await browser.newPage();

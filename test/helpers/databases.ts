@@ -7,11 +7,12 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
+import { freePort } from './process.js';
+import { until } from './wait.js';
 
 export const PG_URL = process.env['HERALD_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const MYSQL_ROOT_URL = process.env['HERALD_TEST_MYSQL_URL'] ?? 'mysql://root@127.0.0.1:3306';
@@ -62,26 +63,6 @@ export async function createMysqlDatabase(
   };
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitUntil(what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 function pgBin(name: string): string {
   const root = '/usr/lib/postgresql';
   const versions = existsSync(root) ? readdirSync(root).sort().reverse() : [];
@@ -110,10 +91,13 @@ async function privateServer(
   let child: ChildProcess | null = null;
   const start = async () => {
     child = spawnIt();
-    await waitUntil(`private database on port ${port}`, async () => {
-      await ready();
-      return true;
-    });
+    // Refused connections while it starts: not ready yet.
+    await until(`private database on port ${port}`, () =>
+      ready().then(
+        () => true,
+        () => false,
+      ),
+    );
   };
   const stop = async () => {
     const c = child;

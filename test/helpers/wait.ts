@@ -32,3 +32,19 @@ export async function eventually<T>(what: string, check: () => Promise<T>, ms = 
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * Re-checks `check` every 20 ms until it holds, failing after `ms`. For state the test's own listeners
+ * collect (the frames a client received so far), where no single event marks the moment.
+ */
+export async function until(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  ms = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -12,6 +12,7 @@ import type { PusherJs } from '../helpers/pusher-js.js';
 import { type RedisClusterHandle, startRedisCluster } from '../helpers/redis-deployments.js';
 import { sdkFor } from '../helpers/sdk.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
+import { until } from '../helpers/wait.js';
 
 let redis: RedisClusterHandle;
 let a: TestServer;
@@ -40,14 +41,6 @@ after(async () => {
   await Promise.all([a?.close(), b?.close()]);
   await redis?.stop();
 });
-
-async function until(what: string, check: () => boolean, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('history on Redis Cluster', () => {
   test('events of many channels (many slots) published on node A are rewound on node B, then live, in order', async () => {

@@ -12,6 +12,7 @@ import { PusherJs } from '../helpers/pusher-js.js';
 import { sdkFor } from '../helpers/sdk.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
+import { until } from '../helpers/wait.js';
 
 let server: TestServer;
 let sdk: PusherServer;
@@ -104,14 +105,6 @@ async function subscribe(t: Tab, channel: string): Promise<void> {
 
 function publish(channel: string, n: number): Promise<unknown> {
   return sdk.trigger(channel, 'tick', { n });
-}
-
-async function until(what: string, check: () => boolean, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 function range(from: number, to: number): number[] {

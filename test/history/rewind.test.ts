@@ -12,6 +12,7 @@ import { REDIS_URL, uniquePrefix } from '../helpers/cluster.js';
 import type { PusherJs } from '../helpers/pusher-js.js';
 import { sdkFor } from '../helpers/sdk.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
+import { until } from '../helpers/wait.js';
 
 const CHANNELS = 1000;
 const CONNECTIONS = 4;
@@ -34,14 +35,6 @@ function appWithHistory() {
     limits: { maxBatchSize: BATCH } as never,
     history: [{ channels: 'rw-*', size: 50, ttlSeconds: 600, rewind: REWIND } as never],
   };
-}
-
-async function until(what: string, check: () => boolean, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 /** Publishes one round: event `n` on every channel, in batches. */
@@ -87,7 +80,11 @@ async function trials(publishVia: TestServer, subscribeVia: TestServer, tag: str
   }
   const last = done + 1;
   await round(sdk, names, last);
-  await until('the last event on every channel', () => names.every((n) => got.get(n)!.at(-1) === last));
+  await until(
+    'the last event on every channel',
+    () => names.every((n) => got.get(n)!.at(-1) === last),
+    60_000,
+  );
 
   for (const name of names) {
     const seen = got.get(name)!;

@@ -63,7 +63,6 @@ const AREAS = {
       'unit/presence-member',
       'unit/subscription-count',
       'unit/announcer',
-      'users/subscription-count-throttle',
     ],
     breakAt: null,
     timeoutMs: 10000,

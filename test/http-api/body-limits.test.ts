@@ -6,7 +6,6 @@
  * signature is checked, and a body that is not a JSON object within the depth limit is a 400 naming why.
  */
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { after, before, test } from 'node:test';
 import { within } from '../helpers/process.js';
 import { startHerald, type TestServer } from '../helpers/server.js';
@@ -97,29 +96,10 @@ test('a body in many chunks is checked against its body_md5 like a body in one',
 /** A signed trigger that declares `declared` bytes of body and sends only `sent` of them. */
 function stalled(declared: number, sent: number): Promise<Reply> {
   const body = padded(declared);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: server.host,
-        port: server.port,
-        method: 'POST',
-        path: trigger(body),
-        agent: false,
-        headers: { 'Content-Length': declared },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => {
-          text += d;
-        });
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, reusedSocket: false }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.write(body.slice(0, sent));
+  return send('POST', trigger(body), {
+    headers: { 'Content-Length': declared },
+    chunks: [Buffer.from(body.slice(0, sent))],
+    stall: true,
   });
 }
 

@@ -27,6 +27,8 @@ export interface SendOptions {
    * body reader is listening and takes each chunk as it comes (else they wait in one buffer).
    */
   continued?: boolean;
+  /** Leaves the request open after the chunks: a body that stalls (declare its length in `headers`). */
+  stall?: boolean;
 }
 
 export interface SignOptions {
@@ -100,7 +102,7 @@ export function rawClient(server: () => TestServer, nowMs: () => number) {
       if (chunks) {
         const write = () => {
           for (const c of chunks) req.write(c);
-          req.end();
+          if (!opts.stall) req.end();
         };
         if (opts.continued) req.once('continue', write);
         else write();

@@ -1,8 +1,8 @@
 /**
  * Subscription counting (CH-20) driven directly, over the in-memory adapter and a controlled clock:
- * which channels count, the exact envelope and server event, a count of 0, throttles kept per app and
- * channel, the 5 s boundary, a second trailing update, and close. The throttle's main schedule is in
- * test/users/subscription-count-throttle.test.ts.
+ * which channels count, the exact envelope and server event, a count of 0, the throttle (above 100
+ * subscribers at most one count per 5 s, and the last count always arrives) kept per app and channel,
+ * the 5 s boundary, a second trailing update, and close.
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, mock, test } from 'node:test';
@@ -57,6 +57,47 @@ function sent(): [string, string, number][] {
     return [e.appId, e.channel, data.subscription_count];
   });
 }
+
+/** The counts broadcast so far, in order. */
+const counts = () => sent().map(([, , n]) => n);
+
+test('up to 100 subscribers every change is sent at once', () => {
+  for (let n = 1; n <= 100; n++) counter.changed(appA, 'c', n);
+  assert.equal(counts().length, 100);
+  assert.equal(counts().at(-1), 100);
+});
+
+test('above 100: first change at once, later ones coalesced into one trailing count per 5 s', () => {
+  counter.changed(appA, 'big', 101);
+  assert.deepEqual(counts(), [101]);
+  advance(1000);
+  counter.changed(appA, 'big', 102);
+  counter.changed(appA, 'big', 103);
+  advance(3000);
+  assert.deepEqual(counts(), [101]);
+  advance(1000);
+  assert.deepEqual(counts(), [101, 103]);
+  advance(20_000);
+  assert.deepEqual(counts(), [101, 103], 'nothing changed, nothing sent');
+  counter.changed(appA, 'big', 104); // more than 5 s since the last: at once
+  assert.deepEqual(counts(), [101, 103, 104]);
+});
+
+test('dropping back to 100 sends at once and cancels the pending trailing update', () => {
+  counter.changed(appA, 'drop', 150);
+  counter.changed(appA, 'drop', 149);
+  counter.changed(appA, 'drop', 100);
+  assert.deepEqual(counts(), [150, 100]);
+  advance(10_000);
+  assert.deepEqual(counts(), [150, 100]);
+});
+
+test('not sent for presence or encrypted channels, nor when the app has it off', () => {
+  counter.changed(appA, 'presence-p', 2);
+  counter.changed(appA, 'private-encrypted-e', 2);
+  counter.changed(appOff, 'public', 2);
+  assert.deepEqual(counts(), []);
+});
 
 test('applies to public and private channels of an app that has it on, only', () => {
   assert.equal(SubscriptionCounter.applies(appA, 'room'), true);
